@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages cvw needs to build, test and run.
+# Idempotent: installs only what is missing, and runs apt-get update only then.
+# Usage: bash scripts/install-deps.sh [build|test]   (default: test = everything)
+set -euo pipefail
+
+BUILD_PACKAGES=(
+  g++ cmake ninja-build pkg-config
+  libboost1.81-dev   # Asio (event loop, sockets, timers), Container (small_vector)
+  libspdlog-dev libfmt-dev  # logging
+  libcli11-dev       # command lines of cvwd / cvwctl / tools
+  libssl-dev         # TLS (next), hashing
+  libsqlite3-dev     # storage (embedded default)
+)
+TEST_PACKAGES=(
+  libgtest-dev libgmock-dev   # unit tests
+  libbenchmark-dev            # micro benchmarks under bench/
+  clang-14 libclang-rt-14-dev # libFuzzer + sanitizers for tests/fuzz
+  kamailio                    # the PBX in interop tests
+  sip-tester                  # SIPp
+  baresip-core                # a real phone (no GUI dependencies)
+  sipsak sox python3 procps iproute2
+)
+
+want=("${BUILD_PACKAGES[@]}")
+[ "${1:-test}" = test ] && want+=("${TEST_PACKAGES[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+$SUDO apt-get update -qq
+$SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+# The kamailio package enables a system service; tests run their own instance.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet kamailio 2>/dev/null; then
+  $SUDO systemctl stop kamailio || true
+fi

@@ -1,0 +1,182 @@
+#include "sip/dialog/dialog.hpp"
+
+#include <algorithm>
+
+#include "sip/header_values.hpp"
+
+namespace cvw::sip::dialog {
+
+std::string tag_of(std::string_view value) {
+  std::string scratch;
+  Result<NameAddr> na = parse_name_addr(value, scratch);
+  if (!na) return {};
+  return std::string(na->tag().value_or(std::string_view{}));
+}
+
+std::string without_tag(std::string_view value) {
+  std::string scratch;
+  Result<NameAddr> na = parse_name_addr(value, scratch);
+  if (!na) return std::string(value);
+  std::string out;
+  if (!na->display_name.empty()) {
+    if (na->quoted_display) out.append("\"").append(na->display_name).append("\" ");
+    else out.append(na->display_name).append(" ");
+  }
+  out.append("<").append(na->uri.text).append(">");
+  for_each_param(na->params.text, [&](std::string_view n, std::string_view v, bool has_value) {
+    if (n == "tag") return true;
+    out.append(";").append(n);
+    if (has_value) out.append("=").append(v);
+    return true;
+  });
+  return out;
+}
+
+std::string contact_uri(const Message& message) {
+  const std::string_view value = message.header(HeaderId::Contact);
+  const std::size_t end = list_item_end(value);
+  if (value.empty() || end == std::string_view::npos) return {};
+  std::string scratch;
+  Result<NameAddr> na = parse_name_addr(value.substr(0, end), scratch);
+  return na ? std::string(na->uri.text) : std::string{};
+}
+
+namespace {
+
+// Record-Route values, split into single name-addrs, in header order.
+std::vector<std::string> record_route_of(const Message& m) {
+  std::vector<std::string> out;
+  for (const HeaderField& h : m.headers()) {
+    if (h.id != HeaderId::RecordRoute) continue;
+    (void)for_each_list_value(h.value, [&](std::string_view item) -> Result<void> {
+      out.emplace_back(item);
+      return {};
+    });
+  }
+  return out;
+}
+
+std::string uri_of(std::string_view name_addr) {
+  std::string scratch;
+  Result<NameAddr> na = parse_name_addr(name_addr, scratch);
+  return na ? std::string(na->uri.text) : std::string(name_addr);
+}
+
+bool loose_route(std::string_view name_addr) {
+  std::string scratch;
+  Result<NameAddr> na = parse_name_addr(name_addr, scratch);
+  return na && na->uri.has_param("lr");
+}
+
+std::uint32_t cseq_number(const Message& m) {
+  Result<CSeq> c = parse_cseq(m.header(HeaderId::CSeq));
+  return c ? c->number : 0;
+}
+
+}  // namespace
+
+DialogId dialog_id_of_request(const Message& request) {
+  return DialogId{std::string(request.header(HeaderId::CallId)), tag_of(request.header(HeaderId::To)),
+                  tag_of(request.header(HeaderId::From))};
+}
+
+DialogId dialog_id_of_response(const Message& response) {
+  return DialogId{std::string(response.header(HeaderId::CallId)), tag_of(response.header(HeaderId::From)),
+                  tag_of(response.header(HeaderId::To))};
+}
+
+Result<Dialog> Dialog::as_uas(const Message& request, std::string local_tag, std::string local_contact) {
+  Dialog d;
+  d.uac_ = false;
+  d.id_ = DialogId{std::string(request.header(HeaderId::CallId)), std::move(local_tag),
+                   tag_of(request.header(HeaderId::From))};
+  // §12.1.1: "The route set MUST be set to the list of URIs in the
+  // Record-Route header field from the request, taken in order".
+  d.route_set_ = record_route_of(request);
+  d.remote_target_ = contact_uri(request);
+  if (d.remote_target_.empty()) return bad_request("request creating a dialog has no Contact");
+  d.remote_cseq_ = cseq_number(request);
+  d.remote_uri_ = without_tag(request.header(HeaderId::From));
+  d.local_uri_ = without_tag(request.header(HeaderId::To));
+  d.local_contact_ = std::move(local_contact);
+  return d;
+}
+
+Result<Dialog> Dialog::as_uac(const Message& request, const Message& response, std::string local_contact) {
+  Dialog d;
+  d.uac_ = true;
+  d.id_ = dialog_id_of_response(response);
+  if (d.id_.remote_tag.empty()) return bad_request("response without a To tag cannot create a dialog");
+  // §12.1.2: "The route set MUST be set to the list of URIs in the
+  // Record-Route header field from the response, taken in reverse order".
+  d.route_set_ = record_route_of(response);
+  std::reverse(d.route_set_.begin(), d.route_set_.end());
+  d.remote_target_ = contact_uri(response);
+  if (d.remote_target_.empty()) d.remote_target_ = std::string(request.request_uri());
+  d.local_cseq_ = cseq_number(request);
+  d.local_uri_ = without_tag(request.header(HeaderId::From));
+  d.remote_uri_ = without_tag(request.header(HeaderId::To));
+  d.local_contact_ = std::move(local_contact);
+  return d;
+}
+
+void Dialog::confirm(const Message& response_2xx) {
+  if (uac_ && early_) {
+    route_set_ = record_route_of(response_2xx);
+    std::reverse(route_set_.begin(), route_set_.end());
+    refresh_remote_target(response_2xx);
+  }
+  early_ = false;
+}
+
+std::string Dialog::next_hop_uri() const {
+  return route_set_.empty() ? remote_target_ : uri_of(route_set_.front());
+}
+
+Message Dialog::make_request(Method method) { return make_request(sip::method_name(method)); }
+
+Message Dialog::make_request(std::string_view method_name) {
+  ++local_cseq_;
+  const bool strict = !route_set_.empty() && !loose_route(route_set_.front());
+  // §12.2.1.1: with a strict first route, it becomes the Request-URI and the
+  // remote target goes to the end of the Route list.
+  Message m = Message::request(method_name, strict ? uri_of(route_set_.front()) : remote_target_);
+  for (std::size_t i = strict ? 1 : 0; i < route_set_.size(); ++i) m.add(HeaderId::Route, route_set_[i]);
+  if (strict) m.add(HeaderId::Route, "<" + remote_target_ + ">");
+  m.add(HeaderId::MaxForwards, "70");
+  m.add(HeaderId::From, local_uri_ + ";tag=" + id_.local_tag);
+  m.add(HeaderId::To, id_.remote_tag.empty() ? remote_uri_ : remote_uri_ + ";tag=" + id_.remote_tag);
+  m.add(HeaderId::CallId, id_.call_id);
+  m.add(HeaderId::CSeq, std::to_string(local_cseq_) + " " + std::string(method_name));
+  if (method_name != "BYE" && method_name != "CANCEL") m.add(HeaderId::Contact, "<" + local_contact_ + ">");
+  return m;
+}
+
+Message Dialog::make_ack(std::uint32_t invite_cseq) const {
+  const bool strict = !route_set_.empty() && !loose_route(route_set_.front());
+  Message m = Message::request(Method::Ack, strict ? uri_of(route_set_.front()) : remote_target_);
+  for (std::size_t i = strict ? 1 : 0; i < route_set_.size(); ++i) m.add(HeaderId::Route, route_set_[i]);
+  if (strict) m.add(HeaderId::Route, "<" + remote_target_ + ">");
+  m.add(HeaderId::MaxForwards, "70");
+  m.add(HeaderId::From, local_uri_ + ";tag=" + id_.local_tag);
+  m.add(HeaderId::To, remote_uri_ + ";tag=" + id_.remote_tag);
+  m.add(HeaderId::CallId, id_.call_id);
+  m.add(HeaderId::CSeq, std::to_string(invite_cseq) + " ACK");
+  return m;
+}
+
+Result<void> Dialog::accept_remote_request(const Message& request) {
+  if (request.method() == Method::Ack || request.method() == Method::Cancel) return {};
+  Result<CSeq> c = parse_cseq(request.header(HeaderId::CSeq));
+  if (!c) return c.error();
+  if (remote_cseq_ && c->number < *remote_cseq_) return Error{500, "CSeq out of order"};
+  remote_cseq_ = c->number;
+  return {};
+}
+
+void Dialog::refresh_remote_target(const Message& message) {
+  std::string target = contact_uri(message);
+  if (!target.empty()) remote_target_ = std::move(target);
+}
+
+}  // namespace cvw::sip::dialog

@@ -1,0 +1,106 @@
+// One SIP dialog (RFC 3261 §12): the peer-to-peer relationship an INVITE (or
+// SUBSCRIBE, REFER) sets up, and the rules for requests inside it: route
+// set, remote target, CSeq numbering, tags.
+//
+// A Dialog is a value owned by the usage that created it (an InviteSession);
+// no I/O here. Threading: the event-loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "sip/message.hpp"
+
+namespace cvw::sip::dialog {
+
+// §12: "A dialog is identified ... by a Call-ID, a local tag and a remote tag."
+struct DialogId {
+  std::string call_id;
+  std::string local_tag;
+  std::string remote_tag;
+  bool operator==(const DialogId&) const = default;
+};
+
+struct DialogIdHash {
+  std::size_t operator()(const DialogId& id) const noexcept {
+    const std::hash<std::string> h;
+    return h(id.call_id) ^ (h(id.local_tag) * 31) ^ (h(id.remote_tag) * 131);
+  }
+};
+
+// Reads the dialog id a request received from the network belongs to: its
+// Call-ID, To tag (ours) and From tag (theirs). Responses: From tag is ours.
+DialogId dialog_id_of_request(const Message& request);
+DialogId dialog_id_of_response(const Message& response);
+
+class Dialog {
+ public:
+  // §12.1.1: the UAS side, from the request that created the dialog and the
+  // tag we put in our To. `local_contact` is our Contact URI.
+  static Result<Dialog> as_uas(const Message& request, std::string local_tag, std::string local_contact);
+  // §12.1.2: the UAC side, from our request and a response carrying a To tag.
+  static Result<Dialog> as_uac(const Message& request, const Message& response, std::string local_contact);
+
+  const DialogId& id() const { return id_; }
+  bool early() const { return early_; }
+  // §12.1: an early dialog becomes confirmed with the 2xx; the 2xx carries the
+  // route set and target that stand from then on (§12.1.2 "recomputed").
+  void confirm(const Message& response_2xx);
+
+  // §12.2.1.1: a new request inside the dialog (not ACK, not CANCEL): the
+  // Request-URI, Route, To, From, Call-ID, CSeq (local CSeq + 1), Contact and
+  // Max-Forwards. The caller adds the Via and sends it to next_hop().
+  Message make_request(Method method);
+  Message make_request(std::string_view method_name);
+  // §13.2.2.4: the ACK for a 2xx: "the CSeq header field's sequence number
+  // MUST be the same as the INVITE being acknowledged".
+  Message make_ack(std::uint32_t invite_cseq) const;
+
+  // The URI the next request goes to: the first Route when loose routing,
+  // else the remote target (§12.2.1.1, §8.1.2).
+  std::string next_hop_uri() const;
+
+  // §12.2.2: checks a request received inside the dialog. CSeq numbers must
+  // go up ("If the remote sequence number was not empty, but the sequence
+  // number of the request is lower than the remote sequence number, the
+  // request is out of order and MUST be rejected with a 500"). ACK and CANCEL
+  // carry the number of the request they belong to and are not checked.
+  Result<void> accept_remote_request(const Message& request);
+  // Target refresh (re-INVITE, UPDATE, their 2xx): "the remote target MUST be
+  // replaced" by the Contact it carries (§12.2.2, §12.2.1.2).
+  void refresh_remote_target(const Message& message);
+
+  std::uint32_t local_cseq() const { return local_cseq_; }
+  const std::string& remote_target() const { return remote_target_; }
+  const std::vector<std::string>& route_set() const { return route_set_; }
+  const std::string& local_uri() const { return local_uri_; }    // our From/To value (name-addr, no tag)
+  const std::string& remote_uri() const { return remote_uri_; }
+  bool is_uac() const { return uac_; }
+
+ private:
+  Dialog() = default;
+
+  DialogId id_;
+  std::string local_uri_;
+  std::string remote_uri_;
+  std::string remote_target_;
+  std::string local_contact_;
+  std::vector<std::string> route_set_;  // each a name-addr, in the order requests list them
+  std::uint32_t local_cseq_ = 0;
+  std::optional<std::uint32_t> remote_cseq_;
+  bool early_ = true;
+  bool uac_ = false;
+};
+
+// Reads the tag of a From/To value ("" when absent or unparsable).
+std::string tag_of(std::string_view name_addr_value);
+// The name-addr without its tag parameter (what a dialog keeps as local/remote URI).
+std::string without_tag(std::string_view name_addr_value);
+// The URI inside the first Contact value, or "" when there is none.
+std::string contact_uri(const Message& message);
+
+}  // namespace cvw::sip::dialog

@@ -1,0 +1,166 @@
+// One INVITE usage (a call leg), RFC 3261 §13-§15, from either side.
+//
+//   UAC: Calling -> Early (1xx with To tag) -> Confirmed (2xx, ACK sent) -> Terminated
+//   UAS: Incoming -> Early (1xx sent) -> Answered (2xx sent) -> Confirmed (ACK) -> Terminated
+//
+// The state changes in one place (transition()). Requests inside the dialog
+// (BYE, re-INVITE, UPDATE) arrive through the UserAgent, which owns the
+// session; the application drives it with ring()/answer()/reject()/bye()/
+// reinvite() and hears back through its InviteHandler.
+//
+// Threading: the event-loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/timer.hpp"
+#include "sip/dialog/dialog.hpp"
+#include "sip/message.hpp"
+#include "sip/peer.hpp"
+#include "sip/transaction/transaction_id.hpp"
+
+namespace cvw::sip::dialog {
+
+class UserAgent;
+class InviteSession;
+
+enum class SessionState : std::uint8_t { Calling, Incoming, Early, Answered, Confirmed, Terminating, Terminated };
+std::string_view to_string(SessionState state);
+
+enum class EndReason : std::uint8_t {
+  LocalBye,        // we sent BYE
+  RemoteBye,       // they sent BYE
+  Rejected,        // a final non-2xx to our INVITE, or we rejected theirs
+  Cancelled,       // the INVITE was cancelled before it was answered
+  AckTimeout,      // our 2xx was never ACKed (§13.3.1.4); we sent BYE
+  Timeout,         // Timer B: no final response
+  TransportError,  // the next hop could not be reached
+};
+std::string_view to_string(EndReason reason);
+
+// Application callbacks; every one is optional to override.
+class InviteHandler {
+ public:
+  virtual ~InviteHandler() = default;
+  // A provisional response (UAC). 100 Trying is not reported.
+  virtual void on_progress(InviteSession&, const Message& /*provisional*/) {}
+  // The call was answered: UAC after the 2xx (the ACK is already sent), UAS
+  // when the ACK arrived.
+  virtual void on_established(InviteSession&) {}
+  // A re-INVITE or UPDATE from the peer carrying an offer: return the answer
+  // body (SDP), or nullopt to refuse it with 488 Not Acceptable Here.
+  virtual std::optional<std::string> on_offer(InviteSession&, std::string_view offer) {
+    (void)offer;
+    return std::nullopt;
+  }
+  // Our re-INVITE finished with `status` (2xx: the peer's answer is remote_body()).
+  virtual void on_reinvite_result(InviteSession&, int /*status*/) {}
+  // The leg is over; the session makes no further callback.
+  virtual void on_terminated(InviteSession&, EndReason, int /*status*/) {}
+};
+
+class InviteSession : public std::enable_shared_from_this<InviteSession> {
+ public:
+  InviteSession(UserAgent& ua, InviteHandler* handler, bool uac);
+  ~InviteSession();
+  InviteSession(const InviteSession&) = delete;
+  InviteSession& operator=(const InviteSession&) = delete;
+
+  void set_handler(InviteHandler* handler) { handler_ = handler; }
+
+  // --- UAS ----------------------------------------------------------------
+  // The INVITE as received (Request-URI, From, To, body: the offer).
+  const Message& invite() const { return *invite_; }
+  // Sends a provisional response (180 Ringing by default) with our To tag.
+  void ring(int status = 180, std::string_view content_type = {}, std::string_view body = {});
+  // Sends 200 OK with `body` (the answer, or our offer when the INVITE had
+  // none) and retransmits it until the ACK arrives (§13.3.1.4).
+  void answer(std::string_view content_type, std::string_view body);
+  // Final non-2xx response; the leg ends.
+  void reject(int status, std::string_view reason = {});
+
+  // --- UAC ----------------------------------------------------------------
+  // CANCEL (§9.1) while the INVITE has no final response.
+  void cancel();
+
+  // --- both ---------------------------------------------------------------
+  // Ends a confirmed dialog with BYE (or, on the UAC side before the answer, CANCEL).
+  void bye();
+  // A re-INVITE with a new offer (hold, resume, new media).
+  void reinvite(std::string_view content_type, std::string_view body);
+
+  SessionState state() const { return state_; }
+  bool is_uac() const { return uac_; }
+  const Dialog* dialog() const { return dialog_ ? &*dialog_ : nullptr; }
+  std::string_view remote_body() const { return remote_body_; }
+  const std::string& call_id() const { return call_id_; }
+
+ private:
+  friend class UserAgent;
+
+  // UAC side, from UserAgent::invite().
+  void start_uac(Message&& invite, txn::ClientTransactionId id);
+  void on_invite_response(Message&& response);
+  void on_invite_failure(EndReason reason, int status);
+  void send_ack(const Message& response_2xx);
+  void ack_and_bye_fork(const Message& response_2xx);
+
+  // UAS side, from the UserAgent.
+  void start_uas(txn::ServerTransactionId id, Message&& invite, const Peer& from);
+  void on_ack(const Message& ack);
+  void on_cancelled();
+  void retransmit_2xx();
+
+  // Requests inside the dialog.
+  void on_in_dialog(txn::ServerTransactionId id, Message&& request);
+  void on_reinvite(txn::ServerTransactionId id, Message&& request);
+  void send_in_dialog(Method method, std::string_view content_type, std::string_view body);
+  void on_reinvite_response(Message&& response);
+  void schedule_reinvite_retry();
+
+  void transition(SessionState next);
+  void end(EndReason reason, int status);
+  Message response_to(const Message& request, int status, std::string_view reason = {}) const;
+
+  UserAgent& ua_;
+  InviteHandler* handler_;
+  const bool uac_;
+  SessionState state_;
+  std::optional<Dialog> dialog_;
+  std::string call_id_;
+  std::string local_tag_;
+  std::string local_contact_;  // our Contact URI, as in the INVITE or our 2xx
+  std::string local_body_type_;
+  std::string local_body_;
+  std::string remote_body_;
+
+  // UAC
+  std::unique_ptr<Message> invite_;   // the INVITE we sent or received
+  txn::ClientTransactionId invite_txn_{};
+  std::string ack_wire_;              // resent for each 2xx retransmission
+  Peer ack_to_{};
+  bool cancel_requested_ = false;
+
+  // UAS
+  txn::ServerTransactionId server_txn_{};
+  Peer reply_to_{};
+  std::string ok_wire_;               // our 2xx, retransmitted until ACK
+  std::uint32_t ok_cseq_ = 0;
+  Duration retransmit_interval_{0};
+  Duration retransmit_elapsed_{0};
+  TimerService::Handle retransmit_timer_ = 0;
+
+  // re-INVITE state (either side)
+  bool reinvite_pending_ = false;     // ours, awaiting a final response
+  std::uint32_t reinvite_cseq_ = 0;
+  std::string pending_reinvite_type_;
+  std::string pending_reinvite_body_;
+  TimerService::Handle glare_timer_ = 0;
+  EndReason end_reason_ = EndReason::LocalBye;
+};
+
+}  // namespace cvw::sip::dialog

@@ -1,0 +1,127 @@
+// The UA core (RFC 3261 §8, §12-§15): the transaction user that turns
+// transactions into calls. It owns the INVITE sessions (call legs), routes
+// requests inside dialogs to them, answers what no session handles (OPTIONS,
+// unknown methods, unknown dialogs), ACKs 2xx responses and retransmits its
+// own 2xx until the ACK comes (§13.3.1.4), and sends requests to their next
+// hop.
+//
+// Threading: the event-loop thread only, like the layers below.
+// Ownership: the UserAgent keeps every live session; applications hold
+// shared_ptrs to the sessions they drive and get events through an
+// InviteHandler they own (it must outlive the session's activity).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/timer.hpp"
+#include "sip/dialog/dialog.hpp"
+#include "sip/dialog/invite_session.hpp"
+#include "sip/peer.hpp"
+#include "sip/transaction/transaction_layer.hpp"
+
+namespace cvw::sip::dialog {
+
+// An address we listen on, as written in Via and Contact.
+struct LocalAddress {
+  Protocol protocol = Protocol::Udp;
+  std::string host;  // IP literal; IPv6 without brackets
+  std::uint16_t port = 0;
+  bool ipv6() const { return host.find(':') != std::string::npos; }
+  std::string host_port() const;
+};
+
+struct UaConfig {
+  std::string user_agent = "cvw";
+  std::string contact_user = "cvw";
+  std::vector<LocalAddress> local;  // at least one
+  // Every request outside a dialog goes here when set (the PBX trunk or a
+  // proxy), whatever its Request-URI says.
+  std::optional<Peer> outbound_proxy;
+  txn::TimerConfig timers;
+};
+
+// Receives what arrives outside any dialog.
+class UaHandler {
+ public:
+  virtual ~UaHandler() = default;
+  // A new INVITE. The application rings, answers or rejects it through the
+  // session; until it does, the transaction layer sends 100 Trying.
+  virtual void on_invite(std::shared_ptr<InviteSession> session) = 0;
+};
+
+struct InviteParams {
+  std::string request_uri;  // sip:1001@127.0.0.1:5070
+  std::string to;           // name-addr; request_uri when empty
+  std::string from;         // name-addr; sip:<contact_user>@<local host> when empty
+  std::string content_type = "application/sdp";
+  std::string body;         // the offer; may be empty (offer in the 2xx, RFC 3261 §13.2.1)
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (P-Asserted-Identity...)
+};
+
+class UserAgent final : public txn::TransactionUser {
+ public:
+  // `sender` is the same transport the transaction layer sends with: the UA
+  // core uses it for 2xx ACKs and 2xx retransmissions, which belong to no
+  // transaction (§13.2.2.4, §13.3.1.4).
+  UserAgent(txn::TransactionLayer& transactions, txn::Sender& sender, TimerService& timers, UaConfig config);
+  ~UserAgent() override;
+  UserAgent(const UserAgent&) = delete;
+  UserAgent& operator=(const UserAgent&) = delete;
+
+  void set_handler(UaHandler* handler) { handler_ = handler; }
+
+  // Places a call. Events go to `handler`. Fails when the request has nowhere
+  // to go (no outbound proxy and a Request-URI host that is not an IP address).
+  Result<std::shared_ptr<InviteSession>> invite(const InviteParams& params, InviteHandler* handler);
+
+  std::size_t session_count() const { return sessions_.size() + pending_.size(); }
+  const UaConfig& config() const { return config_; }
+
+  // --- TransactionUser --------------------------------------------------
+  void on_request(txn::ServerTransactionId id, Message&& request, const Peer& from) override;
+  void on_cancel(txn::ServerTransactionId invite, const Message& cancel) override;
+  void on_ack(Message&& ack, const Peer& from) override;
+  void on_stray_response(Message&& response, const Peer& from) override;
+  void on_server_failure(txn::ServerTransactionId id, txn::ServerFailure failure) override;
+
+ private:
+  friend class InviteSession;
+
+  // For InviteSession: the plumbing every leg needs.
+  std::optional<Peer> resolve(std::string_view uri) const;
+  const LocalAddress& local_for(const Peer& destination) const;
+  std::string contact_for(const Peer& destination) const;
+  // Adds our Via (new branch) and sends the request in a client transaction
+  // to the next hop of `uri`.
+  Result<txn::ClientTransactionId> send_request(Message&& request, std::string_view next_hop_uri,
+                                                txn::ClientCallbacks callbacks);
+  // Adds our Via and sends without a transaction (the ACK for a 2xx). Returns
+  // the bytes sent and where, so the ACK can be repeated for a retransmitted 2xx.
+  Result<std::pair<std::string, Peer>> send_stateless(Message&& request, std::string_view next_hop_uri);
+  void send_wire(std::string_view wire, const Peer& to) { sender_.send(wire, to); }
+  void add_common_headers(Message& m) const;
+
+  void attach(const std::shared_ptr<InviteSession>& session);  // by dialog id
+  void detach(const InviteSession& session);
+  std::shared_ptr<InviteSession> find(const DialogId& id) const;
+
+  void on_out_of_dialog(txn::ServerTransactionId id, Message&& request, const Peer& from);
+  void respond_simple(txn::ServerTransactionId id, const Message& request, int status,
+                      std::string_view reason = {});
+
+  txn::TransactionLayer& transactions_;
+  txn::Sender& sender_;
+  TimerService& timers_;
+  UaConfig config_;
+  UaHandler* handler_ = nullptr;
+  std::unordered_map<DialogId, std::shared_ptr<InviteSession>, DialogIdHash> sessions_;
+  // Sessions without a dialog yet (UAC before a To tag, UAS before answering).
+  std::unordered_map<const InviteSession*, std::shared_ptr<InviteSession>> pending_;
+  std::unordered_map<txn::ServerTransactionId, std::weak_ptr<InviteSession>> by_server_txn_;
+};
+
+}  // namespace cvw::sip::dialog

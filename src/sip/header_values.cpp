@@ -1,0 +1,317 @@
+#include "sip/header_values.hpp"
+
+#include <cstring>
+
+namespace cvw::sip {
+namespace {
+
+bool is_ws(char c) { return c == ' ' || c == '\t'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+void skip_ws(std::string_view& s) {
+  while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
+}
+
+std::string_view take_token(std::string_view& s) {
+  std::size_t n = 0;
+  while (n < s.size() && is_token_char(s[n])) ++n;
+  std::string_view t = s.substr(0, n);
+  s.remove_prefix(n);
+  return t;
+}
+
+// quoted-string = DQUOTE *(qdtext / quoted-pair) DQUOTE (§25.1). `s` starts
+// at the opening quote; on success returns the inside and consumes it all.
+Result<std::string_view> take_quoted(std::string_view& s) {
+  for (std::size_t i = 1; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+      if (i + 1 >= s.size() || s[i + 1] == '\r' || s[i + 1] == '\n') break;
+      ++i;
+      continue;
+    }
+    if (s[i] == '"') {
+      std::string_view inside = s.substr(1, i - 1);
+      s.remove_prefix(i + 1);
+      return inside;
+    }
+  }
+  return bad_request("unterminated quoted string");
+}
+
+// A host as it stands in a Via sent-by or a received= value: a name, IPv4 or
+// an IPv6 reference.
+bool valid_host_chars(std::string_view h) {
+  if (h.empty()) return false;
+  for (char c : h) {
+    if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '.' ||
+          c == ':')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Parses generic-params starting at `s` (which is empty or starts with LWS
+// and ';'). Produces "name=value;name" without whitespace: a view into the
+// input when it had none, else a copy in `scratch`.
+Result<Params> parse_params(std::string_view s, std::string& scratch) {
+  skip_ws(s);
+  if (s.empty()) return Params{};
+  if (s.front() != ';') return bad_request("unexpected text after header value");
+  const std::string_view original = s.substr(1);
+  std::string normal;
+  while (!s.empty()) {
+    if (s.front() != ';') return bad_request("expected ';' between parameters");
+    s.remove_prefix(1);
+    skip_ws(s);
+    const std::string_view name = take_token(s);
+    if (name.empty()) return bad_request("empty parameter");
+    if (!normal.empty()) normal.push_back(';');
+    normal.append(name);
+    skip_ws(s);
+    if (!s.empty() && s.front() == '=') {
+      s.remove_prefix(1);
+      skip_ws(s);
+      std::string_view value;
+      if (!s.empty() && s.front() == '"') {
+        const char* start = s.data();
+        Result<std::string_view> q = take_quoted(s);
+        if (!q) return q.error();
+        value = std::string_view(start, static_cast<std::size_t>(s.data() - start));
+      } else if (!s.empty() && s.front() == '[') {
+        const std::size_t close = s.find(']');
+        if (close == std::string_view::npos) return bad_request("unterminated IPv6 reference");
+        value = s.substr(0, close + 1);
+        s.remove_prefix(close + 1);
+      } else {
+        // gen-value = token / host / quoted-string: a host may be a bare
+        // IPv6 address (received=2001:db8::9:255), so ':' is allowed here.
+        std::size_t n = 0;
+        while (n < s.size() && (is_token_char(s[n]) || s[n] == ':')) ++n;
+        value = s.substr(0, n);
+        s.remove_prefix(n);
+      }
+      if (value.empty()) return bad_request("parameter '=' without a value");
+      normal.push_back('=');
+      normal.append(value);
+      skip_ws(s);
+    }
+  }
+  // The common case has no whitespace: the parameters are a view, no copy.
+  if (normal.size() == original.size()) return Params{original};
+  scratch = std::move(normal);
+  return Params{scratch};
+}
+
+bool iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const char x = (a[i] >= 'A' && a[i] <= 'Z') ? static_cast<char>(a[i] + 32) : a[i];
+    const char y = (b[i] >= 'A' && b[i] <= 'Z') ? static_cast<char>(b[i] + 32) : b[i];
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
+bool is_token_char(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c)) return true;
+  return c != '\0' && std::strchr("-.!%*_+`'~", c) != nullptr;
+}
+
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!is_token_char(c)) return false;
+  }
+  return true;
+}
+
+std::size_t list_item_end(std::string_view value) {
+  bool in_quotes = false;
+  bool in_angle = false;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (in_quotes) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_quotes = false;
+    } else if (c == '"') {
+      in_quotes = true;
+    } else if (c == '<') {
+      in_angle = true;
+    } else if (c == '>') {
+      in_angle = false;
+    } else if (c == ',' && !in_angle) {
+      return i;
+    }
+  }
+  return (in_quotes || in_angle) ? std::string_view::npos : value.size();
+}
+
+std::optional<std::string_view> Params::get(std::string_view name) const {
+  std::optional<std::string_view> found;
+  for_each_param(text, [&](std::string_view n, std::string_view v, bool) {
+    if (!iequal(n, name)) return true;
+    found = v;
+    return false;
+  });
+  return found;
+}
+
+// name-addr = [ display-name ] LAQUOT addr-spec RAQUOT
+// display-name = *(token LWS) / quoted-string          (§25.1)
+// "If the URI contains a comma, question mark or semicolon, the URI MUST be
+// enclosed in angle brackets" (§20): in the addr-spec form, ';' starts the
+// header parameters and a '?' is an error (RFC 4475 §3.1.2.13).
+Result<NameAddr> parse_name_addr(std::string_view value, std::string& scratch) {
+  NameAddr na;
+  std::string_view s = detail::trim_lws(value);
+  if (s.empty()) return bad_request("empty address");
+  if (s.front() == '"') {
+    Result<std::string_view> q = take_quoted(s);
+    if (!q) return q.error();
+    na.display_name = *q;
+    na.quoted_display = true;
+    skip_ws(s);
+    if (s.empty() || s.front() != '<') return bad_request("display name without <URI>");
+  } else {
+    const std::size_t lt = s.find('<');
+    if (lt != std::string_view::npos) {
+      // RFC 4475 §3.1.1.6: "caller<sip:...>" (no LWS before '<') is accepted.
+      const std::string_view display = detail::trim_lws(s.substr(0, lt));
+      for (char c : display) {
+        if (!is_token_char(c) && !is_ws(c)) return bad_request("display name is not a token list; quote it");
+      }
+      na.display_name = display;
+      s.remove_prefix(lt);
+    }
+  }
+  std::string_view uri_text;
+  if (!s.empty() && s.front() == '<') {
+    const std::size_t gt = s.find('>');
+    if (gt == std::string_view::npos) return bad_request("unterminated <URI>");
+    uri_text = s.substr(1, gt - 1);
+    if (uri_text.find_first_of(" \t") != std::string_view::npos) return bad_request("whitespace inside <URI>");
+    na.angle_brackets = true;
+    s.remove_prefix(gt + 1);
+  } else {
+    const std::size_t end = s.find_first_of("; \t");
+    uri_text = s.substr(0, end);
+    if (uri_text.find_first_of("?,") != std::string_view::npos) {
+      return bad_request("a URI with '?' or ',' must be enclosed in <>");
+    }
+    s.remove_prefix(uri_text.size());
+  }
+  Result<Uri> uri = parse_uri(uri_text);
+  if (!uri) return uri.error();
+  na.uri = *uri;
+  Result<Params> params = parse_params(s, scratch);
+  if (!params) return params.error();
+  na.params = *params;
+  return na;
+}
+
+// via-parm = sent-protocol LWS sent-by *( SEMI via-params )
+// sent-protocol = protocol-name SLASH protocol-version SLASH transport, where
+// SLASH = SWS "/" SWS: whitespace may surround the slashes (RFC 4475 §3.1.1.1).
+Result<Via> parse_via(std::string_view value, std::string& scratch) {
+  Via via;
+  std::string_view s = detail::trim_lws(value);
+  const std::string_view name = take_token(s);
+  skip_ws(s);
+  if (s.empty() || s.front() != '/') return bad_request("malformed Via sent-protocol");
+  s.remove_prefix(1);
+  skip_ws(s);
+  const std::string_view version = take_token(s);
+  skip_ws(s);
+  if (s.empty() || s.front() != '/') return bad_request("malformed Via sent-protocol");
+  s.remove_prefix(1);
+  skip_ws(s);
+  via.transport = take_token(s);
+  if (!iequal(name, "SIP") || version != "2.0" || via.transport.empty()) {
+    return bad_request("malformed Via sent-protocol");
+  }
+  via.protocol = "SIP/2.0";
+  if (s.empty() || !is_ws(s.front())) return bad_request("malformed Via: no sent-by");
+  skip_ws(s);
+  if (!s.empty() && s.front() == '[') {
+    const std::size_t close = s.find(']');
+    if (close == std::string_view::npos) return bad_request("unterminated IPv6 reference in Via");
+    via.host = s.substr(1, close - 1);
+    via.ipv6 = true;
+    s.remove_prefix(close + 1);
+  } else {
+    std::size_t n = 0;
+    while (n < s.size() && s[n] != ':' && s[n] != ';' && !is_ws(s[n])) ++n;
+    via.host = s.substr(0, n);
+    s.remove_prefix(n);
+  }
+  if (!valid_host_chars(via.host)) return bad_request("malformed Via sent-by host");
+  skip_ws(s);
+  if (!s.empty() && s.front() == ':') {
+    s.remove_prefix(1);
+    skip_ws(s);
+    std::size_t n = 0;
+    unsigned port = 0;
+    while (n < s.size() && is_digit(s[n]) && n < 6) port = port * 10 + static_cast<unsigned>(s[n++] - '0');
+    if (n == 0 || port > 65535) return bad_request("malformed Via port");
+    via.port = static_cast<std::uint16_t>(port);
+    s.remove_prefix(n);
+  }
+  Result<Params> params = parse_params(s, scratch);
+  if (!params) return params.error();
+  via.params = *params;
+  return via;
+}
+
+Result<std::uint32_t> parse_uint(std::string_view value, std::uint32_t max, std::string_view what) {
+  value = detail::trim_lws(value);
+  if (value.empty()) return bad_request("missing " + std::string(what));
+  std::uint64_t n = 0;
+  for (char c : value) {
+    if (!is_digit(c)) return bad_request("malformed " + std::string(what));
+    n = n * 10 + static_cast<unsigned>(c - '0');
+    if (n > max) return bad_request(std::string(what) + " out of range");
+  }
+  return static_cast<std::uint32_t>(n);
+}
+
+// CSeq = 1*DIGIT LWS Method; RFC 4475 §3.1.2.4: above 2^32-1 is invalid.
+Result<CSeq> parse_cseq(std::string_view value) {
+  std::string_view s = detail::trim_lws(value);
+  std::size_t n = 0;
+  while (n < s.size() && is_digit(s[n])) ++n;
+  if (n == 0 || n == s.size() || !is_ws(s[n])) return bad_request("malformed CSeq");
+  Result<std::uint32_t> number = parse_uint(s.substr(0, n), UINT32_MAX, "CSeq number");
+  if (!number) return number.error();
+  s.remove_prefix(n);
+  skip_ws(s);
+  if (!is_token(s)) return bad_request("malformed CSeq method");
+  return CSeq{*number, method_from_name(s), s};
+}
+
+// SIP-date = rfc1123-date = wkday "," SP date1 SP time SP "GMT" (§20.17, §25.1)
+Result<void> check_sip_date(std::string_view v) {
+  v = detail::trim_lws(v);
+  static constexpr std::string_view kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  // "Sat, 13 Nov 2010 23:29:00 GMT" is exactly 29 octets.
+  if (v.size() != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' ||
+      v[19] != ':' || v[22] != ':' || v[25] != ' ' || v.substr(26) != "GMT") {
+    return bad_request("malformed Date (RFC 1123, GMT only)");
+  }
+  bool day = false, month = false;
+  for (auto d : kDays) day |= v.substr(0, 3) == d;
+  for (auto m : kMonths) month |= v.substr(8, 3) == m;
+  for (std::size_t i : {5u, 6u, 12u, 13u, 14u, 15u, 17u, 18u, 20u, 21u, 23u, 24u}) {
+    if (!is_digit(v[i])) return bad_request("malformed Date (RFC 1123, GMT only)");
+  }
+  if (!day || !month) return bad_request("malformed Date (RFC 1123, GMT only)");
+  return {};
+}
+
+}  // namespace cvw::sip

@@ -1,0 +1,95 @@
+#include "sip/response_routing.hpp"
+
+#include <optional>
+#include <string>
+
+#include "common/random.hpp"
+#include "sip/header_values.hpp"
+
+namespace cvw::sip {
+
+namespace {
+
+// The text of the top Via value and its parsed form.
+struct TopVia {
+  std::string_view text;
+  Via via;
+};
+
+std::optional<TopVia> top_via(const Message& m, std::string& scratch) {
+  const std::string_view line = m.header(HeaderId::Via);
+  const std::size_t end = list_item_end(line);
+  if (end == std::string_view::npos) return std::nullopt;
+  const std::string_view text = detail::trim_lws(line.substr(0, end));
+  Result<Via> via = parse_via(text, scratch);
+  if (!via) return std::nullopt;
+  return TopVia{text, *via};
+}
+
+}  // namespace
+
+void stamp_received(Message& request, const Peer& source) {
+  std::string scratch;
+  std::optional<TopVia> top = top_via(request, scratch);
+  if (!top) return;
+  const std::string source_ip = source.address.to_string();
+  const bool wants_rport = top->via.rport().has_value() && top->via.rport()->empty();
+  if (!wants_rport && top->via.host == source_ip) return;  // the common case: nothing to add
+  std::string value;
+  value.reserve(top->text.size() + 48);
+  value.append("SIP/2.0/").append(top->via.transport).append(" ");
+  if (top->via.ipv6) value.append("[").append(top->via.host).append("]");
+  else value.append(top->via.host);
+  if (top->via.port != 0) value.append(":").append(std::to_string(top->via.port));
+  for_each_param(top->via.params.text, [&](std::string_view n, std::string_view v, bool has_value) {
+    if (n == "received" || n == "rport") return true;
+    value.append(";").append(n);
+    if (has_value) value.append("=").append(v);
+    return true;
+  });
+  // RFC 3581 §4: with rport, received is added even when it equals sent-by.
+  value.append(";received=").append(source_ip);
+  if (wants_rport) value.append(";rport=").append(std::to_string(source.port));
+  else if (top->via.rport()) value.append(";rport=").append(*top->via.rport());
+  request.remove_first_value(HeaderId::Via);
+  request.add_front(HeaderId::Via, value);
+}
+
+Peer reply_destination(const Message& request, const Peer& source) {
+  if (is_reliable(source.protocol)) return source;  // same connection (§18.2.2)
+  std::string scratch;
+  std::optional<TopVia> top = top_via(request, scratch);
+  Peer to = source;
+  to.connection = 0;
+  if (!top) return to;
+  // Never aim a response anywhere but the source address: received= is the
+  // source address by construction, and sent-by may be any name or address.
+  if (auto rport = top->via.rport(); rport && !rport->empty()) {
+    Result<std::uint32_t> p = parse_uint(*rport, 65535, "rport");
+    if (p) to.port = static_cast<std::uint16_t>(*p);
+  } else if (!top->via.rport()) {
+    to.port = top->via.port != 0 ? top->via.port : 5060;
+  }
+  return to;
+}
+
+Message make_response(const Message& request, int status, std::string_view reason, std::string_view to_tag) {
+  Message response = Message::response(status, reason);
+  response.copy_headers(request, HeaderId::Via);
+  if (const HeaderField* from = request.find(HeaderId::From)) response.add(HeaderId::From, from->value);
+  if (const HeaderField* to = request.find(HeaderId::To)) {
+    std::string scratch;
+    Result<NameAddr> na = parse_name_addr(to->value, scratch);
+    if (na && !na->tag() && status > 100) {
+      // §8.2.6.2: "the UAS MUST add a tag to the To header field in the response".
+      response.add(HeaderId::To, std::string(to->value) + ";tag=" + (to_tag.empty() ? random_token(10) : std::string(to_tag)));
+    } else {
+      response.add(HeaderId::To, to->value);
+    }
+  }
+  if (const HeaderField* h = request.find(HeaderId::CallId)) response.add(HeaderId::CallId, h->value);
+  if (const HeaderField* h = request.find(HeaderId::CSeq)) response.add(HeaderId::CSeq, h->value);
+  return response;
+}
+
+}  // namespace cvw::sip

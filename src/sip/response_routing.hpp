@@ -1,0 +1,29 @@
+// Where responses go and what a request's top Via records about its source
+// (RFC 3261 §18.2.1, §18.2.2, RFC 3581). Shared by the transport (stateless
+// rejections), the transaction layer's user (2xx retransmissions) and tests.
+#pragma once
+
+#include <string_view>
+
+#include "sip/message.hpp"
+#include "sip/peer.hpp"
+
+namespace cvw::sip {
+
+// RFC 3261 §18.2.1 + RFC 3581 §4: records where a request really came from in
+// its top Via (received=, and rport=<port> when the client asked with rport).
+void stamp_received(Message& request, const Peer& source);
+
+// RFC 3261 §18.2.2 + RFC 3581 §4: where the response to `request` goes. For
+// streams, back on the connection it came on; for UDP, to the source address
+// and the rport, or the sent-by port (5060 when absent). The address is always
+// the source address: a response is never aimed at a host named in a Via.
+Peer reply_destination(const Message& request, const Peer& source);
+
+// A response built from a request (§8.2.6.2): copies Via, From, To, Call-ID
+// and CSeq; a To tag is added when the request had none and the status is
+// above 100 (`to_tag` when given, else a random one).
+Message make_response(const Message& request, int status, std::string_view reason = {},
+                      std::string_view to_tag = {});
+
+}  // namespace cvw::sip

@@ -1,0 +1,94 @@
+#include "sip/transaction/matching.hpp"
+
+#include <string_view>
+
+#include "sip/header_values.hpp"
+#include "sip/transaction/message_builders.hpp"
+
+namespace cvw::sip::txn {
+namespace {
+
+// Separates key fields; cannot occur in an unfolded header value.
+constexpr char kSep = '\n';
+
+void append_lower(std::string& out, std::string_view s) {
+  for (char c : s) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c);
+}
+
+std::string tag_of(std::string_view name_addr) {
+  std::string scratch;
+  Result<NameAddr> a = parse_name_addr(name_addr, scratch);
+  if (!a) return {};
+  return std::string(a->tag().value_or(std::string_view{}));
+}
+
+// §17.2.3: "the branch parameter in the request is equal to the one in the top
+// Via header field of the request that created the transaction, and the
+// sent-by value in the top Via of the request is equal to the one in the
+// request that created the transaction". Branch and host compare
+// case-insensitively (§7.3.1: parameter values and host names are
+// case-insensitive unless stated otherwise).
+std::string rfc3261_key(const Via& via) {
+  std::string key = "3261";
+  key.push_back(kSep);
+  append_lower(key, via.branch());
+  key.push_back(kSep);
+  append_lower(key, via.host);
+  key.push_back(':');
+  key.append(std::to_string(via.port));
+  return key;
+}
+
+// §17.2.3, for requests from RFC 2543 clients: the INVITE "matches a
+// transaction if the Request-URI, To tag, From tag, Call-ID, CSeq, and top Via
+// header field match those of the INVITE request which created the
+// transaction"; for ACK the CSeq number (not method) counts. The To tag and
+// the method are compared after the lookup (RequestMatch). Values compare as
+// received: retransmissions, ACKs and CANCELs copy them byte for byte.
+std::string rfc2543_key(const Message& request, const CSeq& cseq) {
+  std::string key = "2543";
+  key.push_back(kSep);
+  key.append(request.request_uri());
+  key.push_back(kSep);
+  key.append(tag_of(request.header(HeaderId::From)));
+  key.push_back(kSep);
+  key.append(request.header(HeaderId::CallId));
+  key.push_back(kSep);
+  key.append(std::to_string(cseq.number));
+  key.push_back(kSep);
+  key.append(top_via_value(request));
+  return key;
+}
+
+}  // namespace
+
+Result<RequestMatch> match_request(const Message& request) {
+  std::string scratch;
+  Result<Via> via = parse_via(top_via_value(request), scratch);
+  if (!via) return bad_request("top Via: " + via.error().message);
+  Result<CSeq> cseq = parse_cseq(request.header(HeaderId::CSeq));
+  if (!cseq) return bad_request("CSeq: " + cseq.error().message);
+
+  RequestMatch match;
+  match.rfc3261 = via->rfc3261_branch();
+  match.key = match.rfc3261 ? rfc3261_key(*via) : rfc2543_key(request, *cseq);
+  if (!match.rfc3261) match.to_tag = tag_of(request.header(HeaderId::To));
+  return match;
+}
+
+Result<std::string> client_key(const Message& message) {
+  std::string scratch;
+  Result<Via> via = parse_via(top_via_value(message), scratch);
+  if (!via) return bad_request("top Via: " + via.error().message);
+  if (via->branch().empty()) return bad_request("top Via has no branch");
+  Result<CSeq> cseq = parse_cseq(message.header(HeaderId::CSeq));
+  if (!cseq) return bad_request("CSeq: " + cseq.error().message);
+
+  std::string key;
+  append_lower(key, via->branch());
+  key.push_back(kSep);
+  key.append(cseq->method_name);
+  return key;
+}
+
+}  // namespace cvw::sip::txn

@@ -1,0 +1,409 @@
+#include "sip/transport/transport.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+#include <deque>
+#include <map>
+#include <unordered_map>
+
+#include "common/log.hpp"
+#include "common/random.hpp"
+#include "common/timer.hpp"
+#include "sip/framing.hpp"
+#include "sip/header_values.hpp"
+#include "sip/response_routing.hpp"
+#include "sip/validate.hpp"
+
+namespace cvw::sip::transport {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+// ---------------------------------------------------------------------------
+// Listen addresses
+
+Result<ListenAddress> ListenAddress::parse(std::string_view text) {
+  ListenAddress la;
+  const std::size_t colon = text.find(':');
+  const std::string_view proto = text.substr(0, colon);
+  if (proto == "udp") la.protocol = Protocol::Udp;
+  else if (proto == "tcp") la.protocol = Protocol::Tcp;
+  else return bad_request("listen address '" + std::string(text) + "': protocol must be udp or tcp");
+  if (colon == std::string_view::npos) return bad_request("listen address '" + std::string(text) + "': no address");
+  std::string_view rest = text.substr(colon + 1);
+  std::string_view host;
+  if (!rest.empty() && rest.front() == '[') {
+    const std::size_t close = rest.find(']');
+    if (close == std::string_view::npos) return bad_request("listen address '" + std::string(text) + "': unterminated [");
+    host = rest.substr(1, close - 1);
+    rest = rest.substr(close + 1);
+  } else {
+    const std::size_t c = rest.rfind(':');
+    host = rest.substr(0, c);
+    rest = c == std::string_view::npos ? std::string_view{} : rest.substr(c);
+  }
+  boost::system::error_code ec;
+  la.address = asio::ip::make_address(std::string(host), ec);
+  if (ec) return bad_request("listen address '" + std::string(text) + "': '" + std::string(host) + "' is not an IP address");
+  if (rest.size() < 2 || rest.front() != ':') return bad_request("listen address '" + std::string(text) + "': no port");
+  Result<std::uint32_t> port = parse_uint(rest.substr(1), 65535, "port");
+  if (!port) return bad_request("listen address '" + std::string(text) + "': bad port");
+  la.port = static_cast<std::uint16_t>(*port);
+  return la;
+}
+
+std::string ListenAddress::to_string() const {
+  Peer p{protocol, address, port, 0};
+  return p.to_string();
+}
+
+// ---------------------------------------------------------------------------
+// The layer
+
+namespace {
+constexpr std::size_t kReadChunk = 16384;
+}
+
+struct TransportLayer::Impl {
+  struct UdpListener {
+    udp::socket socket;
+    ListenAddress address;
+    std::array<char, 65536> buffer{};
+    udp::endpoint from;
+    explicit UdpListener(asio::io_context& io) : socket(io) {}
+  };
+
+  struct TcpListener {
+    tcp::acceptor acceptor;
+    ListenAddress address;
+    explicit TcpListener(asio::io_context& io) : acceptor(io) {}
+  };
+
+  // One TCP connection, inbound or outbound. Owned by `connections`; async
+  // operations hold a shared_ptr so a close mid-operation is safe.
+  struct Connection : std::enable_shared_from_this<Connection> {
+    tcp::socket socket;
+    std::uint64_t id = 0;
+    Peer peer;
+    bool connected = false;
+    bool closed = false;
+    std::string inbox;
+    std::array<char, kReadChunk> chunk{};
+    std::deque<std::string> outbox;
+    bool writing = false;
+    Clock::time_point last_activity = Clock::now();
+    explicit Connection(asio::io_context& io) : socket(io) {}
+  };
+
+  asio::io_context& io;
+  TransportConfig config;
+  Handler handler;
+  std::vector<std::unique_ptr<UdpListener>> udp;
+  std::vector<std::unique_ptr<TcpListener>> tcp_listeners;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> connections;
+  std::map<std::pair<asio::ip::address, std::uint16_t>, std::uint64_t> by_peer;
+  std::uint64_t next_connection_id = 1;
+  std::vector<ListenAddress> bound;
+  TransportMetrics metrics;
+  asio::steady_timer sweep_timer;
+  bool running = false;
+
+  Impl(asio::io_context& io_, TransportConfig config_, Handler handler_)
+      : io(io_), config(std::move(config_)), handler(std::move(handler_)), sweep_timer(io_) {}
+
+  // --- receiving --------------------------------------------------------
+  void deliver(std::string_view bytes, Framing framing, const Peer& source) {
+    ++metrics.received;
+    Result<Message> m = Message::parse(bytes, framing, config.limits);
+    if (!m) {
+      ++metrics.dropped;
+      log().info("sip: dropped {} bytes from {}: {}", bytes.size(), source.to_string(), m.error().message);
+      return;
+    }
+    Result<void> valid = m->is_request() ? validate_request(*m) : validate_response(*m);
+    if (!valid) {
+      reject(*m, valid.error(), source);
+      return;
+    }
+    if (m->is_request()) stamp_received(*m, source);
+    handler(std::move(*m), source);
+  }
+
+  // An invalid request that can be answered gets a stateless 4xx/5xx naming
+  // the problem; ACKs and responses are never answered (§17.1.1.3, §18.1.2).
+  void reject(const Message& m, const Error& error, const Peer& source) {
+    if (m.is_response() || m.method() == Method::Ack || error.status == 0 || m.count(HeaderId::Via) == 0) {
+      ++metrics.dropped;
+      log().info("sip: dropped invalid {} from {}: {}", m.is_response() ? "response" : "request",
+                 source.to_string(), error.message);
+      return;
+    }
+    ++metrics.rejected;
+    log().info("sip: {} {} from {}: {}", error.status, m.method_name(), source.to_string(), error.message);
+    const Message response = make_response(m, error.status, error.message);
+    send(response.serialize(), reply_destination(m, source));
+  }
+
+  // --- UDP --------------------------------------------------------------
+  void receive_udp(UdpListener& l) {
+    l.socket.async_receive_from(asio::buffer(l.buffer), l.from, [this, &l](boost::system::error_code ec, std::size_t n) {
+      if (ec == asio::error::operation_aborted || !running) return;
+      if (!ec) {
+        deliver(std::string_view(l.buffer.data(), n), Framing::Datagram,
+                Peer{Protocol::Udp, l.from.address(), l.from.port(), 0});
+      }
+      receive_udp(l);
+    });
+  }
+
+  void send_udp(std::string_view wire, const Peer& to) {
+    for (auto& l : udp) {
+      if (l->address.address.is_v6() != to.address.is_v6()) continue;
+      boost::system::error_code ec;
+      l->socket.send_to(asio::buffer(wire.data(), wire.size()), udp::endpoint(to.address, to.port), 0, ec);
+      if (ec) {
+        ++metrics.send_errors;
+        log().warn("sip: send to {} failed: {}", to.to_string(), ec.message());
+      } else {
+        ++metrics.sent;
+      }
+      return;
+    }
+    ++metrics.send_errors;
+    log().warn("sip: no UDP listener for the address family of {}", to.to_string());
+  }
+
+  // --- TCP --------------------------------------------------------------
+  void accept(TcpListener& l) {
+    auto conn = std::make_shared<Connection>(io);
+    l.acceptor.async_accept(conn->socket, [this, &l, conn](boost::system::error_code ec) {
+      if (ec == asio::error::operation_aborted || !running) return;
+      if (!ec) {
+        if (connections.size() >= config.max_connections) {
+          log().warn("sip: refusing TCP connection: {} connections open", connections.size());
+          boost::system::error_code ignore;
+          conn->socket.close(ignore);
+        } else {
+          const tcp::endpoint remote = conn->socket.remote_endpoint(ec);
+          if (!ec) {
+            conn->peer = Peer{Protocol::Tcp, remote.address(), remote.port(), 0};
+            adopt(conn);
+            conn->connected = true;
+            read(conn);
+          }
+        }
+      }
+      accept(l);
+    });
+  }
+
+  void adopt(const std::shared_ptr<Connection>& conn) {
+    conn->id = next_connection_id++;
+    conn->peer.connection = conn->id;
+    connections.emplace(conn->id, conn);
+    by_peer[{conn->peer.address, conn->peer.port}] = conn->id;
+    ++metrics.connections_opened;
+  }
+
+  void close(const std::shared_ptr<Connection>& conn, std::string_view why) {
+    if (conn->closed) return;
+    conn->closed = true;
+    log().debug("sip: closing {} (connection {}): {}", conn->peer.to_string(), conn->id, why);
+    boost::system::error_code ignore;
+    conn->socket.shutdown(tcp::socket::shutdown_both, ignore);
+    conn->socket.close(ignore);
+    auto it = by_peer.find({conn->peer.address, conn->peer.port});
+    if (it != by_peer.end() && it->second == conn->id) by_peer.erase(it);
+    connections.erase(conn->id);
+    ++metrics.connections_closed;
+  }
+
+  void read(const std::shared_ptr<Connection>& conn) {
+    conn->socket.async_read_some(asio::buffer(conn->chunk), [this, conn](boost::system::error_code ec, std::size_t n) {
+      if (conn->closed) return;
+      if (ec) {
+        close(conn, ec == asio::error::eof ? "closed by peer" : ec.message());
+        return;
+      }
+      conn->last_activity = Clock::now();
+      conn->inbox.append(conn->chunk.data(), n);
+      if (!drain_frames(conn)) return;
+      read(conn);
+    });
+  }
+
+  // Cuts complete messages out of the connection's buffer. A framing error
+  // closes the connection: there is no way to find the next message
+  // (RFC 4475 §3.1.2.3: "the framing error is fatal").
+  bool drain_frames(const std::shared_ptr<Connection>& conn) {
+    std::size_t offset = 0;
+    while (offset < conn->inbox.size()) {
+      Result<std::optional<Frame>> frame =
+          find_frame(std::string_view(conn->inbox).substr(offset), config.limits);
+      if (!frame) {
+        ++metrics.dropped;
+        log().info("sip: framing error from {}: {}", conn->peer.to_string(), frame.error().message);
+        close(conn, frame.error().message);
+        return false;
+      }
+      if (!*frame) break;
+      const Frame f = **frame;
+      offset += f.skip;
+      if (f.length > 0) {
+        deliver(std::string_view(conn->inbox).substr(offset, f.length), Framing::Stream, conn->peer);
+        if (conn->closed) return false;
+        offset += f.length;
+      }
+    }
+    conn->inbox.erase(0, offset);
+    return true;
+  }
+
+  void send_tcp(std::string_view wire, const Peer& to) {
+    std::shared_ptr<Connection> conn;
+    if (to.connection != 0) {
+      if (auto it = connections.find(to.connection); it != connections.end()) conn = it->second;
+    }
+    if (!conn) {
+      if (auto it = by_peer.find({to.address, to.port}); it != by_peer.end()) conn = connections.at(it->second);
+    }
+    if (!conn) conn = connect(to);
+    conn->outbox.emplace_back(wire);
+    conn->last_activity = Clock::now();
+    if (conn->connected) write(conn);
+  }
+
+  std::shared_ptr<Connection> connect(const Peer& to) {
+    auto conn = std::make_shared<Connection>(io);
+    conn->peer = Peer{Protocol::Tcp, to.address, to.port, 0};
+    adopt(conn);
+    conn->socket.async_connect(tcp::endpoint(to.address, to.port), [this, conn](boost::system::error_code ec) {
+      if (conn->closed) return;
+      if (ec) {
+        metrics.send_errors += conn->outbox.size();
+        log().warn("sip: TCP connect to {} failed: {}", conn->peer.to_string(), ec.message());
+        close(conn, "connect failed");
+        return;
+      }
+      conn->connected = true;
+      read(conn);
+      write(conn);
+    });
+    return conn;
+  }
+
+  void write(const std::shared_ptr<Connection>& conn) {
+    if (conn->writing || conn->outbox.empty()) return;
+    conn->writing = true;
+    asio::async_write(conn->socket, asio::buffer(conn->outbox.front()),
+                      [this, conn](boost::system::error_code ec, std::size_t) {
+                        conn->writing = false;
+                        if (conn->closed) return;
+                        if (ec) {
+                          ++metrics.send_errors;
+                          close(conn, ec.message());
+                          return;
+                        }
+                        ++metrics.sent;
+                        conn->outbox.pop_front();
+                        write(conn);
+                      });
+  }
+
+  // Closes connections idle for longer than the configured timeout.
+  void sweep() {
+    const auto period = std::min<Clock::duration>(config.idle_timeout / 2, std::chrono::seconds(5));
+    sweep_timer.expires_after(std::max<Clock::duration>(period, std::chrono::milliseconds(100)));
+    sweep_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || !running) return;
+      const auto now = Clock::now();
+      std::vector<std::shared_ptr<Connection>> idle;
+      for (auto& [id, conn] : connections) {
+        if (now - conn->last_activity > config.idle_timeout && conn->outbox.empty()) idle.push_back(conn);
+      }
+      for (auto& conn : idle) close(conn, "idle");
+      sweep();
+    });
+  }
+
+  Result<void> start() {
+    for (const ListenAddress& la : config.listen) {
+      boost::system::error_code ec;
+      if (la.protocol == Protocol::Udp) {
+        auto l = std::make_unique<UdpListener>(io);
+        const udp::endpoint ep(la.address, la.port);
+        l->socket.open(ep.protocol(), ec);
+        if (!ec && la.address.is_v6()) l->socket.set_option(asio::ip::v6_only(true), ec);
+        if (!ec) l->socket.bind(ep, ec);
+        if (ec) return Error{0, "cannot listen on " + la.to_string() + ": " + ec.message()};
+        l->address = la;
+        l->address.port = l->socket.local_endpoint().port();
+        bound.push_back(l->address);
+        udp.push_back(std::move(l));
+      } else {
+        auto l = std::make_unique<TcpListener>(io);
+        const tcp::endpoint ep(la.address, la.port);
+        l->acceptor.open(ep.protocol(), ec);
+        if (!ec) l->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+        if (!ec && la.address.is_v6()) l->acceptor.set_option(asio::ip::v6_only(true), ec);
+        if (!ec) l->acceptor.bind(ep, ec);
+        if (!ec) l->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+        if (ec) return Error{0, "cannot listen on " + la.to_string() + ": " + ec.message()};
+        l->address = la;
+        l->address.port = l->acceptor.local_endpoint().port();
+        bound.push_back(l->address);
+        tcp_listeners.push_back(std::move(l));
+      }
+    }
+    running = true;
+    for (auto& l : udp) receive_udp(*l);
+    for (auto& l : tcp_listeners) accept(*l);
+    sweep();
+    return {};
+  }
+
+  void stop() {
+    running = false;
+    boost::system::error_code ignore;
+    sweep_timer.cancel();
+    for (auto& l : udp) l->socket.close(ignore);
+    for (auto& l : tcp_listeners) l->acceptor.close(ignore);
+    std::vector<std::shared_ptr<Connection>> all;
+    for (auto& [id, conn] : connections) all.push_back(conn);
+    for (auto& conn : all) close(conn, "shutdown");
+  }
+
+  void send(std::string_view wire, const Peer& to) {
+    if (!running) return;
+    if (to.protocol == Protocol::Udp) send_udp(wire, to);
+    else if (to.protocol == Protocol::Tcp) send_tcp(wire, to);
+    else {
+      ++metrics.send_errors;
+      log().warn("sip: {} is not supported yet", to.to_string());
+    }
+  }
+};
+
+TransportLayer::TransportLayer(asio::io_context& io, TransportConfig config, Handler handler)
+    : impl_(std::make_unique<Impl>(io, std::move(config), std::move(handler))) {}
+TransportLayer::~TransportLayer() { impl_->stop(); }
+Result<void> TransportLayer::start() { return impl_->start(); }
+void TransportLayer::stop() { impl_->stop(); }
+void TransportLayer::send(std::string_view wire, const Peer& to) { impl_->send(wire, to); }
+const std::vector<ListenAddress>& TransportLayer::bound() const { return impl_->bound; }
+const TransportMetrics& TransportLayer::metrics() const { return impl_->metrics; }
+
+std::optional<ListenAddress> TransportLayer::local(Protocol protocol, bool ipv6) const {
+  for (const ListenAddress& la : impl_->bound) {
+    if (la.protocol == protocol && la.address.is_v6() == ipv6) return la;
+  }
+  return std::nullopt;
+}
+
+}  // namespace cvw::sip::transport

@@ -1,0 +1,94 @@
+// The SIP transport layer (RFC 3261 §18): UDP and TCP listeners over IPv4 and
+// IPv6, stream framing by Content-Length, connection reuse and idle close,
+// received/rport stamping (RFC 3581) and stateless rejection of malformed
+// requests. It hands well-formed messages up and sends bytes down; it knows
+// nothing of transactions.
+//
+// Threading: everything runs on the io_context thread that owns the SIP
+// state (docs/ARCHITECTURE.md); no locks. The handler is called on it.
+//
+// TLS (and later WebSocket) fit in as another Protocol with its own stream
+// type: the layers above only ever see Peer and bytes.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "sip/message.hpp"
+#include "sip/peer.hpp"
+
+namespace cvw::sip::transport {
+
+// "udp:127.0.0.1:5060", "tcp:[::1]:5060" (port 0 = any free port).
+struct ListenAddress {
+  Protocol protocol = Protocol::Udp;
+  boost::asio::ip::address address;
+  std::uint16_t port = 0;
+  static Result<ListenAddress> parse(std::string_view text);
+  std::string to_string() const;
+};
+
+struct TransportConfig {
+  std::vector<ListenAddress> listen;
+  ParseLimits limits;
+  std::chrono::seconds idle_timeout{300};  // a TCP connection with no traffic is closed
+  std::size_t max_connections = 10000;
+};
+
+struct TransportMetrics {
+  std::uint64_t received = 0;
+  std::uint64_t sent = 0;
+  std::uint64_t rejected = 0;     // answered statelessly with 4xx/5xx
+  std::uint64_t dropped = 0;      // not answerable: logged and dropped
+  std::uint64_t send_errors = 0;
+  std::uint64_t connections_opened = 0;
+  std::uint64_t connections_closed = 0;
+};
+
+// RFC 3261 §18.1.1: "If a request is within 200 bytes of the path MTU, or if
+// it is larger than 1300 bytes and the path MTU is unknown, the request MUST
+// be sent using an RFC 2914 congestion controlled transport protocol, such
+// as TCP." The UA core asks this before it writes the Via.
+inline bool must_use_stream(std::size_t request_size) { return request_size > 1300; }
+
+class TransportLayer {
+ public:
+  // Called for every well-formed message, with its source (requests already
+  // carry received/rport in their top Via).
+  using Handler = std::function<void(Message&&, const Peer& source)>;
+
+  TransportLayer(boost::asio::io_context& io, TransportConfig config, Handler handler);
+  ~TransportLayer();
+  TransportLayer(const TransportLayer&) = delete;
+  TransportLayer& operator=(const TransportLayer&) = delete;
+
+  // Binds every listen address; fails naming the address that could not be bound.
+  Result<void> start();
+  // Closes listeners and connections.
+  void stop();
+
+  // Sends bytes to `to`. For streams, `to.connection` picks an open connection
+  // (a response on the connection its request came on); otherwise one to the
+  // same address and port is reused or a new one is opened.
+  void send(std::string_view wire, const Peer& to);
+
+  // The address a listener is bound to (port resolved), for Via and Contact.
+  std::optional<ListenAddress> local(Protocol protocol, bool ipv6) const;
+  const std::vector<ListenAddress>& bound() const;
+  const TransportMetrics& metrics() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cvw::sip::transport
