@@ -2,7 +2,7 @@
 add_library(cvw_warnings INTERFACE)
 target_compile_options(cvw_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough -Wformat=2)
+  -Woverloaded-virtual -Wimplicit-fallthrough -Wformat=2)
 if(CVW_WERROR)
   target_compile_options(cvw_warnings INTERFACE -Werror)
 endif()

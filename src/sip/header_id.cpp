@@ -68,24 +68,18 @@ constexpr std::array<Entry, static_cast<std::size_t>(HeaderId::kCount)> kHeaders
 
 constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 // Buckets by (length, lower-case first letter) so a lookup compares against
 // one or two candidates: this runs for every header line of every message.
 struct Index {
   static constexpr std::size_t kMaxLen = 24;
   std::array<std::array<std::array<std::uint8_t, 3>, 26>, kMaxLen + 1> slots{};
   std::array<HeaderId, 26> compact{};
+  std::array<std::array<char, kMaxLen>, kHeaders.size()> lower_names{};
 
   constexpr Index() {
     for (std::size_t id = 1; id < kHeaders.size(); ++id) {
       const Entry& e = kHeaders[id];
+      for (std::size_t i = 0; i < e.name.size(); ++i) lower_names[id][i] = lower(e.name[i]);
       auto& bucket = slots[e.name.size()][static_cast<std::size_t>(lower(e.name[0]) - 'a')];
       bool placed = false;
       for (auto& s : bucket) {
@@ -113,7 +107,12 @@ HeaderId header_id(std::string_view name) {
   if (name.size() == 1) return kIndex.compact[letter];
   for (std::uint8_t id : kIndex.slots[name.size()][letter]) {
     if (id == 0) break;
-    if (iequal(kHeaders[id].name, name)) return static_cast<HeaderId>(id);
+    // Header names are tokens: OR-ing 0x20 lower-cases letters and leaves
+    // every other token character unequal to a lower-case letter or '-'.
+    const auto& ref = kIndex.lower_names[id];
+    std::size_t i = 1;
+    while (i < name.size() && static_cast<char>(name[i] | 0x20) == ref[i]) ++i;
+    if (i == name.size()) return static_cast<HeaderId>(id);
   }
   return HeaderId::Other;
 }

@@ -2,10 +2,18 @@
 
 #include <cstring>
 
+#include "sip/charset.hpp"
+
 namespace cvw::sip {
 namespace {
 
 bool is_ws(char c) { return c == ' ' || c == '\t'; }
+
+constexpr CharSet kWhitespace{" \t"};
+constexpr CharSet kSemicolonOrWs{"; \t"};
+constexpr CharSet kQuestionOrComma{"?,"};
+// The octets list_item_end() must look at; everything else is skipped.
+constexpr CharSet kListSpecials{"\"<>,\\"};
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 void skip_ws(std::string_view& s) {
@@ -44,10 +52,7 @@ Result<std::string_view> take_quoted(std::string_view& s) {
 bool valid_host_chars(std::string_view h) {
   if (h.empty()) return false;
   for (char c : h) {
-    if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '.' ||
-          c == ':')) {
-      return false;
-    }
+    if (!charset::is(c, charset::kHost)) return false;
   }
   return true;
 }
@@ -55,25 +60,28 @@ bool valid_host_chars(std::string_view h) {
 // Parses generic-params starting at `s` (which is empty or starts with LWS
 // and ';'). Produces "name=value;name" without whitespace: a view into the
 // input when it had none, else a copy in `scratch`.
-Result<Params> parse_params(std::string_view s, std::string& scratch) {
-  skip_ws(s);
-  if (s.empty()) return Params{};
-  if (s.front() != ';') return bad_request("unexpected text after header value");
-  const std::string_view original = s.substr(1);
-  std::string normal;
+// Parses generic-params; calls emit(name, value, has_value) for each one.
+// Returns whether any whitespace was skipped (the text needs normalising).
+template <typename Emit>
+Result<bool> scan_params(std::string_view s, Emit&& emit) {
+  bool had_ws = false;
+  auto skip = [&] {
+    const std::size_t before = s.size();
+    skip_ws(s);
+    had_ws |= before != s.size();
+  };
   while (!s.empty()) {
     if (s.front() != ';') return bad_request("expected ';' between parameters");
     s.remove_prefix(1);
-    skip_ws(s);
+    skip();
     const std::string_view name = take_token(s);
     if (name.empty()) return bad_request("empty parameter");
-    if (!normal.empty()) normal.push_back(';');
-    normal.append(name);
-    skip_ws(s);
-    if (!s.empty() && s.front() == '=') {
+    skip();
+    std::string_view value;
+    const bool has_value = !s.empty() && s.front() == '=';
+    if (has_value) {
       s.remove_prefix(1);
-      skip_ws(s);
-      std::string_view value;
+      skip();
       if (!s.empty() && s.front() == '"') {
         const char* start = s.data();
         Result<std::string_view> q = take_quoted(s);
@@ -93,13 +101,29 @@ Result<Params> parse_params(std::string_view s, std::string& scratch) {
         s.remove_prefix(n);
       }
       if (value.empty()) return bad_request("parameter '=' without a value");
-      normal.push_back('=');
-      normal.append(value);
-      skip_ws(s);
+      skip();
     }
+    emit(name, value, has_value);
   }
-  // The common case has no whitespace: the parameters are a view, no copy.
-  if (normal.size() == original.size()) return Params{original};
+  return had_ws;
+}
+
+// Parses generic-params starting at `s` (which is empty or starts with LWS
+// and ';'). Produces "name=value;name" without whitespace: a view into the
+// input in the common case, a copy in `scratch` when there was whitespace.
+Result<Params> parse_params(std::string_view s, std::string& scratch) {
+  skip_ws(s);
+  if (s.empty()) return Params{};
+  if (s.front() != ';') return bad_request("unexpected text after header value");
+  Result<bool> had_ws = scan_params(s, [](std::string_view, std::string_view, bool) {});
+  if (!had_ws) return had_ws.error();
+  if (!*had_ws) return Params{detail::trim_lws(s.substr(1))};
+  std::string normal;
+  (void)scan_params(s, [&](std::string_view name, std::string_view value, bool has_value) {
+    if (!normal.empty()) normal.push_back(';');
+    normal.append(name);
+    if (has_value) normal.append("=").append(value);
+  });
   scratch = std::move(normal);
   return Params{scratch};
 }
@@ -116,11 +140,7 @@ bool iequal(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-// token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
-bool is_token_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c)) return true;
-  return c != '\0' && std::strchr("-.!%*_+`'~", c) != nullptr;
-}
+bool is_token_char(char c) { return charset::is(c, charset::kToken); }
 
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
@@ -135,6 +155,7 @@ std::size_t list_item_end(std::string_view value) {
   bool in_angle = false;
   for (std::size_t i = 0; i < value.size(); ++i) {
     const char c = value[i];
+    if (!kListSpecials.has(c)) continue;
     if (in_quotes) {
       if (c == '\\') ++i;
       else if (c == '"') in_quotes = false;
@@ -194,13 +215,13 @@ Result<NameAddr> parse_name_addr(std::string_view value, std::string& scratch) {
     const std::size_t gt = s.find('>');
     if (gt == std::string_view::npos) return bad_request("unterminated <URI>");
     uri_text = s.substr(1, gt - 1);
-    if (uri_text.find_first_of(" \t") != std::string_view::npos) return bad_request("whitespace inside <URI>");
+    if (find_first(uri_text, kWhitespace) != std::string_view::npos) return bad_request("whitespace inside <URI>");
     na.angle_brackets = true;
     s.remove_prefix(gt + 1);
   } else {
-    const std::size_t end = s.find_first_of("; \t");
+    const std::size_t end = find_first(s, kSemicolonOrWs);
     uri_text = s.substr(0, end);
-    if (uri_text.find_first_of("?,") != std::string_view::npos) {
+    if (find_first(uri_text, kQuestionOrComma) != std::string_view::npos) {
       return bad_request("a URI with '?' or ',' must be enclosed in <>");
     }
     s.remove_prefix(uri_text.size());
@@ -312,6 +333,66 @@ Result<void> check_sip_date(std::string_view v) {
   }
   if (!day || !month) return bad_request("malformed Date (RFC 1123, GMT only)");
   return {};
+}
+
+Result<Replaces> parse_replaces(std::string_view value, std::string& scratch) {
+  std::string_view s = detail::trim_lws(value);
+  std::size_t n = 0;
+  while (n < s.size() && s[n] != ';' && !is_ws(s[n])) ++n;
+  Replaces r;
+  r.call_id = s.substr(0, n);
+  if (r.call_id.empty()) return bad_request("Replaces without a Call-ID");
+  Result<Params> params = parse_params(s.substr(n), scratch);
+  if (!params) return bad_request("bad Replaces: " + params.error().message);
+  const auto to_tag = params->get("to-tag");
+  const auto from_tag = params->get("from-tag");
+  // RFC 3891 §6.1: "A Replaces header field MUST contain exactly one to-tag
+  // and exactly one from-tag".
+  if (!to_tag || !from_tag || to_tag->empty() || from_tag->empty()) {
+    return bad_request("Replaces needs to-tag and from-tag");
+  }
+  r.to_tag = *to_tag;
+  r.from_tag = *from_tag;
+  r.early_only = params->has("early-only");
+  return r;
+}
+
+Result<SessionExpires> parse_session_expires(std::string_view value, std::string& scratch) {
+  std::string_view s = detail::trim_lws(value);
+  std::size_t n = 0;
+  while (n < s.size() && is_digit(s[n])) ++n;
+  Result<std::uint32_t> seconds = parse_uint(s.substr(0, n), UINT32_MAX, "Session-Expires");
+  if (!seconds) return seconds.error();
+  Result<Params> params = parse_params(s.substr(n), scratch);
+  if (!params) return bad_request("bad Session-Expires: " + params.error().message);
+  SessionExpires se;
+  se.seconds = *seconds;
+  se.refresher = params->get("refresher").value_or(std::string_view{});
+  if (!se.refresher.empty() && !iequal(se.refresher, "uac") && !iequal(se.refresher, "uas")) {
+    return bad_request("Session-Expires refresher must be uac or uas");
+  }
+  return se;
+}
+
+bool has_option(std::string_view list, std::string_view option) {
+  bool found = false;
+  (void)for_each_list_value(list, [&](std::string_view item) -> Result<void> {
+    found |= iequal(item, option);
+    return {};
+  });
+  return found;
+}
+
+std::optional<int> sipfrag_status(std::string_view body) {
+  // "SIP/2.0 200 OK": the version, SP, three digits.
+  if (body.size() < 11 || !iequal(body.substr(0, 8), "SIP/2.0 ")) return std::nullopt;
+  const std::string_view code = body.substr(8, 3);
+  int status = 0;
+  for (char c : code) {
+    if (!is_digit(c)) return std::nullopt;
+    status = status * 10 + (c - '0');
+  }
+  return status >= 100 && status <= 699 ? std::optional<int>(status) : std::nullopt;
 }
 
 }  // namespace cvw::sip

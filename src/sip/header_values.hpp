@@ -80,6 +80,31 @@ Result<CSeq> parse_cseq(std::string_view value);
 // A decimal number with a limit (Max-Forwards 0-255, Expires 0-2^32-1...).
 Result<std::uint32_t> parse_uint(std::string_view value, std::uint32_t max, std::string_view what);
 
+// Replaces (RFC 3891 §6.1): the dialog an INVITE takes the place of.
+// "call-id ;to-tag=... ;from-tag=... [;early-only]"
+struct Replaces {
+  std::string_view call_id;
+  std::string_view to_tag;
+  std::string_view from_tag;
+  bool early_only = false;
+};
+Result<Replaces> parse_replaces(std::string_view value, std::string& scratch);
+
+// Session-Expires (RFC 4028 §4): "delta-seconds [;refresher=uac|uas]".
+struct SessionExpires {
+  std::uint32_t seconds = 0;
+  std::string_view refresher;  // "uac", "uas" or empty
+};
+Result<SessionExpires> parse_session_expires(std::string_view value, std::string& scratch);
+
+// Whether a list of option tags or methods (Supported, Require, Allow) holds
+// `option`, compared case-insensitively.
+bool has_option(std::string_view list, std::string_view option);
+
+// The status code in a message/sipfrag body (RFC 3420) carrying a status
+// line, as REFER's NOTIFYs do (RFC 3515 §2.4.5); nullopt when it has none.
+std::optional<int> sipfrag_status(std::string_view body);
+
 // Checks an HTTP-date as SIP requires (RFC 3261 §20.17: RFC 1123, GMT only).
 Result<void> check_sip_date(std::string_view value);
 

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "sip/charset.hpp"
 #include "sip/header_values.hpp"
 
 namespace cvw::sip {
@@ -94,7 +95,7 @@ class MessageParser {
     if (!looks_like_version(version)) return Error{0, "request line has no SIP version"};
     if (!is_sip_2_0(version)) defect(505, "SIP version not supported");
     if (uri.empty()) return Error{0, "empty Request-URI"};
-    if (uri.find_first_of(" \t") != std::string_view::npos) defect(400, "whitespace in Request-URI");
+    if (find_first(uri, CharSet{" \t"}) != std::string_view::npos) defect(400, "whitespace in Request-URI");
     if (uri.front() == '<') defect(400, "Request-URI enclosed in <>");
     m_.method_name_ = method;
     m_.method_ = method_from_name(method);
@@ -120,42 +121,50 @@ class MessageParser {
     return {};
   }
 
+  // One pass per header line: the name is scanned with the token table up to
+  // the colon, the value runs to the line end found by memchr, and a next
+  // line starting with SP/HT continues it (RFC 3261 §7.3.1 folding).
   Result<void> parse_headers(std::size_t& pos) {
-    bool have_current = false;
-    std::size_t name_begin = 0, name_end = 0, value_begin = 0, value_end = 0;
-    bool folded = false;
-    while (pos < size_) {
-      const std::size_t line_begin = pos;
-      const std::string_view line = next_line(pos);
-      if (line.empty()) {
+    const char* p = data_ + pos;
+    const char* const end = data_ + size_;
+    while (p < end) {
+      if (*p == '\r' || *p == '\n') {
+        p += (*p == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1;
         headers_ended_ = true;
         break;
       }
-      if (is_ws(line.front())) {
-        // RFC 3261 §7.3.1: a line starting with whitespace continues the
-        // previous header value (line folding).
-        if (!have_current) return Error{0, "continuation line before any header"};
-        value_end = line_begin + line.size();
-        folded = true;
-        continue;
+      const char* const name_begin = p;
+      while (p < end && charset::is(*p, charset::kToken)) ++p;
+      const char* const name_end = p;
+      while (p < end && is_ws(*p)) ++p;
+      if (p == end || *p != ':') {
+        return Error{0, name_end == name_begin && name_begin < end && is_ws(*name_begin)
+                            ? "continuation line before any header"
+                            : (name_end == name_begin ? "malformed header name" : "header line without ':'")};
       }
-      if (have_current) {
-        if (Result<void> r = add_header(name_begin, name_end, value_begin, value_end, folded); !r) {
-          return r;
+      if (name_end == name_begin) return Error{0, "malformed header name"};
+      const char* const value_begin = ++p;
+      const char* value_end = value_begin;
+      bool folded = false;
+      while (true) {
+        const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+        const char* const line_end = nl ? static_cast<const char*>(nl) : end;
+        value_end = (line_end > value_begin && line_end[-1] == '\r') ? line_end - 1 : line_end;
+        p = nl ? line_end + 1 : end;
+        if (p < end && is_ws(*p)) {
+          folded = true;
+          continue;
         }
+        break;
       }
-      const std::size_t colon = line.find(':');
-      if (colon == std::string_view::npos) return Error{0, "header line without ':'"};
-      const std::string_view name = trim(line.substr(0, colon));
-      if (name.empty() || !is_token(name)) return Error{0, "malformed header name"};
-      have_current = true;
-      name_begin = static_cast<std::size_t>(name.data() - data_);
-      name_end = name_begin + name.size();
-      value_begin = line_begin + colon + 1;
-      value_end = line_begin + line.size();
-      folded = false;
+      if (Result<void> r = add_header(static_cast<std::size_t>(name_begin - data_), static_cast<std::size_t>(name_end - data_),
+                                      static_cast<std::size_t>(value_begin - data_), static_cast<std::size_t>(value_end - data_),
+                                      folded);
+          !r) {
+        return r;
+      }
     }
-    if (have_current) return add_header(name_begin, name_end, value_begin, value_end, folded);
+    pos = static_cast<std::size_t>(p - data_);
     return {};
   }
 
@@ -319,7 +328,7 @@ std::string_view Message::store(std::string_view s) {
 }
 
 std::string_view Message::store_value(std::string_view s) {
-  if (s.find_first_of("\r\n") == std::string_view::npos) return store(s);
+  if (find_first(s, CharSet{"\r\n"}) == std::string_view::npos) return store(s);
   std::string clean(s);
   for (char& c : clean) {
     if (c == '\r' || c == '\n') c = ' ';

@@ -1,5 +1,7 @@
 #include "sip/uri.hpp"
 
+#include "sip/charset.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <utility>
@@ -8,28 +10,24 @@
 namespace cvw::sip {
 namespace {
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+using charset::is;
+bool is_alpha(char c) { return is(c, charset::kAlpha); }
+bool is_digit(char c) { return is(c, charset::kDigit); }
+bool is_alnum(char c) { return is(c, charset::kAlpha | charset::kDigit); }
+bool is_hex(char c) { return is(c, charset::kHex); }
 int hex_value(char c) {
   if (is_digit(c)) return c - '0';
   return (c | 0x20) - 'a' + 10;
 }
-// RFC 3261 §25.1: unreserved = alphanum / mark.
-bool is_unreserved(char c) { return is_alnum(c) || std::strchr("-_.!~*'()", c) != nullptr; }
-
-// Checks that `s` has only unreserved characters, characters from `extra`
-// and well-formed %HH escapes.
-bool only_chars(std::string_view s, const char* extra) {
+// Checks that `s` has only unreserved characters (RFC 3261 §25.1), characters
+// of the `extra` class and well-formed %HH escapes.
+bool only_chars(std::string_view s, std::uint16_t extra) {
+  const std::uint16_t allowed = charset::kUnreserved | extra;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return false;
-      i += 2;
-      continue;
-    }
-    if (c == '\0' || (!is_unreserved(c) && std::strchr(extra, c) == nullptr)) return false;
+    if (is(c, allowed)) continue;
+    if (c != '%' || i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return false;
+    i += 2;
   }
   return true;
 }
@@ -43,10 +41,10 @@ bool iequal(std::string_view a, std::string_view b) {
   return true;
 }
 
-constexpr const char* kUserExtra = "&=+$,;?/";     // user-unreserved
-constexpr const char* kPasswordExtra = "&=+$,";
-constexpr const char* kParamExtra = "[]/:&+$";    // param-unreserved
-constexpr const char* kHeaderExtra = "[]/?:+$";   // hnv-unreserved
+constexpr std::uint16_t kUserExtra = charset::kUserExtra;
+constexpr std::uint16_t kPasswordExtra = charset::kPasswordExtra;
+constexpr std::uint16_t kParamExtra = charset::kParamExtra;
+constexpr std::uint16_t kHeaderExtra = charset::kHeaderExtra;
 
 bool valid_hostname(std::string_view h) {
   if (h.empty()) return false;
@@ -110,13 +108,13 @@ Result<Uri> parse_sip_uri(Uri uri, std::string_view rest) {
     if (!valid_ipv6(uri.host)) return bad_request("malformed IPv6 reference in URI");
     rest = rest.substr(close + 1);
   } else {
-    const std::size_t end = rest.find_first_of(":;?");
+    const std::size_t end = find_first(rest, CharSet{":;?"});
     uri.host = rest.substr(0, end);
     if (!valid_hostname(uri.host)) return bad_request("malformed URI host");
     rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
   }
   if (!rest.empty() && rest.front() == ':') {
-    const std::size_t end = rest.find_first_of(";?");
+    const std::size_t end = find_first(rest, CharSet{";?"});
     const std::string_view digits = rest.substr(1, end == std::string_view::npos ? end : end - 1);
     unsigned port = 0;
     if (digits.empty() || digits.size() > 5) return bad_request("malformed URI port");
@@ -147,7 +145,13 @@ Result<Uri> parse_sip_uri(Uri uri, std::string_view rest) {
 Result<Uri> parse_tel_uri(Uri uri, std::string_view rest) {
   const std::size_t semi = rest.find(';');
   uri.user = rest.substr(0, semi);
-  if (uri.user.empty() || !only_chars(uri.user, "+*#")) return bad_request("malformed tel URI number");
+  // RFC 3966 global/local numbers: digits, visual separators, * # + and hex.
+  if (uri.user.empty() || !only_chars(uri.user, charset::kPasswordExtra)) return bad_request("malformed tel URI number");
+  for (char c : uri.user) {
+    if (!is_hex(c) && c != '+' && c != '*' && c != '#' && c != '-' && c != '.' && c != '(' && c != ')' && c != '%') {
+      return bad_request("malformed tel URI number");
+    }
+  }
   if (semi != std::string_view::npos) {
     uri.params = rest.substr(semi + 1);
     if (Result<void> r = parse_params(uri.params); !r) return r.error();

@@ -1,5 +1,6 @@
 #include "sip/validate.hpp"
 
+#include <array>
 #include <string>
 
 #include "sip/header_values.hpp"
@@ -15,13 +16,17 @@ constexpr HeaderId kSingle[] = {HeaderId::CallId,      HeaderId::CSeq,          
                                 HeaderId::ContentLength, HeaderId::Expires};
 
 Result<void> check_once(const Message& m) {
+  std::array<std::uint8_t, static_cast<std::size_t>(HeaderId::kCount)> counts{};
+  for (const HeaderField& h : m.headers()) {
+    auto& n = counts[static_cast<std::size_t>(h.id)];
+    if (n < 2) ++n;
+  }
   for (HeaderId id : kSingle) {
-    if (m.count(id) > 1) return bad_request("more than one " + std::string(header_name(id)) + " header");
+    if (counts[static_cast<std::size_t>(id)] > 1) return bad_request("more than one " + std::string(header_name(id)) + " header");
   }
-  for (HeaderId id : {HeaderId::CallId, HeaderId::CSeq, HeaderId::From, HeaderId::To}) {
-    if (m.count(id) == 0) return bad_request("missing " + std::string(header_name(id)) + " header");
+  for (HeaderId id : {HeaderId::Via, HeaderId::CallId, HeaderId::CSeq, HeaderId::From, HeaderId::To}) {
+    if (counts[static_cast<std::size_t>(id)] == 0) return bad_request("missing " + std::string(header_name(id)) + " header");
   }
-  if (m.count(HeaderId::Via) == 0) return bad_request("missing Via header");
   if (m.header(HeaderId::CallId).empty()) return bad_request("empty Call-ID");
   return {};
 }

@@ -32,6 +32,7 @@ std::string_view to_string(EndReason reason) {
     case EndReason::AckTimeout: return "no ACK";
     case EndReason::Timeout: return "timeout";
     case EndReason::TransportError: return "transport error";
+    case EndReason::SessionExpired: return "session expired";
   }
   return "?";
 }
@@ -52,6 +53,7 @@ InviteSession::InviteSession(UserAgent& ua, InviteHandler* handler, bool uac)
 InviteSession::~InviteSession() {
   ua_.timers_.cancel(retransmit_timer_);
   ua_.timers_.cancel(glare_timer_);
+  ua_.timers_.cancel(session_timer_);
 }
 
 void InviteSession::transition(SessionState next) {
@@ -63,7 +65,8 @@ void InviteSession::end(EndReason reason, int status) {
   if (state_ == SessionState::Terminated) return;
   ua_.timers_.cancel(retransmit_timer_);
   ua_.timers_.cancel(glare_timer_);
-  retransmit_timer_ = glare_timer_ = 0;
+  ua_.timers_.cancel(session_timer_);
+  retransmit_timer_ = glare_timer_ = session_timer_ = 0;
   transition(SessionState::Terminated);
   end_reason_ = reason;
   auto self = shared_from_this();  // the UA may hold the last reference
@@ -104,10 +107,21 @@ void InviteSession::on_invite_response(Message&& response) {
       Result<Dialog> d = Dialog::as_uac(*invite_, response, local_contact_);
       if (d) dialog_ = std::move(*d);
     }
+    if (has_option(response.header(HeaderId::Require), "100rel")) {
+      // RFC 3262 §4: a reliable provisional is PRACKed once; retransmissions
+      // (same RSeq) and out-of-order ones (not last + 1) are not passed up.
+      Result<std::uint32_t> rseq = parse_uint(response.header(HeaderId::RSeq), UINT32_MAX, "RSeq");
+      if (!rseq || !dialog_) return;
+      if (last_rseq_ && *rseq != *last_rseq_ + 1) return;
+      last_rseq_ = *rseq;
+      send_in_dialog(Method::Prack, {}, {},
+                     {{HeaderId::RAck, std::to_string(*rseq) + " " + std::to_string(cseq_number(*invite_)) + " INVITE"}});
+    }
     transition(SessionState::Early);
     if (handler_) handler_->on_progress(*this, response);
     return;
   }
+  if (status == 422 && retry_after_422(response)) return;
   if (status >= 300) {
     end(cancel_requested_ && status == 487 ? EndReason::Cancelled : EndReason::Rejected, status);
     return;
@@ -116,7 +130,7 @@ void InviteSession::on_invite_response(Message&& response) {
   const bool confirmed = dialog_ && !dialog_->early();
   if (confirmed && dialog_->id().remote_tag == tag) {
     // A retransmitted 2xx: our ACK was lost; §13.2.2.4 "MUST ... send ACK".
-    if (!ack_wire_.empty()) ua_.send_wire(ack_wire_, ack_to_);
+    resend_ack(cseq_number(response));
     return;
   }
   if (confirmed || state_ == SessionState::Terminated) {
@@ -138,6 +152,8 @@ void InviteSession::on_invite_response(Message&& response) {
   send_ack(response);
   ua_.attach(shared_from_this());
   transition(SessionState::Confirmed);
+  peer_allows_update_ = has_option(response.header(HeaderId::Allow), "UPDATE");
+  take_session_timer(response, true);
   if (cancel_requested_) {
     bye();  // §9.1: the 2xx won the race against our CANCEL
     return;
@@ -152,8 +168,23 @@ void InviteSession::send_ack(const Message&) {
     log().warn("sip: cannot send ACK for {}: {}", call_id_, sent.error().message);
     return;
   }
-  ack_wire_ = std::move(sent->first);
-  ack_to_ = sent->second;
+  remember_ack(cseq_number(*invite_), std::move(sent->first), sent->second);
+}
+
+void InviteSession::remember_ack(std::uint32_t cseq, std::string wire, const Peer& to) {
+  // Keep the INVITE's ACK and the latest re-INVITE's; older ones can no
+  // longer be asked for (their 2xx retransmissions stopped with our ACK).
+  if (acks_.size() >= 2) acks_.pop_back();
+  acks_.push_back(SentAck{cseq, std::move(wire), to});
+}
+
+void InviteSession::resend_ack(std::uint32_t cseq) {
+  for (const SentAck& a : acks_) {
+    if (a.cseq == cseq) {
+      ua_.send_wire(a.wire, a.to);
+      return;
+    }
+  }
 }
 
 void InviteSession::ack_and_bye_fork(const Message& response_2xx) {
@@ -166,6 +197,43 @@ void InviteSession::ack_and_bye_fork(const Message& response_2xx) {
 }
 
 void InviteSession::on_invite_failure(EndReason reason, int status) { end(reason, status); }
+
+txn::ClientCallbacks InviteSession::invite_callbacks() {
+  std::weak_ptr<InviteSession> weak = shared_from_this();
+  txn::ClientCallbacks callbacks;
+  callbacks.on_response = [weak](txn::ClientTransactionId, Message&& response) {
+    if (auto s = weak.lock()) s->on_invite_response(std::move(response));
+  };
+  callbacks.on_timeout = [weak](txn::ClientTransactionId) {
+    if (auto s = weak.lock()) s->on_invite_failure(EndReason::Timeout, 408);
+  };
+  callbacks.on_transport_error = [weak](txn::ClientTransactionId) {
+    if (auto s = weak.lock()) s->on_invite_failure(EndReason::TransportError, 503);
+  };
+  return callbacks;
+}
+
+// RFC 4028 §7.4: "If the UAC receives a 422 ... it SHOULD retry the request
+// ... with a Session-Expires header field with a duration ... equal to the
+// value of the Min-SE header field in the 422 response". The retry is a new
+// INVITE in the same call: same Call-ID and From tag, next CSeq, new branch.
+bool InviteSession::retry_after_422(const Message& response) {
+  Result<std::uint32_t> min_se = parse_uint(response.header(HeaderId::MinSE), UINT32_MAX, "Min-SE");
+  if (!min_se || retries_422_ >= 2 || cancel_requested_) return false;
+  ++retries_422_;
+  Message retry = invite_->clone();
+  retry.remove(HeaderId::Via);
+  retry.set(HeaderId::CSeq, std::to_string(cseq_number(*invite_) + 1) + " INVITE");
+  retry.set(HeaderId::SessionExpires, std::to_string(*min_se));
+  retry.set(HeaderId::MinSE, std::to_string(*min_se));
+  Message sent = Message::response(500);
+  Result<txn::ClientTransactionId> id =
+      ua_.send_request(std::move(retry), invite_->request_uri(), invite_callbacks(), &sent);
+  if (!id) return false;
+  invite_ = std::make_unique<Message>(std::move(sent));
+  invite_txn_ = *id;
+  return true;
+}
 
 void InviteSession::cancel() {
   if (!uac_ || (state_ != SessionState::Calling && state_ != SessionState::Early)) return;
@@ -195,6 +263,8 @@ void InviteSession::ring(int status, std::string_view content_type, std::string_
   Message response = response_to(*invite_, status);
   if (!body.empty()) response.set_body(content_type, body);
   (void)ua_.transactions_.respond(server_txn_, std::move(response));
+  // The early dialog exists now (§12.1.1): a BYE or CANCEL inside it must find us.
+  if (dialog_) ua_.attach(shared_from_this());
   transition(SessionState::Early);
 }
 
@@ -211,30 +281,32 @@ void InviteSession::answer(std::string_view content_type, std::string_view body)
   dialog_->confirm(*invite_);
   local_body_type_ = std::string(content_type);
   local_body_ = std::string(body);
+  peer_allows_update_ = has_option(invite_->header(HeaderId::Allow), "UPDATE");
+  take_session_timer(*invite_, false);
   Message response = response_to(*invite_, 200);
+  add_session_expires(response, false);
   if (!body.empty()) response.set_body(content_type, body);
   ok_cseq_ = cseq_number(*invite_);
   (void)ua_.transactions_.respond(server_txn_, std::move(response));
   ua_.attach(shared_from_this());
   transition(SessionState::Answered);
+  start_session_timer();
   // §13.3.1.4: "the 2xx response is passed to the transport with an interval
   // that starts at T1 seconds and doubles for each retransmission until it
   // reaches T2 seconds"; it stops when the ACK arrives.
   retransmit_interval_ = ua_.config_.timers.t1;
   retransmit_elapsed_ = Duration{0};
-  std::weak_ptr<InviteSession> weak = shared_from_this();
-  retransmit_timer_ = ua_.timers_.schedule(retransmit_interval_, [weak] {
-    if (auto s = weak.lock()) s->retransmit_2xx();
-  });
+  schedule_2xx_retransmission(retransmit_interval_);
 }
 
 void InviteSession::retransmit_2xx() {
   retransmit_timer_ = 0;
-  retransmit_elapsed_ += retransmit_interval_;
+  retransmit_elapsed_ += retransmit_wait_;
   // "If the server retransmits the 2xx response for 64*T1 seconds without
   // receiving an ACK, the dialog is confirmed, but the session SHOULD be
   // terminated. This is accomplished with a BYE".
-  if (retransmit_elapsed_ >= 64 * ua_.config_.timers.t1) {
+  const Duration give_up = 64 * ua_.config_.timers.t1;
+  if (retransmit_elapsed_ >= give_up) {
     log().info("sip: no ACK for the 2xx of {}: sending BYE", call_id_);
     transition(SessionState::Confirmed);
     send_in_dialog(Method::Bye, {}, {});
@@ -243,8 +315,13 @@ void InviteSession::retransmit_2xx() {
   }
   (void)ua_.transactions_.retransmit_2xx(server_txn_);
   retransmit_interval_ = std::min(retransmit_interval_ * 2, ua_.config_.timers.t2);
+  schedule_2xx_retransmission(std::min(retransmit_interval_, give_up - retransmit_elapsed_));
+}
+
+void InviteSession::schedule_2xx_retransmission(Duration wait) {
+  retransmit_wait_ = wait;
   std::weak_ptr<InviteSession> weak = shared_from_this();
-  retransmit_timer_ = ua_.timers_.schedule(retransmit_interval_, [weak] {
+  retransmit_timer_ = ua_.timers_.schedule(wait, [weak] {
     if (auto s = weak.lock()) s->retransmit_2xx();
   });
 }
@@ -301,8 +378,10 @@ void InviteSession::bye() {
   }
 }
 
-void InviteSession::send_in_dialog(Method method, std::string_view content_type, std::string_view body) {
+void InviteSession::send_in_dialog(Method method, std::string_view content_type, std::string_view body,
+                                   std::vector<std::pair<HeaderId, std::string>> extra) {
   Message request = dialog_->make_request(method);
+  for (const auto& [id, value] : extra) request.add(id, value);
   if (!body.empty()) request.set_body(content_type, body);
   const std::uint32_t cseq = dialog_->local_cseq();
   std::weak_ptr<InviteSession> weak = shared_from_this();
@@ -316,6 +395,24 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
     };
     callbacks.on_transport_error = [weak](txn::ClientTransactionId) {
       if (auto s = weak.lock()) s->end(EndReason::LocalBye, 503);
+    };
+  } else if (method == Method::Update) {
+    // A session refresh (RFC 4028 §7.4): the 2xx restarts the timer.
+    callbacks.on_response = [weak](txn::ClientTransactionId, Message&& r) {
+      auto s = weak.lock();
+      if (!s || r.status() < 200) return;
+      if (r.status() / 100 == 2) s->take_session_timer(r, true);
+      else if (r.status() == 481 || r.status() == 408) s->end(EndReason::Rejected, r.status());
+    };
+  } else if (method == Method::Refer) {
+    // RFC 3515 §2.4.2: a non-2xx to REFER ends the attempt; a 2xx means
+    // NOTIFYs will follow.
+    callbacks.on_response = [weak](txn::ClientTransactionId, Message&& r) {
+      auto s = weak.lock();
+      if (s && r.status() >= 300 && s->handler_) s->handler_->on_refer_progress(*s, r.status(), true);
+    };
+    callbacks.on_timeout = [weak](txn::ClientTransactionId) {
+      if (auto s = weak.lock(); s && s->handler_) s->handler_->on_refer_progress(*s, 408, true);
     };
   } else if (method == Method::Invite) {
     reinvite_cseq_ = cseq;
@@ -340,11 +437,20 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
 void InviteSession::reinvite(std::string_view content_type, std::string_view body) {
   if (state_ != SessionState::Confirmed || reinvite_pending_) return;
   reinvite_pending_ = true;
-  pending_reinvite_type_ = std::string(content_type);
-  pending_reinvite_body_ = std::string(body);
+  // Copy first: the arguments may be views of these very members (the 491
+  // retry and the session refresh pass them).
+  std::string type(content_type);
+  std::string copy(body);
+  pending_reinvite_type_ = std::move(type);
+  pending_reinvite_body_ = std::move(copy);
   local_body_type_ = pending_reinvite_type_;
   local_body_ = pending_reinvite_body_;
-  send_in_dialog(Method::Invite, content_type, body);
+  std::vector<std::pair<HeaderId, std::string>> extra;
+  if (session_interval_ > 0) {
+    extra.emplace_back(HeaderId::SessionExpires,
+                       std::to_string(session_interval_) + (we_refresh_ ? ";refresher=uac" : ";refresher=uas"));
+  }
+  send_in_dialog(Method::Invite, pending_reinvite_type_, pending_reinvite_body_, std::move(extra));
 }
 
 void InviteSession::on_reinvite_response(Message&& response) {
@@ -352,18 +458,16 @@ void InviteSession::on_reinvite_response(Message&& response) {
   if (status < 200) return;
   if (status < 300) {
     if (!reinvite_pending_ && cseq_number(response) == reinvite_cseq_) {
-      if (!ack_wire_.empty()) ua_.send_wire(ack_wire_, ack_to_);  // retransmitted 2xx
+      resend_ack(reinvite_cseq_);  // a retransmitted 2xx
       return;
     }
     reinvite_pending_ = false;
     dialog_->refresh_remote_target(response);
     remote_body_ = std::string(response.body());
+    take_session_timer(response, true);
     Result<std::pair<std::string, Peer>> sent =
         ua_.send_stateless(dialog_->make_ack(reinvite_cseq_), dialog_->next_hop_uri());
-    if (sent) {
-      ack_wire_ = std::move(sent->first);
-      ack_to_ = sent->second;
-    }
+    if (sent) remember_ack(reinvite_cseq_, std::move(sent->first), sent->second);
     if (handler_) handler_->on_reinvite_result(*this, status);
     return;
   }
@@ -415,9 +519,18 @@ void InviteSession::on_in_dialog(txn::ServerTransactionId id, Message&& request)
     case Method::Invite:
       on_reinvite(id, std::move(request));
       return;
+    case Method::Refer:
+      on_refer(id, std::move(request));
+      return;
+    case Method::Notify:
+      on_notify(id, std::move(request));
+      return;
     case Method::Update: {
+      take_session_timer(request, false);
       if (request.body().empty()) {
-        (void)ua_.transactions_.respond(id, response_to(request, 200));
+        Message ok = response_to(request, 200);
+        add_session_expires(ok, false);
+        (void)ua_.transactions_.respond(id, std::move(ok));
         return;
       }
       std::optional<std::string> answer = handler_ ? handler_->on_offer(*this, request.body()) : std::nullopt;
@@ -428,6 +541,7 @@ void InviteSession::on_in_dialog(txn::ServerTransactionId id, Message&& request)
       dialog_->refresh_remote_target(request);
       remote_body_ = std::string(request.body());
       Message ok = response_to(request, 200);
+      add_session_expires(ok, false);
       ok.set_body("application/sdp", *answer);
       (void)ua_.transactions_.respond(id, std::move(ok));
       return;
@@ -472,17 +586,138 @@ void InviteSession::on_reinvite(txn::ServerTransactionId id, Message&& request) 
     remote_body_ = std::string(request.body());
   }
   dialog_->refresh_remote_target(request);
+  take_session_timer(request, false);
   Message ok = response_to(request, 200);
+  add_session_expires(ok, false);
   if (!answer.empty()) ok.set_body(local_body_type_.empty() ? "application/sdp" : local_body_type_, answer);
   server_txn_ = id;
   ok_cseq_ = cseq_number(request);
   (void)ua_.transactions_.respond(id, std::move(ok));
   retransmit_interval_ = ua_.config_.timers.t1;
   retransmit_elapsed_ = Duration{0};
+  schedule_2xx_retransmission(retransmit_interval_);
+}
+
+// --- REFER (RFC 3515) ----------------------------------------------------------
+
+void InviteSession::refer(std::string_view refer_to) {
+  if (state_ != SessionState::Confirmed) return;
+  send_in_dialog(Method::Refer, {}, {},
+                 {{HeaderId::ReferTo, "<" + std::string(refer_to) + ">"},
+                  {HeaderId::ReferredBy, dialog_->local_uri()}});
+}
+
+void InviteSession::on_refer(txn::ServerTransactionId id, Message&& request) {
+  // §2.4.1: "A REFER request MUST contain exactly one Refer-To header field value".
+  std::string scratch;
+  if (request.count(HeaderId::ReferTo) != 1 || list_item_end(request.header(HeaderId::ReferTo)) !=
+                                                   request.header(HeaderId::ReferTo).size() ||
+      !parse_name_addr(request.header(HeaderId::ReferTo), scratch)) {
+    (void)ua_.transactions_.respond(id, response_to(request, 400, "Refer-To must hold exactly one URI"));
+    return;
+  }
+  const bool accept = handler_ && handler_->on_refer(*this, request);
+  if (!accept) {
+    (void)ua_.transactions_.respond(id, response_to(request, 603));
+    return;
+  }
+  (void)ua_.transactions_.respond(id, response_to(request, 202));
+  refer_accepted_ = true;
+  // §2.4.4: "the UA MUST send a NOTIFY ... immediately" with the initial state.
+  notify_refer(100);
+}
+
+void InviteSession::notify_refer(int status) {
+  if (!refer_accepted_ || !dialog_ || state_ == SessionState::Terminated) return;
+  const bool final = status >= 200;
+  std::string frag = "SIP/2.0 " + std::to_string(status) + " " + std::string(default_reason(status)) + "\r\n";
+  send_in_dialog(Method::Notify, "message/sipfrag;version=2.0", frag,
+                 {{HeaderId::Event, "refer"},
+                  {HeaderId::SubscriptionState, final ? "terminated;reason=noresource" : "active;expires=60"}});
+  if (final) refer_accepted_ = false;
+}
+
+void InviteSession::on_notify(txn::ServerTransactionId id, Message&& request) {
+  const std::string_view event = request.header(HeaderId::Event);
+  if (!event.starts_with("refer")) {
+    // RFC 6665 §8.2.1: an event package we did not subscribe to.
+    (void)ua_.transactions_.respond(id, response_to(request, 489));
+    return;
+  }
+  const std::optional<int> status = sipfrag_status(request.body());
+  (void)ua_.transactions_.respond(id, response_to(request, 200));
+  const bool final = request.header(HeaderId::SubscriptionState).starts_with("terminated");
+  if (handler_ && status) handler_->on_refer_progress(*this, *status, final || *status >= 200);
+}
+
+// --- Session timer (RFC 4028) ---------------------------------------------------
+
+// Reads the interval and the refresher from a Session-Expires in `message`:
+// a request we received (refresher=uac means the sender refreshes) or a
+// response to our request (refresher=uac means we refresh). No header: no timer.
+void InviteSession::take_session_timer(const Message& message, bool from_response) {
+  const std::string_view value = message.header(HeaderId::SessionExpires);
+  if (value.empty()) {
+    if (from_response) session_interval_ = 0;
+    return;
+  }
+  std::string scratch;
+  Result<SessionExpires> se = parse_session_expires(value, scratch);
+  if (!se || se->seconds == 0) return;
+  session_interval_ = se->seconds;
+  if (!from_response) peer_supports_timer_ = has_option(message.header(HeaderId::Supported), "timer");
+  if (se->refresher.empty()) {
+    // §9: the UAS chooses; leave the refresh to a UAC that supports the
+    // extension, do it ourselves otherwise.
+    we_refresh_ = from_response ? false : !peer_supports_timer_;
+  } else {
+    const bool uac_refreshes = se->refresher == "uac";
+    we_refresh_ = from_response ? uac_refreshes : !uac_refreshes;
+  }
+  if (from_response || state_ == SessionState::Confirmed) start_session_timer();
+}
+
+void InviteSession::add_session_expires(Message& message, bool in_request) const {
+  if (session_interval_ == 0) return;
+  // In a response, "uac" names the peer (the UAC of that transaction).
+  const bool uac_refreshes = in_request ? we_refresh_ : !we_refresh_;
+  message.add(HeaderId::SessionExpires,
+              std::to_string(session_interval_) + (uac_refreshes ? ";refresher=uac" : ";refresher=uas"));
+  if (!in_request && peer_supports_timer_) message.add(HeaderId::Require, "timer");
+}
+
+void InviteSession::start_session_timer() {
+  ua_.timers_.cancel(session_timer_);
+  session_timer_ = 0;
+  if (session_interval_ == 0) return;
+  // §10: the refresher refreshes at half the interval; the other side gives
+  // up at "the session interval minus the minimum of 32 seconds and one
+  // third of the session interval".
+  const std::uint32_t seconds = we_refresh_ ? session_interval_ / 2
+                                            : session_interval_ - std::min<std::uint32_t>(32, session_interval_ / 3);
   std::weak_ptr<InviteSession> weak = shared_from_this();
-  retransmit_timer_ = ua_.timers_.schedule(retransmit_interval_, [weak] {
-    if (auto s = weak.lock()) s->retransmit_2xx();
+  session_timer_ = ua_.timers_.schedule(Duration{std::int64_t{seconds} * 1000}, [weak] {
+    if (auto s = weak.lock()) s->on_session_timer();
   });
+}
+
+void InviteSession::on_session_timer() {
+  session_timer_ = 0;
+  if (state_ != SessionState::Confirmed && state_ != SessionState::Answered) return;
+  if (!we_refresh_) {
+    log().info("sip: session {} was not refreshed in time: sending BYE", call_id_);
+    transition(SessionState::Terminating);
+    send_in_dialog(Method::Bye, {}, {});
+    end(EndReason::SessionExpired, 408);
+    return;
+  }
+  const std::string se = std::to_string(session_interval_) + ";refresher=uac";
+  if (peer_allows_update_) {
+    send_in_dialog(Method::Update, {}, {}, {{HeaderId::SessionExpires, se}});
+  } else if (!reinvite_pending_) {
+    reinvite(local_body_type_.empty() ? "application/sdp" : local_body_type_, local_body_);
+  }
+  start_session_timer();  // the 2xx restarts it; this covers a lost refresh
 }
 
 }  // namespace cvw::sip::dialog

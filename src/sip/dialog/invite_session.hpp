@@ -16,12 +16,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/timer.hpp"
 #include "sip/dialog/dialog.hpp"
 #include "sip/message.hpp"
 #include "sip/peer.hpp"
 #include "sip/transaction/transaction_id.hpp"
+#include "sip/transaction/transaction_user.hpp"
 
 namespace cvw::sip::dialog {
 
@@ -39,6 +42,7 @@ enum class EndReason : std::uint8_t {
   AckTimeout,      // our 2xx was never ACKed (§13.3.1.4); we sent BYE
   Timeout,         // Timer B: no final response
   TransportError,  // the next hop could not be reached
+  SessionExpired,  // no session refresh came in time (RFC 4028 §10); we sent BYE
 };
 std::string_view to_string(EndReason reason);
 
@@ -59,6 +63,13 @@ class InviteHandler {
   }
   // Our re-INVITE finished with `status` (2xx: the peer's answer is remote_body()).
   virtual void on_reinvite_result(InviteSession&, int /*status*/) {}
+  // A REFER (RFC 3515) inside the dialog: return true to accept it (202;
+  // the session sends NOTIFY "100 Trying" and the application reports the
+  // outcome with notify_refer()), false to decline it with 603.
+  virtual bool on_refer(InviteSession&, const Message& /*refer*/) { return false; }
+  // Progress of a REFER we sent: the status in each NOTIFY's sipfrag, or the
+  // REFER's own failure status; `final` on the last report.
+  virtual void on_refer_progress(InviteSession&, int /*status*/, bool /*final*/) {}
   // The leg is over; the session makes no further callback.
   virtual void on_terminated(InviteSession&, EndReason, int /*status*/) {}
 };
@@ -93,6 +104,22 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // A re-INVITE with a new offer (hold, resume, new media).
   void reinvite(std::string_view content_type, std::string_view body);
 
+  // Asks the peer to call `refer_to` (RFC 3515): a URI, possibly carrying an
+  // escaped Replaces for an attended transfer.
+  void refer(std::string_view refer_to);
+  // After accepting a REFER: reports the referred call's progress to the
+  // referrer with a NOTIFY carrying "SIP/2.0 <status>"; a final status ends
+  // the implicit subscription.
+  void notify_refer(int status);
+
+  // UAS: the session an INVITE with Replaces (RFC 3891) takes the place of,
+  // if any; the application ends it once the new call is answered.
+  std::shared_ptr<InviteSession> replaced() const { return replaced_.lock(); }
+
+  // RFC 4028 session timer: the interval in seconds (0: none) and whether we refresh.
+  std::uint32_t session_interval() const { return session_interval_; }
+  bool refresher() const { return we_refresh_; }
+
   SessionState state() const { return state_; }
   bool is_uac() const { return uac_; }
   const Dialog* dialog() const { return dialog_ ? &*dialog_ : nullptr; }
@@ -106,6 +133,8 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   void start_uac(Message&& invite, txn::ClientTransactionId id);
   void on_invite_response(Message&& response);
   void on_invite_failure(EndReason reason, int status);
+  bool retry_after_422(const Message& response);
+  txn::ClientCallbacks invite_callbacks();
   void send_ack(const Message& response_2xx);
   void ack_and_bye_fork(const Message& response_2xx);
 
@@ -114,11 +143,20 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   void on_ack(const Message& ack);
   void on_cancelled();
   void retransmit_2xx();
+  void schedule_2xx_retransmission(Duration wait);
 
   // Requests inside the dialog.
   void on_in_dialog(txn::ServerTransactionId id, Message&& request);
   void on_reinvite(txn::ServerTransactionId id, Message&& request);
-  void send_in_dialog(Method method, std::string_view content_type, std::string_view body);
+  void send_in_dialog(Method method, std::string_view content_type, std::string_view body,
+                      std::vector<std::pair<HeaderId, std::string>> extra = {});
+  void on_refer(txn::ServerTransactionId id, Message&& request);
+  void on_notify(txn::ServerTransactionId id, Message&& request);
+  // RFC 4028
+  void take_session_timer(const Message& message, bool from_response);
+  void add_session_expires(Message& message, bool in_request) const;
+  void start_session_timer();
+  void on_session_timer();
   void on_reinvite_response(Message&& response);
   void schedule_reinvite_retry();
 
@@ -141,8 +179,17 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // UAC
   std::unique_ptr<Message> invite_;   // the INVITE we sent or received
   txn::ClientTransactionId invite_txn_{};
-  std::string ack_wire_;              // resent for each 2xx retransmission
-  Peer ack_to_{};
+  // The ACKs we sent for 2xx responses, by CSeq number (the INVITE's and the
+  // latest re-INVITE's): a retransmitted 2xx gets the ACK for its own CSeq
+  // again (§13.2.2.4).
+  struct SentAck {
+    std::uint32_t cseq = 0;
+    std::string wire;
+    Peer to{};
+  };
+  std::vector<SentAck> acks_;
+  void remember_ack(std::uint32_t cseq, std::string wire, const Peer& to);
+  void resend_ack(std::uint32_t cseq);
   bool cancel_requested_ = false;
 
   // UAS
@@ -152,6 +199,7 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   std::uint32_t ok_cseq_ = 0;
   Duration retransmit_interval_{0};
   Duration retransmit_elapsed_{0};
+  Duration retransmit_wait_{0};
   TimerService::Handle retransmit_timer_ = 0;
 
   // re-INVITE state (either side)
@@ -161,6 +209,21 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   std::string pending_reinvite_body_;
   TimerService::Handle glare_timer_ = 0;
   EndReason end_reason_ = EndReason::LocalBye;
+
+  // REFER / Replaces
+  bool refer_accepted_ = false;       // we accepted a REFER: NOTIFYs are ours to send
+  std::weak_ptr<InviteSession> replaced_;
+
+  // 100rel (RFC 3262, as UAC): the last RSeq we PRACKed.
+  std::optional<std::uint32_t> last_rseq_;
+  int retries_422_ = 0;
+
+  // Session timer (RFC 4028)
+  std::uint32_t session_interval_ = 0;
+  bool we_refresh_ = false;
+  bool peer_supports_timer_ = false;
+  bool peer_allows_update_ = false;
+  TimerService::Handle session_timer_ = 0;
 };
 
 }  // namespace cvw::sip::dialog

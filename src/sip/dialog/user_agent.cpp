@@ -9,12 +9,27 @@ namespace cvw::sip::dialog {
 
 namespace {
 
-constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO";
-constexpr std::string_view kSupported = "replaces";
+constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, REFER, NOTIFY";
+// replaces: RFC 3891; timer: RFC 4028. 100rel (RFC 3262) is offered in our
+// INVITEs only: we PRACK reliable provisionals but never send them.
+constexpr std::string_view kSupported = "replaces, timer";
+constexpr std::string_view kSupportedUac = "replaces, timer, 100rel";
 
 // Methods this UA core knows but does not serve outside a dialog: 405 with
 // Allow (§8.2.1). Anything else unknown is 501 (RFC 4475 §3.1.1.2).
 bool known_method(Method m) { return m != Method::Unknown; }
+
+// Media types are case-insensitive (RFC 2045 §5.1); parameters may follow.
+bool is_sdp(std::string_view content_type) {
+  constexpr std::string_view kSdp = "application/sdp";
+  if (content_type.size() < kSdp.size()) return false;
+  for (std::size_t i = 0; i < kSdp.size(); ++i) {
+    const char c = content_type[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c) != kSdp[i]) return false;
+  }
+  return content_type.size() == kSdp.size() || content_type[kSdp.size()] == ';' ||
+         content_type[kSdp.size()] == ' ';
+}
 
 }  // namespace
 
@@ -85,11 +100,12 @@ void add_via(Message& m, const LocalAddress& l, Protocol protocol) {
 }  // namespace
 
 Result<txn::ClientTransactionId> UserAgent::send_request(Message&& request, std::string_view next_hop_uri,
-                                                         txn::ClientCallbacks callbacks) {
+                                                         txn::ClientCallbacks callbacks, Message* sent) {
   std::optional<Peer> to = request.find(HeaderId::Route) || !config_.outbound_proxy ? resolve(next_hop_uri)
                                                                                       : config_.outbound_proxy;
   if (!to) return Error{503, "no route to " + std::string(next_hop_uri)};
   add_via(request, local_for(*to), to->protocol);
+  if (sent) *sent = request.clone();
   return transactions_.start_client(std::move(request), *to, std::move(callbacks));
 }
 
@@ -123,33 +139,24 @@ Result<std::shared_ptr<InviteSession>> UserAgent::invite(const InviteParams& par
   session->local_contact_ = contact_for(*to);
   invite.add(HeaderId::Contact, "<" + session->local_contact_ + ">");
   invite.add(HeaderId::Allow, kAllow);
-  invite.add(HeaderId::Supported, kSupported);
+  invite.add(HeaderId::Supported, kSupportedUac);
+  if (config_.session_expires > 0) {
+    invite.add(HeaderId::SessionExpires, std::to_string(config_.session_expires));
+  }
   add_common_headers(invite);
   for (const auto& [name, value] : params.headers) invite.add(name, value);
   if (!params.body.empty()) invite.set_body(params.content_type, params.body);
-  session->local_body_type_ = params.content_type;
   session->local_body_ = params.body;
-
-  add_via(invite, local, to->protocol);
-  Message kept = invite.clone();
-  std::weak_ptr<InviteSession> weak = session;
-  txn::ClientCallbacks callbacks;
-  callbacks.on_response = [weak](txn::ClientTransactionId, Message&& response) {
-    if (auto s = weak.lock()) s->on_invite_response(std::move(response));
-  };
-  callbacks.on_timeout = [weak](txn::ClientTransactionId) {
-    if (auto s = weak.lock()) s->on_invite_failure(EndReason::Timeout, 408);
-  };
-  callbacks.on_transport_error = [weak](txn::ClientTransactionId) {
-    if (auto s = weak.lock()) s->on_invite_failure(EndReason::TransportError, 503);
-  };
+  session->local_body_type_ = params.content_type;
   pending_.emplace(session.get(), session);
-  Result<txn::ClientTransactionId> id = transactions_.start_client(std::move(invite), *to, std::move(callbacks));
+  Message sent = Message::response(500);
+  Result<txn::ClientTransactionId> id =
+      send_request(std::move(invite), params.request_uri, session->invite_callbacks(), &sent);
   if (!id) {
     pending_.erase(session.get());
     return id.error();
   }
-  session->start_uac(std::move(kept), *id);
+  session->start_uac(std::move(sent), *id);
   return session;
 }
 
@@ -207,13 +214,16 @@ void UserAgent::on_out_of_dialog(txn::ServerTransactionId id, Message&& request,
     return;
   }
   // §8.2.2.3: extensions we do not support in Require get 420 + Unsupported.
-  if (const std::string_view require = request.header(HeaderId::Require); !require.empty() &&
-      request.method() != Method::Ack && request.method() != Method::Cancel) {
+  // Require may be spread over several lines (§7.3.1).
+  if (request.method() != Method::Ack && request.method() != Method::Cancel) {
     std::string unsupported;
-    (void)for_each_list_value(require, [&](std::string_view option) -> Result<void> {
-      if (option != "replaces") unsupported.append(unsupported.empty() ? "" : ", ").append(option);
-      return {};
-    });
+    for (const HeaderField& h : request.headers()) {
+      if (h.id != HeaderId::Require) continue;
+      (void)for_each_list_value(h.value, [&](std::string_view option) -> Result<void> {
+        if (!has_option(kSupported, option)) unsupported.append(unsupported.empty() ? "" : ", ").append(option);
+        return {};
+      });
+    }
     if (!unsupported.empty()) {
       Message response = make_response(request, 420);
       response.add(HeaderId::Unsupported, unsupported);
@@ -233,11 +243,30 @@ void UserAgent::on_out_of_dialog(txn::ServerTransactionId id, Message&& request,
     }
     case Method::Invite: {
       // §8.2.3: a body we cannot read gets 415 with what we accept.
-      const std::string_view type = request.header(HeaderId::ContentType);
-      if (!request.body().empty() && !type.starts_with("application/sdp")) {
+      if (!request.body().empty() && !is_sdp(request.header(HeaderId::ContentType))) {
         Message response = make_response(request, 415);
         response.add(HeaderId::Accept, "application/sdp");
         (void)transactions_.respond(id, std::move(response));
+        return;
+      }
+      // RFC 4028 §8.1: a Session-Expires below our Min-SE gets 422.
+      if (const std::string_view se = request.header(HeaderId::SessionExpires); !se.empty()) {
+        std::string scratch;
+        Result<SessionExpires> parsed = parse_session_expires(se, scratch);
+        if (!parsed) {
+          respond_simple(id, request, 400, parsed.error().message);
+          return;
+        }
+        if (parsed->seconds < config_.min_se) {
+          Message response = make_response(request, 422);
+          response.add(HeaderId::MinSE, std::to_string(config_.min_se));
+          (void)transactions_.respond(id, std::move(response));
+          return;
+        }
+      }
+      std::shared_ptr<InviteSession> replaced;
+      if (const int status = check_replaces(request, replaced); status != 0) {
+        respond_simple(id, request, status);
         return;
       }
       if (!handler_) {
@@ -245,6 +274,7 @@ void UserAgent::on_out_of_dialog(txn::ServerTransactionId id, Message&& request,
         return;
       }
       auto session = std::make_shared<InviteSession>(*this, nullptr, false);
+      session->replaced_ = replaced;
       pending_.emplace(session.get(), session);
       by_server_txn_[id] = session;
       session->start_uas(id, std::move(request), from);
@@ -258,6 +288,37 @@ void UserAgent::on_out_of_dialog(txn::ServerTransactionId id, Message&& request,
       respond_simple(id, request, known_method(request.method()) ? 405 : 501);
       return;
   }
+}
+
+std::shared_ptr<InviteSession> UserAgent::find_any(const DialogId& id) const {
+  if (auto s = find(id)) return s;
+  for (const auto& [ptr, session] : pending_) {
+    if (session->dialog_ && session->dialog_->id() == id) return session;
+  }
+  return nullptr;
+}
+
+// RFC 3891 §3: "the UA ... looks for a dialog with a Call-ID, local tag, and
+// remote tag that match the Call-ID, to-tag, and from-tag parameters".
+int UserAgent::check_replaces(const Message& invite, std::shared_ptr<InviteSession>& target) const {
+  const std::string_view value = invite.header(HeaderId::Replaces);
+  if (value.empty()) return 0;
+  if (invite.count(HeaderId::Replaces) > 1) return 400;
+  std::string scratch;
+  Result<Replaces> r = parse_replaces(value, scratch);
+  if (!r) return 400;
+  target = find_any(DialogId{std::string(r->call_id), std::string(r->to_tag), std::string(r->from_tag)});
+  // "If no match is found, the UAS rejects the INVITE and returns a 481".
+  if (!target || target->state() == SessionState::Terminated) return 481;
+  const bool early = target->state() == SessionState::Calling || target->state() == SessionState::Early ||
+                     target->state() == SessionState::Incoming;
+  // "If the Replaces header field matches a confirmed dialog, it checks for
+  // the presence of the "early-only" flag ... If the flag is present, the UA
+  // rejects the request with a 486 (Busy)"; an early dialog this UA did not
+  // initiate gets 481.
+  if (!early && r->early_only) return 486;
+  if (early && !target->is_uac()) return 481;
+  return 0;
 }
 
 void UserAgent::on_cancel(txn::ServerTransactionId invite, const Message&) {
@@ -276,7 +337,8 @@ void UserAgent::on_stray_response(Message&& response, const Peer&) {
   if (response.status() / 100 != 2) return;
   const DialogId did = dialog_id_of_response(response);
   if (std::shared_ptr<InviteSession> s = find(did)) {
-    if (!s->ack_wire_.empty()) send_wire(s->ack_wire_, s->ack_to_);
+    Result<CSeq> cseq = parse_cseq(response.header(HeaderId::CSeq));
+    if (cseq) s->resend_ack(cseq->number);
   }
 }
 

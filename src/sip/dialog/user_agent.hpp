@@ -42,6 +42,10 @@ struct UaConfig {
   // proxy), whatever its Request-URI says.
   std::optional<Peer> outbound_proxy;
   txn::TimerConfig timers;
+  // RFC 4028: the session interval we ask for in our INVITEs (0: no session
+  // timer) and the smallest we accept.
+  std::uint32_t session_expires = 1800;
+  std::uint32_t min_se = 90;
 };
 
 // Receives what arrives outside any dialog.
@@ -96,9 +100,10 @@ class UserAgent final : public txn::TransactionUser {
   const LocalAddress& local_for(const Peer& destination) const;
   std::string contact_for(const Peer& destination) const;
   // Adds our Via (new branch) and sends the request in a client transaction
-  // to the next hop of `uri`.
+  // to the next hop of `uri`. `sent`, when given, receives a copy of the
+  // request as sent (with the Via): what ACK and CANCEL are built from.
   Result<txn::ClientTransactionId> send_request(Message&& request, std::string_view next_hop_uri,
-                                                txn::ClientCallbacks callbacks);
+                                                txn::ClientCallbacks callbacks, Message* sent = nullptr);
   // Adds our Via and sends without a transaction (the ACK for a 2xx). Returns
   // the bytes sent and where, so the ACK can be repeated for a retransmitted 2xx.
   Result<std::pair<std::string, Peer>> send_stateless(Message&& request, std::string_view next_hop_uri);
@@ -108,6 +113,11 @@ class UserAgent final : public txn::TransactionUser {
   void attach(const std::shared_ptr<InviteSession>& session);  // by dialog id
   void detach(const InviteSession& session);
   std::shared_ptr<InviteSession> find(const DialogId& id) const;
+  // Also searches sessions still in an early dialog (Replaces may target one).
+  std::shared_ptr<InviteSession> find_any(const DialogId& id) const;
+  // RFC 3891: checks an INVITE's Replaces; 0 when it may proceed (the target,
+  // if any, in `target`), else the status to reject it with.
+  int check_replaces(const Message& invite, std::shared_ptr<InviteSession>& target) const;
 
   void on_out_of_dialog(txn::ServerTransactionId id, Message&& request, const Peer& from);
   void respond_simple(txn::ServerTransactionId id, const Message& request, int status,

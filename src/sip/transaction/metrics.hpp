@@ -29,7 +29,7 @@ struct TransactionMetrics {
   std::uint64_t automatic_trying = 0;   // 100 Trying sent by the INVITE server transaction
   std::uint64_t cancels_received = 0;   // CANCEL requests that opened a server transaction
   std::uint64_t cancels_unmatched = 0;  // of which answered 481
-  std::uint64_t stray_acks = 0;         // ACKs matching no transaction, passed to the TU
+  std::uint64_t stray_acks = 0;         // ACKs passed to the TU (for 2xx, or matching nothing)
   std::uint64_t stray_responses = 0;    // responses matching no transaction, passed to the TU
   std::uint64_t dropped = 0;            // input the layer could not read (see receive())
 };

@@ -302,6 +302,9 @@ struct BadCase {
   std::string_view expect;
 };
 
+// Names the case in test output instead of dumping the struct's bytes.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
 class MalformedTest : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(MalformedTest, IsRefusedWithAClearMessage) {

@@ -180,6 +180,21 @@ TEST_F(ServerInvite, AcceptedAbsorbsInviteRetransmissionsAndLeaves2xxRetransmiss
   EXPECT_FALSE(layer.retransmit_2xx(id).ok());
 }
 
+TEST_F(ServerInvite, AnAckOnTheInvitesBranchInAcceptedGoesToTheTu) {
+  from_wire(kInvite);
+  ASSERT_TRUE(answer(0, 200).ok());
+  from_wire(kAckForFailure);  // a UA that reuses the INVITE's branch for the 2xx ACK
+  EXPECT_EQ(tu.acks.size(), 1u) << "RFC 6026 Figure 5: Accepted, ACK / to TU";
+  EXPECT_EQ(layer.state(tu.requests[0].id), TransactionState::Accepted);
+}
+
+TEST_F(ServerInvite, AnAckBeforeAnyFinalIsIgnored) {
+  from_wire(kInvite);
+  from_wire(kAckForFailure);
+  EXPECT_TRUE(tu.acks.empty());
+  EXPECT_EQ(layer.state(tu.requests[0].id), TransactionState::Proceeding);
+}
+
 TEST_F(ServerInvite, OverTcpThereIsNoTimerGAndTimerIIsZero) {
   from_wire(kInvite, alice_tcp);
   at(200ms);

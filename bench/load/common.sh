@@ -1,0 +1,67 @@
+# Helpers shared by the load scripts in bench/load/ (sourced, not run).
+# Everything stays on 127.0.0.1; every process started here is stopped by its
+# own pid when the script exits.
+
+CVW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CVW_SIPUA=${CVW_SIPUA:-$CVW_ROOT/build/release/src/tools/sipua/cvw-sipua}
+CLK_TCK=$(getconf CLK_TCK)
+STARTED_PIDS=()
+
+need() {
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "$(basename "$0"): needs $tool" >&2; exit 2; }
+  done
+}
+
+cleanup() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  STARTED_PIDS=()
+}
+
+# utime + stime of a live process, in clock ticks (fields 14 and 15 of
+# /proc/PID/stat, counted after the ")" that ends the command name).
+cpu_ticks() {
+  local stat
+  stat=$(<"/proc/$1/stat") || return 1
+  stat=${stat##*) }
+  set -- $stat
+  echo $(( ${12} + ${13} ))
+}
+
+ticks_to_us() { echo $(( $1 * 1000000 / CLK_TCK )); }
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+now_us() { local t; t=$(date +%s%N); echo $(( t / 1000 )); }
+
+# Percent of one core: cpu_us over wall_us, one decimal.
+pct() { awk -v c="$1" -v w="$2" 'BEGIN { printf "%.1f", (w > 0 ? 100 * c / w : 0) }'; }
+
+# Starts "$@" with PORT replaced by a free UDP port, retrying on another port
+# when the bind fails. Sets STARTED_PID and PORT.
+start_on_free_port() {
+  local log=$1; shift
+  local try args a
+  for try in 1 2 3 4 5 6 7 8; do
+    PORT=$(( 20000 + (RANDOM % 20000) ))
+    args=()
+    for a in "$@"; do args+=("${a//PORT/$PORT}"); done
+    "${args[@]}" >"$log" 2>&1 &
+    STARTED_PID=$!
+    sleep 0.3
+    if kill -0 "$STARTED_PID" 2>/dev/null; then
+      STARTED_PIDS+=("$STARTED_PID")
+      return 0
+    fi
+    wait "$STARTED_PID" 2>/dev/null
+  done
+  echo "$(basename "$0"): could not start $1 on a free port; last output:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+# One field (1-based) of the last line of a SIPp -trace_stat CSV.
+sipp_stat() { tail -n 1 "$1" | awk -F';' -v f="$2" '{ print $f }'; }

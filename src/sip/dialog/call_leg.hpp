@@ -1,0 +1,88 @@
+// CallLeg: one INVITE session driven from a coroutine (common/task.hpp), so
+// an application flow reads like its ladder diagram:
+//
+//   CallLeg a(ua, timers);
+//   int status = co_await a.invite(params, 30s);   // 200 once answered and ACKed
+//   ...
+//   co_await a.hangup();                           // BYE, completes when done
+//
+// Each operation returns a Completion to co_await; a Completion completes
+// exactly once, with the first outcome (an answer, a failure, the timeout).
+// Timeouts cancel what they time out (CANCEL for an INVITE).
+//
+// Ownership: the CallLeg is the session's handler; it must outlive the
+// coroutine's use of it. Destroying a CallLeg whose call is still up hangs
+// it up (BYE or CANCEL). Threading: the event-loop thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/task.hpp"
+#include "common/timer.hpp"
+#include "sip/dialog/invite_session.hpp"
+#include "sip/dialog/user_agent.hpp"
+
+namespace cvw::sip::dialog {
+
+class CallLeg final : public InviteHandler {
+ public:
+  // An outgoing leg; invite() places it.
+  CallLeg(UserAgent& ua, TimerService& timers);
+  // An incoming leg, from UaHandler::on_invite().
+  CallLeg(UserAgent& ua, TimerService& timers, std::shared_ptr<InviteSession> incoming);
+  ~CallLeg() override;
+  CallLeg(const CallLeg&) = delete;
+  CallLeg& operator=(const CallLeg&) = delete;
+
+  // UAC: sends the INVITE. Completes with 200 when answered (the ACK is sent),
+  // with the final status when refused, with 408 when `timeout` passes first
+  // (the INVITE is then cancelled), or with 503 when there is no route.
+  Completion<int>& invite(const InviteParams& params, Duration timeout);
+  // Completes with the first provisional status above 100 (180, 183), or the
+  // final status if none came first.
+  Completion<int>& alerting() { return alerting_; }
+
+  // UAS: rings (180), answers (completes with 200 on the ACK, or with the
+  // status the leg ended with), rejects.
+  void ring() { if (session_) session_->ring(); }
+  Completion<int>& answer(std::string_view content_type, std::string_view body);
+  void reject(int status) { if (session_) session_->reject(status); }
+
+  // Both: a re-INVITE with a new offer; completes with its final status.
+  Completion<int>& reinvite(std::string_view content_type, std::string_view body);
+  // BYE (or CANCEL before the answer); completes when the leg is over.
+  Completion<EndReason>& hangup();
+  // Completes when the leg ends, whoever ends it.
+  Completion<EndReason>& ended() { return ended_; }
+
+  InviteSession* session() const { return session_.get(); }
+  std::string_view remote_body() const { return session_ ? session_->remote_body() : std::string_view{}; }
+
+  // InviteHandler
+  void on_progress(InviteSession&, const Message& provisional) override;
+  void on_established(InviteSession&) override;
+  std::optional<std::string> on_offer(InviteSession&, std::string_view offer) override;
+  void on_reinvite_result(InviteSession&, int status) override;
+  void on_terminated(InviteSession&, EndReason reason, int status) override;
+
+  // Answers the peer's re-INVITE/UPDATE offers; by default refuses (488).
+  std::function<std::optional<std::string>(std::string_view offer)> offer_handler;
+
+ private:
+  void stop_timer();
+
+  UserAgent& ua_;
+  TimerService& timers_;
+  std::shared_ptr<InviteSession> session_;
+  TimerService::Handle timeout_ = 0;
+  // Resumed from a zero-delay timer, never inside a SIP callback.
+  Completion<int> invited_{&timers_};
+  Completion<int> alerting_{&timers_};
+  Completion<int> answered_{&timers_};
+  Completion<int> reinvited_{&timers_};
+  Completion<EndReason> ended_{&timers_};
+};
+
+}  // namespace cvw::sip::dialog

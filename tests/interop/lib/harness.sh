@@ -1,0 +1,666 @@
+# shellcheck shell=bash disable=SC2015
+# (SC2015: "test && test || h_fail ..." is meant: h_fail exits.)
+# Interop test harness: sourced by the test scripts in tests/interop/.
+#
+# A test script looks like this (see the scripts next to lib/ for real ones):
+#
+#   source "$(dirname "$0")/lib/harness.sh"
+#   h_init sipp_uac_to_uas_udp 60      # name, own deadline in seconds
+#   h_need sipp                        # SKIP (exit 77) if a tool is missing
+#   h_sipua_need                       # SKIP if no cvw-sipua binary
+#   h_port P                           # a free port from the test range
+#   h_sipua_start uas --listen udp:127.0.0.1:$P -- uas
+#   ...
+#   h_assert_eq "$ok" 100 "successful calls"
+#   h_pass
+#
+# What it gives a test:
+#   * a work dir per run, ${CVW_INTEROP_TMP:-/tmp}/cvw-interop.XXXXXX: every
+#     log, trace and config of the run lives there. Removed after a PASS or
+#     SKIP, kept after a FAIL (or always with CVW_INTEROP_KEEP=1).
+#   * free ports from a dedicated range (25060-25999 by default), never a
+#     fixed well-known port, so tests do not clash with a running PBX, SIPp's
+#     defaults, or a second run of the suite.
+#   * processes started in the background with their own process group
+#     (setsid), logs in the work dir, stopped by PID in reverse start order by
+#     an EXIT trap whatever happens (failure, Ctrl-C, deadline): phones before
+#     the PBX, so that they can unregister.
+#   * its own deadline: a test that hangs is ended by SIGTERM from a watchdog
+#     before ctest's TIMEOUT would SIGKILL it (which would leave no chance to
+#     stop Kamailio or baresip).
+#   * the last line of output is "PASS <name>", "FAIL <name>: <reason>" or
+#     "SKIP <name>: <reason>"; exit status 0, 1 or 77 (ctest SKIP_RETURN_CODE).
+#
+# Environment:
+#   CVW_SIPUA                 the cvw-sipua binary (ctest sets it); else the
+#                             newest build/*/.../cvw-sipua of this checkout
+#   CVW_INTEROP_TMP           parent of the work dirs (default /tmp)
+#   CVW_INTEROP_KEEP=1        keep the work dir after a PASS too
+#   CVW_INTEROP_PORT_OFFSET   shift the port range (25060+N .. 25999+N) and
+#                             allocate from its start, deterministically;
+#                             without it allocation starts at a random point
+#                             of the range (two concurrent runs rarely meet)
+#   CVW_INTEROP_SIPUA_LOG     --log-level for cvw-sipua (default info)
+#   CVW_INTEROP_VERBOSE=1     trace the harness's own steps
+#
+# Only 127.0.0.1 is ever used: every listener and every destination is
+# 127.0.0.1, and the PBX refuses to relay anywhere else.
+#
+# Conventions: functions are h_*, internals h__*; helpers that "return" a
+# value assign a variable named by the caller (no $(...) subshell, which
+# would lose the harness state such as the next free port).
+
+H_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+H_ROOT=$(dirname "$H_LIB")                 # tests/interop
+H_REPO=$(cd "$H_ROOT/../.." && pwd)        # the checkout
+H_NAME=""
+H_WORK=""
+H_RESULT=""                                # PASS | FAIL | SKIP, set by h_pass/h_fail/h_skip
+H_REASON=""
+H_LABELS=()                                # labels of started processes, in start order
+declare -gA H_PID=() H_LOG=() H_RC=()
+H_WATCHDOG=""
+H_PORT_FIRST=$((25060 + ${CVW_INTEROP_PORT_OFFSET:-0}))
+H_PORT_LAST=$((25999 + ${CVW_INTEROP_PORT_OFFSET:-0}))
+H_PORT_NEXT=""
+declare -gA H_PORT_TAKEN=()
+
+# ---------------------------------------------------------------------------
+# output and verdicts
+
+h_log() { printf '[%s %s] %s\n' "$(date +%T.%3N)" "${H_NAME:-harness}" "$*"; }
+h_debug() { [ "${CVW_INTEROP_VERBOSE:-0}" = 1 ] && h_log "$@"; return 0; }
+
+# h_fail REASON: ends the test as FAIL (cleanup runs in the EXIT trap).
+h_fail() {
+  H_RESULT=FAIL
+  H_REASON="$*"
+  exit 1
+}
+h_pass() {
+  H_RESULT=PASS
+  exit 0
+}
+# h_skip REASON: the test cannot run here (a tool or the binary is missing).
+h_skip() {
+  H_RESULT=SKIP
+  H_REASON="$*"
+  exit 77
+}
+
+# h_assert_eq ACTUAL EXPECTED WHAT
+h_assert_eq() {
+  [ "$1" = "$2" ] || h_fail "$3: expected '$2', got '$1'"
+  h_debug "ok: $3 = $1"
+}
+# h_assert_ge ACTUAL MIN WHAT / h_assert_le ACTUAL MAX WHAT (integers)
+h_assert_ge() {
+  [[ "$1" =~ ^-?[0-9]+$ ]] && [ "$1" -ge "$2" ] || h_fail "$3: expected >= $2, got '$1'"
+}
+h_assert_le() {
+  [[ "$1" =~ ^-?[0-9]+$ ]] && [ "$1" -le "$2" ] || h_fail "$3: expected <= $2, got '$1'"
+}
+# h_assert_file_has FILE REGEX WHAT
+h_assert_file_has() {
+  grep -Eq -- "$2" "$1" 2>/dev/null || h_fail "$3: /$2/ not found in $(basename "$1")"
+}
+
+# ---------------------------------------------------------------------------
+# set-up and clean-up
+
+# h_init NAME [DEADLINE_S]: work dir, traps, watchdog. DEADLINE_S (default 60)
+# must stay below the ctest TIMEOUT of the test.
+h_init() {
+  H_NAME=$1
+  local deadline=${2:-60}
+  local tmp=${CVW_INTEROP_TMP:-/tmp}
+  mkdir -p "$tmp"
+  H_WORK=$(mktemp -d "$tmp/cvw-interop.XXXXXX") || { echo "FAIL $H_NAME: cannot create a work dir in $tmp"; exit 1; }
+  trap h__on_exit EXIT
+  trap 'h__on_signal INT' INT
+  trap 'h__on_signal TERM' TERM
+  trap 'h__on_signal HUP' HUP
+  # The watchdog has its own process group so that killing the group also
+  # ends its sleep. It sends SIGTERM to this shell: the trap then stops
+  # everything (traps run between commands; the harness only ever waits in
+  # short polling steps, so it runs within ~0.1 s).
+  setsid bash -c 'sleep "$1" && : >"$3" && kill -TERM "$2"' _ "$deadline" "$$" "$H_WORK/.deadline" \
+    </dev/null >/dev/null 2>&1 &
+  H_WATCHDOG=$!
+  H_DEADLINE=$deadline
+  if [ -n "${CVW_INTEROP_PORT_OFFSET:-}" ]; then
+    H_PORT_NEXT=$H_PORT_FIRST
+  else
+    H_PORT_NEXT=$((H_PORT_FIRST + (RANDOM % ((H_PORT_LAST - H_PORT_FIRST) / 10)) * 10))
+  fi
+  h_log "work dir $H_WORK (deadline ${deadline} s)"
+  # ss finds free ports, python3 reads traces and JSON
+  h_need ss python3
+}
+
+# h_need TOOL...: SKIP unless every tool is on PATH.
+h_need() {
+  local t missing=()
+  for t in "$@"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
+  [ ${#missing[@]} -eq 0 ] || h_skip "missing tools: ${missing[*]}"
+}
+
+h__on_signal() {
+  if [ -e "$H_WORK/.deadline" ]; then
+    H_REASON="deadline of ${H_DEADLINE} s exceeded${H_REASON:+ ($H_REASON)}"
+  else
+    H_REASON="interrupted by SIG$1${H_REASON:+ ($H_REASON)}"
+  fi
+  H_RESULT=FAIL
+  exit 1
+}
+
+h__on_exit() {
+  local rc=$? i label leaked=()
+  trap - EXIT INT TERM HUP
+  # reverse start order: phones and UAs before the PBX they registered with
+  for ((i = ${#H_LABELS[@]} - 1; i >= 0; i--)); do
+    label=${H_LABELS[i]}
+    h__running "$label" && h_stop "$label" >/dev/null
+    # anything of its process group still there (a child of an exited
+    # process included) is a leak: kill it, and say so
+    if h__group_alive "${H_PID[$label]}"; then
+      kill -KILL -- "-${H_PID[$label]}" 2>/dev/null
+      leaked+=("$label")
+    fi
+  done
+  [ -n "$H_WATCHDOG" ] && kill -- "-$H_WATCHDOG" 2>/dev/null
+  if [ -z "$H_RESULT" ]; then
+    H_RESULT=FAIL
+    H_REASON="test script ended without a verdict (exit status $rc)"
+  fi
+  if [ ${#leaked[@]} -gt 0 ] && [ "$H_RESULT" != FAIL ]; then
+    H_RESULT=FAIL
+    H_REASON="processes did not stop: ${leaked[*]}"
+  fi
+  if [ "$H_RESULT" = FAIL ]; then
+    h__diagnostics
+  elif [ "${CVW_INTEROP_KEEP:-0}" != 1 ] && [ -n "$H_WORK" ]; then
+    rm -rf "$H_WORK"
+  fi
+  case $H_RESULT in
+    PASS) echo "PASS $H_NAME"; exit 0 ;;
+    SKIP) echo "SKIP $H_NAME: $H_REASON"; exit 77 ;;
+    *) echo "FAIL $H_NAME: $H_REASON"; exit 1 ;;
+  esac
+}
+
+# On failure: where the files are and the end of every process log.
+h__diagnostics() {
+  local label
+  echo "---- diagnostics (work dir kept: $H_WORK)"
+  for label in "${H_LABELS[@]}"; do
+    echo "---- $label: pid ${H_PID[$label]}, exit status ${H_RC[$label]:-?}, log ${H_LOG[$label]}"
+    tail -n "${CVW_INTEROP_TAIL:-12}" "${H_LOG[$label]}" 2>/dev/null | sed 's/^/    /'
+  done
+  echo "----"
+}
+
+# ---------------------------------------------------------------------------
+# ports
+
+# h__ports_in_use: every local port of any TCP/UDP socket (listening,
+# connected or TIME-WAIT), one per line.
+h__ports_in_use() {
+  ss -Htuan 2>/dev/null | awk '{ n = split($5, a, ":"); print a[n] }' | sort -un
+}
+
+# h_port VAR [SPAN]: sets VAR to a port P of the test range such that
+# P..P+SPAN-1 are all unused (TCP and UDP) and not handed out before in this
+# run. SPAN > 1 for programs that open neighbours (baresip: SIP port + 1 for
+# TLS; SIPp's -mp: audio and video ports 2 apart).
+h_port() {
+  # locals are __-prefixed: printf -v must reach the caller's variable, which
+  # a local of the same name here would shadow
+  local __var=$1 __span=${2:-1} __used __p __q __ok __tries=0
+  __used=" $(h__ports_in_use | tr '\n' ' ') "
+  __p=$H_PORT_NEXT
+  while :; do
+    if [ $((__p + __span - 1)) -gt "$H_PORT_LAST" ]; then __p=$H_PORT_FIRST; fi
+    __ok=1
+    for ((__q = __p; __q < __p + __span; __q++)); do
+      if [[ "$__used" == *" $__q "* ]] || [ -n "${H_PORT_TAKEN[$__q]:-}" ]; then __ok=0; break; fi
+    done
+    if [ $__ok = 1 ]; then break; fi
+    __p=$((__q + 1))
+    __tries=$((__tries + 1))
+    [ $__tries -lt 1000 ] || h_fail "no $__span free port(s) in $H_PORT_FIRST-$H_PORT_LAST"
+  done
+  for ((__q = __p; __q < __p + __span; __q++)); do H_PORT_TAKEN[$__q]=1; done
+  H_PORT_NEXT=$((__p + __span))
+  printf -v "$__var" '%s' "$__p"
+  h_debug "port $__var=$__p (span $__span)"
+}
+
+# h_wait_port udp|tcp PORT [TIMEOUT_S]: until something listens on 127.0.0.1:PORT.
+h_wait_port() {
+  local proto=$1 port=$2 timeout=${3:-5} flag end
+  [ "$proto" = udp ] && flag=-Hlun || flag=-Hltn
+  end=$(h__deadline "$timeout")
+  while ! ss $flag "sport = :$port" 2>/dev/null | grep -q .; do
+    h__before "$end" || return 1
+    sleep 0.05
+  done
+}
+
+# ---------------------------------------------------------------------------
+# processes
+
+h__now_ms() { date +%s%3N; }
+h__deadline() { echo $(($(h__now_ms) + $(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }'))); }
+h__before() { [ "$(h__now_ms)" -lt "$1" ]; }
+
+# h__alive PID: the process exists and is not a zombie.
+h__alive() {
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state=$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null)
+  [ "$state" != Z ]
+}
+# h__group_alive PGID: some process of the group still exists.
+h__group_alive() { kill -0 -- "-$1" 2>/dev/null; }
+h__running() { [ -n "${H_PID[$1]:-}" ] && [ -z "${H_RC[$1]:-}" ]; }
+
+# h_start LABEL [--cwd DIR] -- CMD [ARGS...]: starts CMD in the background
+# in a process group of its own (setsid; the shell's background children are
+# never group leaders, so setsid does not fork and $! is CMD's PID). stdout
+# and stderr go to $H_WORK/LABEL.log, stdin is /dev/null.
+h_start() {
+  local label=$1 cwd=$H_WORK
+  shift
+  if [ "$1" = --cwd ]; then cwd=$2; shift 2; fi
+  [ "$1" = -- ] && shift
+  [ -z "${H_PID[$label]:-}" ] || h_fail "harness: label '$label' used twice"
+  local log="$H_WORK/$label.log"
+  (cd "$cwd" && exec setsid "$@") </dev/null >"$log" 2>&1 &
+  H_PID[$label]=$!
+  H_LOG[$label]=$log
+  H_LABELS+=("$label")
+  h_debug "started $label (pid $!): $*"
+}
+
+# h_wait_exit LABEL [TIMEOUT_S]: waits for LABEL to end; returns its exit
+# status (also kept in H_RC[LABEL]), or 124 if it is still running.
+h_wait_exit() {
+  local label=$1 timeout=${2:-30} pid=${H_PID[$1]:-} end rc
+  [ -n "$pid" ] || h_fail "harness: no process '$label'"
+  if [ -n "${H_RC[$label]:-}" ]; then return "${H_RC[$label]}"; fi
+  end=$(h__deadline "$timeout")
+  while h__alive "$pid"; do
+    h__before "$end" || return 124
+    sleep 0.1
+  done
+  wait "$pid" 2>/dev/null
+  rc=$?
+  H_RC[$label]=$rc
+  return $rc
+}
+
+# h_stop LABEL: SIGTERM; a second SIGTERM after 2 s (baresip: the first one
+# only starts unregistering, which can take ~32 s if the registrar is gone);
+# SIGKILL to the whole process group after 3 s more. Returns the exit status.
+h_stop() {
+  local label=$1 pid=${H_PID[$1]:-} rc
+  [ -n "$pid" ] || h_fail "harness: no process '$label'"
+  if [ -n "${H_RC[$label]:-}" ]; then
+    h__group_alive "$pid" && kill -KILL -- "-$pid" 2>/dev/null
+    return "${H_RC[$label]}"
+  fi
+  kill -TERM "$pid" 2>/dev/null
+  if h_wait_exit "$label" 2; then rc=0; else rc=$?; fi
+  if [ $rc = 124 ]; then
+    h_debug "$label: second SIGTERM"
+    kill -TERM "$pid" 2>/dev/null
+    if h_wait_exit "$label" 3; then rc=0; else rc=$?; fi
+  fi
+  if [ $rc = 124 ]; then
+    h_log "$label (pid $pid) ignored SIGTERM: SIGKILL"
+    kill -KILL -- "-$pid" 2>/dev/null
+    h_wait_exit "$label" 2
+    rc=$?
+  fi
+  # children (Kamailio's workers) end with their parent; give them a moment
+  local end
+  end=$(h__deadline 2)
+  while h__group_alive "$pid" && h__before "$end"; do sleep 0.05; done
+  h__group_alive "$pid" && kill -KILL -- "-$pid" 2>/dev/null
+  h_debug "stopped $label: exit status $rc"
+  return $rc
+}
+
+# h_run LABEL TIMEOUT_S [--cwd DIR] -- CMD...: runs CMD to its end (as h_start
+# + h_wait_exit, so that the deadline trap can interrupt it) and returns its
+# exit status; stopped with status 124 if it overruns TIMEOUT_S.
+h_run() {
+  local label=$1 timeout=$2 rc
+  shift 2
+  h_start "$label" "$@"
+  if h_wait_exit "$label" "$timeout"; then return 0; else rc=$?; fi
+  if [ $rc = 124 ]; then
+    h_log "$label overran ${timeout} s: stopping it"
+    h_stop "$label"
+    H_RC[$label]=124
+  fi
+  return $rc
+}
+
+# h_wait_log FILE REGEX [TIMEOUT_S] [COUNT]: until FILE has COUNT (default 1)
+# lines matching REGEX (grep -E).
+h_wait_log() {
+  local file=$1 re=$2 timeout=${3:-10} count=${4:-1} end
+  end=$(h__deadline "$timeout")
+  while [ "$(grep -Ec -- "$re" "$file" 2>/dev/null || true)" -lt "$count" ]; do
+    h__before "$end" || return 1
+    sleep 0.1
+  done
+}
+
+# h_json_get FILE KEY: prints the value of a top-level key of a JSON file
+# (nothing if the file or key is missing).
+h_json_get() {
+  python3 -c 'import json,sys
+try:
+    v = json.load(open(sys.argv[1])).get(sys.argv[2])
+except Exception:
+    v = None
+print("" if v is None else v)' "$1" "$2"
+}
+
+# ---------------------------------------------------------------------------
+# Kamailio, the PBX
+
+H_PBX_PORT=""
+H_PBX_CTL=""
+
+# h_pbx_start [KAMAILIO OPTIONS...]: starts tests/interop/pbx/kamailio.cfg on
+# a free port (H_PBX_PORT, UDP + TCP) and waits until it answers OPTIONS.
+# Options go to kamailio, e.g. -A FR_TIMER=40000 or -A WITH_AUTH.
+h_pbx_start() {
+  h_need kamailio kamcmd sipsak
+  h_port H_PBX_PORT
+  local run="$H_WORK/pbx" end
+  mkdir -p "$run"
+  H_PBX_CTL="unix:$run/kamailio_ctl"
+  # a unix socket path must fit in sun_path (108 bytes)
+  [ ${#H_PBX_CTL} -lt 100 ] || h_fail "harness: work dir path too long for Kamailio's control socket ($H_PBX_CTL)"
+  # -DD: stay in the foreground (no daemon) so that the PID is ours;
+  # -E: log to stderr; -Y: runtime dir for its fifo/sockets, not /run.
+  h_start pbx -- kamailio -f "$H_ROOT/pbx/kamailio.cfg" -DD -E -n 2 -Y "$run" -P "$run/kamailio.pid" \
+    -A "CTL_SOCK=\"$H_PBX_CTL\"" -A "PBX_PORT=$H_PBX_PORT" "$@"
+  end=$(h__deadline 10)
+  until timeout 2 sipsak -s "sip:127.0.0.1:$H_PBX_PORT" >/dev/null 2>&1; do
+    h__alive "${H_PID[pbx]}" || h_fail "Kamailio exited at start (see ${H_LOG[pbx]})"
+    h__before "$end" || h_fail "Kamailio did not answer OPTIONS on 127.0.0.1:$H_PBX_PORT within 10 s"
+    sleep 0.05
+  done
+  h_wait_port tcp "$H_PBX_PORT" 5 || h_fail "Kamailio does not listen on TCP $H_PBX_PORT"
+  h_log "PBX (Kamailio) up on 127.0.0.1:$H_PBX_PORT udp+tcp"
+}
+
+# h_pbx_registered EXT: true if EXT has a contact in the location table.
+# kamcmd needs "s:" for a numeric user, or it sends an integer and finds nothing.
+h_pbx_registered() {
+  kamcmd -s "$H_PBX_CTL" ul.lookup location "s:$1" 2>/dev/null | grep -q Address
+}
+# h_pbx_wait_registered EXT [TIMEOUT_S]
+h_pbx_wait_registered() {
+  local end
+  end=$(h__deadline "${2:-5}")
+  until h_pbx_registered "$1"; do
+    h__before "$end" || h_fail "extension $1 did not register at the PBX within ${2:-5} s"
+    sleep 0.05
+  done
+}
+
+# h_pbx_answered_invites: for every call that went through the PBX, prints
+# "CALL-ID NUMBER_OF_INVITES_ANSWERED_2XX" (initial INVITE and re-INVITEs,
+# counted by distinct CSeq in the PBX's reply log). A call with 2 or more
+# had a successful re-INVITE.
+h_pbx_answered_invites() {
+  # log lines look like: {2 1 INVITE 1-123@127.0.0.1} INFO: <script>: reply 200 OK for INVITE from ...
+  grep -E 'reply 2[0-9][0-9] .* for INVITE from' "${H_LOG[pbx]}" |
+    sed -E 's/^.*\{2 ([0-9]+) INVITE ([^}]*)\}.*$/\2 \1/' | sort -u |
+    awk '{ n[$1]++ } END { for (c in n) print c, n[c] }'
+}
+
+# h_pbx_not_routed_count: in-dialog requests the PBX refused because they
+# ignored the Record-Route set (404 "Not here").
+h_pbx_not_routed_count() {
+  grep -c 'in-dialog .* without Route' "${H_LOG[pbx]}" || true
+}
+
+# ---------------------------------------------------------------------------
+# SIPp
+
+# h__sipp_args LABEL: the options every SIPp run gets. Besides the SIP port
+# (-p, given by the test) SIPp binds a media port pair (-mp: audio, video at
+# +2) and a UDP control port (-cp, bound to 0.0.0.0 by SIPp, no traffic):
+# all taken from the test range instead of the defaults 6000/8888, which may
+# be in use. Every file goes to the work dir: screen, error log, statistics
+# CSV (-trace_stat) and the message trace (-trace_msg, read by
+# sipp_trace.py). -timeout_error: SIPp's -timeout alone only stops new calls
+# and then waits for a stuck call forever; with it SIPp ends at once (255).
+h__sipp_args() {
+  local label=$1 cp mp
+  h_port cp
+  h_port mp 4
+  H_SIPP_ARGS=(-i 127.0.0.1 -nostdin -cp "$cp" -mp "$mp" -timeout_error
+    -trace_err -error_file "$H_WORK/$label.errors.log"
+    -trace_stat -stf "$H_WORK/$label.stat.csv" -fd 1
+    -trace_screen -screen_file "$H_WORK/$label.screen.log"
+    -trace_msg -message_file "$H_WORK/$label.messages.log")
+}
+
+# h_sipp_start LABEL SCENARIO [SIPP OPTIONS...]: SIPp with
+# tests/interop/sipp/SCENARIO in the background. The test gives -p, -m,
+# -timeout, the remote address etc.
+h_sipp_start() {
+  h_need sipp
+  local label=$1 sf=$2
+  shift 2
+  h__sipp_args "$label"
+  h_start "$label" -- sipp -sf "$H_ROOT/sipp/$sf" "${H_SIPP_ARGS[@]}" "$@"
+}
+
+# h_sipp_run LABEL TIMEOUT_S SCENARIO [SIPP OPTIONS...]: SIPp to its end;
+# returns SIPp's exit status: 0 all calls succeeded, 1 some failed, 97 ended
+# by an internal command, 99 normal end without a call, 255 fatal error or
+# global timeout, 254 could not bind. -timeout TIMEOUT_S is added (SIPp's own
+# global limit); the harness stops it 5 s later anyway (status 124).
+h_sipp_run() {
+  h_need sipp
+  local label=$1 timeout=$2 sf=$3
+  shift 3
+  h__sipp_args "$label"
+  h_run "$label" $((timeout + 5)) -- sipp -sf "$H_ROOT/sipp/$sf" "${H_SIPP_ARGS[@]}" -timeout "$timeout" "$@"
+}
+
+# h_sipp_stat LABEL FIELD: a cumulative counter from SIPp's statistics CSV,
+# e.g. SuccessfulCall(C), FailedCall(C), OutgoingCall(C), IncomingCall(C),
+# Retransmissions(C). Prints nothing if there is no such file or field.
+h_sipp_stat() {
+  local csv="$H_WORK/$1.stat.csv"
+  [ -f "$csv" ] || return 0
+  awk -F';' -v f="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == f) col = i; next }
+    col && NF >= col { v = $col } END { if (col) print v + 0 }' "$csv"
+}
+
+# h_sipp_trace LABEL: the message trace of a SIPp run as TSV (sipp_trace.py).
+h_sipp_trace() {
+  python3 "$H_LIB/sipp_trace.py" "$H_WORK/$1.messages.log"
+}
+
+# h_sipp_ladder LABEL STEP...: how many calls of SIPp run LABEL went
+# through every STEP ("DIR CSEQ_METHOD START_LINE_PREFIX", see sipp_trace.py).
+h_sipp_ladder() {
+  local label=$1
+  shift
+  python3 "$H_LIB/sipp_trace.py" "$H_WORK/$label.messages.log" --ladder "$@"
+}
+
+# h_sipp_check_uas LABEL N: the SIPp UAS run LABEL (uas_rr.xml, ended) took N
+# complete calls: its trace shows N times 200 to the INVITE, ACK, BYE, 200 to
+# the BYE, and SIPp counts no failure except, over TCP, at most one
+# "FailedTcpClosed": SIPp 3.6.1's UAS counts the call it is still finishing
+# as failed when the caller closes its connection right after the last 200
+# (seen with SIPp calling SIPp too). The trace is the real verdict then.
+h_sipp_check_uas() {
+  local label=$1 n=$2 rc=${H_RC[$1]:-} complete ok failed closed
+  complete=$(h_sipp_ladder "$label" "sent INVITE SIP/2.0 200" "recv ACK ACK" "recv BYE BYE" "sent BYE SIP/2.0 200")
+  ok=$(h_sipp_stat "$label" 'SuccessfulCall(C)')
+  failed=$(h_sipp_stat "$label" 'FailedCall(C)')
+  closed=$(h_sipp_stat "$label" 'FailedTcpClosed(C)')
+  h_log "SIPp $label: exit ${rc:-?}, $ok successful, $failed failed ($closed TCP closed), $complete complete calls in the trace"
+  h_assert_eq "$complete" "$n" "SIPp $label: calls with INVITE/200, ACK, BYE/200 in its trace"
+  h_assert_eq "$((failed - closed))" 0 "SIPp $label: failed calls (other than at TCP close)"
+  h_assert_le "$closed" 1 "SIPp $label: calls failed because the caller closed the TCP connection"
+  if [ "$closed" = 0 ]; then
+    h_assert_eq "$rc" 0 "SIPp $label exit status (0 = every call succeeded)"
+    h_assert_eq "$ok" "$n" "SIPp $label: successful calls"
+  fi
+}
+
+# h_sipp_register EXT CONTACT_PORT [TRANSPORT]: third-party REGISTER of
+# 127.0.0.1:CONTACT_PORT as extension EXT at the PBX (SIPp's UAS scenarios
+# cannot register themselves). TRANSPORT u1 (default) or t1 (contact over TCP).
+h_sipp_register() {
+  local ext=$1 cport=$2 t=${3:-u1} p rc
+  h_port p
+  h_sipp_run "reg$ext" 10 register.xml -t "$t" -s "$ext" -key contact_port "$cport" -key expires 3600 \
+    -p "$p" -m 1 "127.0.0.1:$H_PBX_PORT"
+  rc=$?
+  [ $rc = 0 ] || h_fail "REGISTER of $ext (contact port $cport) failed: sipp exit status $rc"
+  h_pbx_wait_registered "$ext" 5
+}
+
+# ---------------------------------------------------------------------------
+# baresip phones
+
+declare -gA H_PHONE_DIR=() H_PHONE_SIP=() H_PHONE_CTRL=()
+H_WAV=""
+
+# h_phone_create EXT [auto|manual] [pbx|direct] [EXTRA_ACCOUNT_PARAMS]:
+# writes the config of a headless baresip phone (baresip/make-phone.sh) on
+# free ports. "pbx": registers at the PBX (start it first); "direct": no
+# registration, dials URIs itself.
+h_phone_create() {
+  h_need baresip sox python3
+  local ext=$1 mode=${2:-auto} where=${3:-pbx} extra=${4:-} sip ctrl rtp pbx=none
+  h_port sip 2       # baresip 1.0.0 also opens SIP port + 1 for TLS
+  h_port ctrl
+  h_port rtp 10
+  if [ "$where" = pbx ]; then
+    [ -n "$H_PBX_PORT" ] || h_fail "harness: h_phone_create $ext pbx before h_pbx_start"
+    pbx="127.0.0.1:$H_PBX_PORT"
+  fi
+  if [ -z "$H_WAV" ]; then
+    # what the phones play: 440 Hz, S16LE mono 8 kHz as G.711 needs
+    H_WAV="$H_WORK/tone440_8k.wav"
+    sox -n -r 8000 -c 1 -b 16 -e signed-integer "$H_WAV" synth 30 sine 440 vol 0.5 ||
+      h_fail "sox could not write $H_WAV"
+  fi
+  H_PHONE_DIR[$ext]=$(sh "$H_ROOT/baresip/make-phone.sh" "$H_WORK/phones/$ext" "$ext" "$sip" "$ctrl" "$rtp" \
+    "$H_WAV" "$mode" "$pbx" "$extra") || h_fail "make-phone.sh $ext failed"
+  H_PHONE_SIP[$ext]=$sip
+  H_PHONE_CTRL[$ext]=$ctrl
+}
+
+# h_phone_start EXT: starts the phone (label baresip-EXT); waits for its
+# control port and, for a "pbx" phone, for its registration.
+h_phone_start() {
+  local ext=$1
+  h_start "baresip-$ext" -- baresip -f "${H_PHONE_DIR[$ext]}"
+  h_wait_port tcp "${H_PHONE_CTRL[$ext]}" 5 || h_fail "baresip $ext: no control port after 5 s"
+  if grep -q outbound= "${H_PHONE_DIR[$ext]}/accounts"; then
+    h_pbx_wait_registered "$ext" 5
+  fi
+  h_log "baresip $ext up (SIP 127.0.0.1:${H_PHONE_SIP[$ext]}, ctrl ${H_PHONE_CTRL[$ext]})"
+}
+
+# h_bsctl EXT COMMAND [PARAMS...]: one ctrl_tcp command (dial, hangup,
+# accept, listcalls, ...); output is appended to the phone's bsctl.log.
+h_bsctl() {
+  local ext=$1
+  shift
+  python3 "$H_ROOT/baresip/bsctl.py" "${H_PHONE_CTRL[$ext]}" "$@" >>"$H_WORK/baresip-$ext.bsctl.log" 2>&1
+}
+
+# h_phone_log EXT: the phone's log file (baresip's stdout).
+h_phone_log() { echo "${H_LOG[baresip-$1]}"; }
+
+# ---------------------------------------------------------------------------
+# cvw-sipua, the program under test
+
+H_SIPUA=""
+
+# h_sipua_need: finds the binary (CVW_SIPUA, else the newest build of this
+# checkout) or SKIPs.
+h_sipua_need() {
+  if [ -n "${CVW_SIPUA:-}" ]; then
+    H_SIPUA=$CVW_SIPUA
+  else
+    H_SIPUA=$(ls -t "$H_REPO"/build/*/tests/interop/cvw-sipua "$H_REPO"/build/*/src/tools/sipua/cvw-sipua 2>/dev/null | head -n 1)
+    [ -n "$H_SIPUA" ] || H_SIPUA=$(find "$H_REPO/build" -name cvw-sipua -type f -perm -u+x 2>/dev/null | head -n 1)
+  fi
+  [ -n "$H_SIPUA" ] && [ -x "$H_SIPUA" ] || h_skip "cvw-sipua not found (build it, or set CVW_SIPUA)"
+  h_log "cvw-sipua: $H_SIPUA"
+}
+
+# h_sipua_start LABEL [GLOBAL OPTIONS...] -- uas|uac [OPTIONS...]: cvw-sipua
+# in the background. Global options (--listen, --stats) come before the
+# subcommand; --log-level is added. Its stats file is $H_WORK/LABEL.json
+# when the test passes --stats "$(h_stats LABEL)".
+h_sipua_start() {
+  local label=$1
+  shift
+  local globals=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do globals+=("$1"); shift; done
+  [ "$1" = -- ] && shift
+  h_start "$label" -- "$H_SIPUA" "${globals[@]}" --log-level "${CVW_INTEROP_SIPUA_LOG:-info}" "$@"
+}
+
+# h_sipua_run LABEL TIMEOUT_S [GLOBAL OPTIONS...] -- uac [OPTIONS...]:
+# cvw-sipua to its end; returns its exit status.
+h_sipua_run() {
+  local label=$1 timeout=$2 rc
+  shift 2
+  h_sipua_start "$label" "$@"
+  if h_wait_exit "$label" "$timeout"; then return 0; else rc=$?; fi
+  if [ $rc = 124 ]; then
+    h_log "$label overran ${timeout} s: stopping it"
+    h_stop "$label"
+    H_RC[$label]=124
+  fi
+  return $rc
+}
+
+# h_stats LABEL: path of the --stats JSON file for LABEL.
+h_stats() { echo "$H_WORK/$1.json"; }
+
+# h_sipua_summary LABEL KEY: KEY (attempted, succeeded, failed) from the
+# "calls: attempted=N succeeded=N failed=N" line of LABEL's output.
+h_sipua_summary() {
+  grep -Eo "calls: attempted=[0-9]+ succeeded=[0-9]+ failed=[0-9]+" "${H_LOG[$1]}" | tail -n 1 |
+    grep -Eo "$2=[0-9]+" | cut -d= -f2
+}
+
+# h_check_sipua_counts LABEL ATTEMPTED SUCCEEDED FAILED: the summary line and
+# the --stats JSON of LABEL agree with the expected counts.
+h_check_sipua_counts() {
+  local label=$1 key want got i=2
+  for key in attempted succeeded failed; do
+    want=${!i}
+    i=$((i + 1))
+    got=$(h_sipua_summary "$label" "$key")
+    h_assert_eq "${got:-none}" "$want" "$label summary line: $key"
+    if [ -f "$(h_stats "$label")" ]; then
+      got=$(h_json_get "$(h_stats "$label")" "$key")
+      h_assert_eq "${got:-none}" "$want" "$label --stats JSON: $key"
+    fi
+  done
+}
