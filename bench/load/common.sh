@@ -31,6 +31,15 @@ cpu_ticks() {
   echo $(( ${12} + ${13} ))
 }
 
+# stime alone (kernel time: system calls, page faults).
+sys_ticks() {
+  local stat
+  stat=$(<"/proc/$1/stat") || return 1
+  stat=${stat##*) }
+  set -- $stat
+  echo "${13}"
+}
+
 ticks_to_us() { echo $(( $1 * 1000000 / CLK_TCK )); }
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
@@ -65,3 +74,17 @@ start_on_free_port() {
 
 # One field (1-based) of the last line of a SIPp -trace_stat CSV.
 sipp_stat() { tail -n 1 "$1" | awk -F';' -v f="$2" '{ print $f }'; }
+
+# Datagrams the kernel dropped on the UDP socket bound to 127.0.0.1:$1 because
+# its receive buffer was full (last column of /proc/net/udp); 0 when absent.
+udp_drops() {
+  local hex
+  hex=$(printf '0100007F:%04X' "$1")
+  awk -v a="$hex" '$2 == a { d = $NF } END { print d + 0 }' /proc/net/udp
+}
+
+# "busy total" jiffies of the whole host (first line of /proc/stat), to tell
+# how much CPU was left for anyone during a step.
+host_jiffies() {
+  awk '/^cpu / { idle = $5 + $6; total = 0; for (i = 2; i <= NF; i++) total += $i; print total - idle, total; exit }' /proc/stat
+}

@@ -40,8 +40,16 @@ CVW=$STARTED_PID
 echo "# server: $CVW_SIPUA --listen udp:127.0.0.1:$PORT uas"
 echo "# client: sipp -sn uac -d 0 -r RATE -m RATE*$STEP_S -l $LIMIT -nostdin -timeout $((STEP_S * 3))s -i 127.0.0.1 -trace_stat -fd 1 127.0.0.1:$PORT"
 echo
-printf '%8s %9s %7s %6s %7s %10s %8s %8s %9s %s\n' \
-  "rate" "calls/s" "calls" "failed" "retrans" "cvw_us/call" "cvw_cpu%" "sipp_cpu%" "cvw_rss_MiB" "busy"
+# failed: SIPp's failed calls; cvw_fail: calls cvw-sipua itself counted as
+# failed (a BYE that came before the ACK, i.e. the ACK was lost);
+# retrans: SIPp's retransmissions; drops: datagrams the kernel dropped on
+# cvw's socket because its receive buffer was full; cvw_us/call: cvw's CPU
+# during the step over the calls of the step (sys%: the part in the kernel, from
+# the kernel's tick-sampled utime/stime split: rough on short steps);
+# host_busy%: the whole machine's CPU in use (all cores = 100%), others' work
+# included; busy names what ran out: cvw or sipp (>= BUSY_PCT of a core), host (>= 95%).
+printf '%6s %8s %7s %6s %8s %7s %5s %11s %5s %8s %9s %10s %11s %s\n' \
+  "rate" "calls/s" "calls" "failed" "cvw_fail" "retrans" "drops" "cvw_us/call" "sys%" "cvw_cpu%" "sipp_cpu%" "host_busy%" "cvw_rss_MiB" "busy"
 
 total_calls=0
 total_failed=0
@@ -51,14 +59,18 @@ run_t0=$(now_us)
 for rate in "${RATES[@]}"; do
   calls=$(( rate * STEP_S ))
   stat="$WORK/uac_$rate.csv"
-  c0=$(cpu_ticks "$CVW"); t0=$(now_us)
+  c0=$(cpu_ticks "$CVW"); k0=$(sys_ticks "$CVW"); read -r h0 ht0 < <(host_jiffies); t0=$(now_us)
+  f0=$(grep -c ' failed: ' "$WORK/cvw-sipua.log" || true); d0=$(udp_drops "$PORT")
   set +e
   { TIMEFORMAT='%3U %3S'; time sipp -sn uac -d 0 -r "$rate" -m "$calls" -l "$LIMIT" -nostdin \
       -timeout "$((STEP_S * 3))s" -i 127.0.0.1 -trace_stat -stf "$stat" -fd 1 \
       "127.0.0.1:$PORT" >"$WORK/sipp_$rate.log" 2>&1; } 2>"$WORK/sipp_$rate.time"
   set -e
   t1=$(now_us); c1=$(cpu_ticks "$CVW") || { echo "cvw-sipua died; see $WORK/cvw-sipua.log" >&2; exit 1; }
+  k1=$(sys_ticks "$CVW"); read -r h1 ht1 < <(host_jiffies)
   wall=$(( t1 - t0 ))
+  cvw_failed=$(( $(grep -c ' failed: ' "$WORK/cvw-sipua.log" || true) - f0 ))
+  drops=$(( $(udp_drops "$PORT") - d0 ))
   read -r su ss <"$WORK/sipp_$rate.time"
   sipp_us=$(awk -v u="$su" -v s="$ss" 'BEGIN { printf "%d", (u + s) * 1e6 }')
   cvw_us=$(ticks_to_us $(( c1 - c0 )))
@@ -70,16 +82,26 @@ for rate in "${RATES[@]}"; do
   busy=""
   awk -v p="$cvw_pct" -v b="$BUSY_PCT" 'BEGIN { exit !(p >= b) }' && busy="cvw"
   awk -v p="$sipp_pct" -v b="$BUSY_PCT" 'BEGIN { exit !(p >= b) }' && busy="${busy:+$busy+}sipp"
+  host_pct=$(pct $(( h1 - h0 )) $(( ht1 - ht0 )))
+  awk -v p="$host_pct" 'BEGIN { exit !(p >= 95) }' && busy="${busy:+$busy+}host"
   [ -z "$first_busy" ] && [ -n "$busy" ] && first_busy="$busy at $rate calls/s"
-  printf '%8s %9s %7s %6s %7s %10s %8s %8s %9s %s\n' "$rate" \
-    "$(awk -v n="$ok" -v w="$wall" 'BEGIN { printf "%.0f", n * 1e6 / w }')" "$ok" "$failed" "$retrans" \
+  rate_now=$(awk -v n="$ok" -v w="$wall" 'BEGIN { printf "%.0f", n * 1e6 / w }')
+  printf '%6s %8s %7s %6s %8s %7s %5s %11s %5s %8s %9s %10s %11s %s\n' "$rate" "$rate_now" \
+    "$ok" "$failed" "$cvw_failed" "$retrans" "$drops" \
     "$(awk -v c="$cvw_us" -v n="$done_calls" 'BEGIN { printf "%.1f", (n > 0 ? c / n : 0) }')" \
-    "$cvw_pct" "$sipp_pct" "$(awk -v k="$(rss_kib "$CVW")" 'BEGIN { printf "%.1f", k / 1024 }')" "${busy:--}"
+    "$(awk -v k=$(( k1 - k0 )) -v c=$(( c1 - c0 )) 'BEGIN { printf "%.0f", (c > 0 ? 100 * k / c : 0) }')" \
+    "$cvw_pct" "$sipp_pct" "$host_pct" "$(awk -v k="$(rss_kib "$CVW")" 'BEGIN { printf "%.1f", k / 1024 }')" "${busy:--}"
+  # A call cvw-sipua counts as failed while SIPp completes it (lost ACK) is
+  # shown, not a reason to stop: SIPp's verdict is the one the target names.
   if [ "$failed" -gt 0 ] || [ "$ok" -lt "$calls" ]; then
-    echo "# stopping: $failed failed / $ok of $calls succeeded at $rate calls/s (see $WORK/sipp_$rate.log)"
+    echo "# stopping: $ok of $calls calls succeeded at $rate calls/s; SIPp counted $failed failed, cvw $cvw_failed (see $WORK)"
     break
   fi
-  [ -n "$busy" ] && { echo "# stopping: $busy reached ${BUSY_PCT}% of a core"; break; }
+  [ -n "$busy" ] && { echo "# stopping: out of CPU: $busy"; break; }
+  if [ "$rate_now" -lt $(( rate * 9 / 10 )) ]; then
+    echo "# stopping: $rate_now calls/s of $rate asked"
+    break
+  fi
 done
 
 if [ "$DRAIN_S" -gt 0 ]; then
@@ -88,9 +110,9 @@ if [ "$DRAIN_S" -gt 0 ]; then
 fi
 run_c1=$(cpu_ticks "$CVW"); run_t1=$(now_us)
 run_us=$(ticks_to_us $(( run_c1 - run_c0 )))
-echo "# total: $total_calls calls, $total_failed failed; cvw CPU $run_us us over the run including the drain" \
+echo "# all-in: $total_calls calls, $total_failed failed; cvw CPU $run_us us over the steps and the drain" \
   "= $(awk -v c="$run_us" -v n="$total_calls" 'BEGIN { printf "%.1f", (n > 0 ? c / n : 0) }') us/call; wall $(( (run_t1 - run_t0) / 1000000 )) s"
-echo "# first process at >= ${BUSY_PCT}% of a core: ${first_busy:-none}"
+echo "# first out of CPU (cvw/sipp >= ${BUSY_PCT}% of a core, host >= 95%): ${first_busy:-none}"
 kill "$CVW" 2>/dev/null; wait "$CVW" 2>/dev/null || true
 STARTED_PIDS=()
 echo "# cvw-sipua says: $(grep -h '^calls:' "$WORK/cvw-sipua.log" || echo '?')"

@@ -429,9 +429,7 @@ void Message::serialize_to(std::string& out) const {
   const auto [length_end, ec] = std::to_chars(length, length + sizeof length, body_.size());
   const std::string_view length_text(length, static_cast<std::size_t>(length_end - length));
 
-  std::size_t size = 64 + method_name_.size() + request_uri_.size() + reason_.size() + body_.size();
-  for (const HeaderField& h : headers_) size += h.name.size() + h.value.size() + 4;
-  out.reserve(out.size() + size);
+  out.reserve(out.size() + wire_size_estimate());
 
   if (is_request()) {
     out.append(method_name_).append(" ").append(request_uri_).append(" SIP/2.0\r\n");
@@ -452,6 +450,14 @@ void Message::serialize_to(std::string& out) const {
   }
   if (!wrote_length) out.append("Content-Length: ").append(length_text).append("\r\n");
   out.append("\r\n").append(body_);
+}
+
+std::size_t Message::wire_size_estimate() const {
+  // Start line and its CRLF, each header's ": " and CRLF, the Content-Length
+  // line we may add, the blank line, the body.
+  std::size_t size = 64 + method_name_.size() + request_uri_.size() + reason_.size() + body_.size();
+  for (const HeaderField& h : headers_) size += h.name.size() + h.value.size() + 4;
+  return size;
 }
 
 std::string Message::serialize() const {

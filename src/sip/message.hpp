@@ -143,6 +143,9 @@ class Message {
   // (one is added when missing), so framing is always right on the wire.
   void serialize_to(std::string& out) const;
   std::string serialize() const;
+  // An upper bound of the serialized size (within ~64 octets), without
+  // serializing: for buffer sizing and the §18.1.1 UDP-or-TCP decision.
+  std::size_t wire_size_estimate() const;
 
  private:
   Message() = default;

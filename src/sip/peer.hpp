@@ -16,12 +16,19 @@ enum class Protocol : std::uint8_t { Udp, Tcp, Tls };
 std::string_view protocol_name(Protocol p);  // "UDP", "TCP", "TLS" (as in Via)
 inline bool is_reliable(Protocol p) { return p != Protocol::Udp; }
 
+// RFC 3261 §18.1.1: "If a request is within 200 bytes of the path MTU, or if
+// it is larger than 1300 bytes and the path MTU is unknown, the request MUST
+// be sent using an RFC 2914 congestion controlled transport protocol, such
+// as TCP." The UA core asks this before it writes the Via.
+inline bool must_use_stream(std::size_t request_size) { return request_size > 1300; }
+
 struct Peer {
   Protocol protocol = Protocol::Udp;
   boost::asio::ip::address address;
   std::uint16_t port = 0;
-  // Stream transports: the id of the connection a request arrived on; 0 means
-  // "any connection to address:port, or a new one".
+  // Where on our side it arrived or leaves: for streams the id of the
+  // connection (0: any connection to address:port, or a new one); for UDP the
+  // id of the listener (0: the first one of the address family).
   std::uint64_t connection = 0;
 
   std::string to_string() const;  // "udp:127.0.0.1:5060", "tcp:[::1]:5061"

@@ -56,19 +56,27 @@ void stamp_received(Message& request, const Peer& source) {
 }
 
 Peer reply_destination(const Message& request, const Peer& source) {
-  if (is_reliable(source.protocol)) return source;  // same connection (§18.2.2)
   std::string scratch;
   std::optional<TopVia> top = top_via(request, scratch);
-  Peer to = source;
-  to.connection = 0;
-  if (!top) return to;
   // Never aim a response anywhere but the source address: received= is the
   // source address by construction, and sent-by may be any name or address.
+  // `connection` stays: the stream the request came on, or the UDP listener
+  // it arrived at (the response leaves from there, RFC 3581 §4).
+  Peer to = source;
+  if (!top) return to;
+  const std::uint16_t sent_by_port = top->via.port != 0 ? top->via.port : 5060;
+  if (is_reliable(source.protocol)) {
+    // §18.2.2: on the same connection; "If that connection is no longer
+    // open, the server SHOULD open a connection to the IP address in the
+    // received parameter, using the port in the sent-by value".
+    to.port = sent_by_port;
+    return to;
+  }
   if (auto rport = top->via.rport(); rport && !rport->empty()) {
     Result<std::uint32_t> p = parse_uint(*rport, 65535, "rport");
     if (p) to.port = static_cast<std::uint16_t>(*p);
   } else if (!top->via.rport()) {
-    to.port = top->via.port != 0 ? top->via.port : 5060;
+    to.port = sent_by_port;
   }
   return to;
 }

@@ -99,10 +99,26 @@ void add_via(Message& m, const LocalAddress& l, Protocol protocol) {
 
 }  // namespace
 
-Result<txn::ClientTransactionId> UserAgent::send_request(Message&& request, std::string_view next_hop_uri,
-                                                         txn::ClientCallbacks callbacks, Message* sent) {
+std::optional<Peer> UserAgent::next_hop(const Message& request, std::string_view next_hop_uri) const {
   std::optional<Peer> to = request.find(HeaderId::Route) || !config_.outbound_proxy ? resolve(next_hop_uri)
                                                                                       : config_.outbound_proxy;
+  // RFC 3261 §18.1.1: a request "larger than 1300 bytes" when the path MTU is
+  // unknown "MUST be sent using ... TCP", when we have a TCP listener.
+  if (to && to->protocol == Protocol::Udp && must_use_stream(request.wire_size_estimate() + 80)) {
+    for (const LocalAddress& l : config_.local) {
+      if (l.protocol == Protocol::Tcp && l.ipv6() == to->address.is_v6()) {
+        to->protocol = Protocol::Tcp;
+        break;
+      }
+    }
+  }
+  return to;
+}
+
+Result<txn::ClientTransactionId> UserAgent::send_request(Message&& request, std::string_view next_hop_uri,
+                                                         txn::ClientCallbacks callbacks, Message* sent,
+                                                         const Peer* resolved) {
+  std::optional<Peer> to = resolved ? std::optional<Peer>(*resolved) : next_hop(request, next_hop_uri);
   if (!to) return Error{503, "no route to " + std::string(next_hop_uri)};
   add_via(request, local_for(*to), to->protocol);
   if (sent) *sent = request.clone();
@@ -110,8 +126,7 @@ Result<txn::ClientTransactionId> UserAgent::send_request(Message&& request, std:
 }
 
 Result<std::pair<std::string, Peer>> UserAgent::send_stateless(Message&& request, std::string_view next_hop_uri) {
-  std::optional<Peer> to = request.find(HeaderId::Route) || !config_.outbound_proxy ? resolve(next_hop_uri)
-                                                                                      : config_.outbound_proxy;
+  std::optional<Peer> to = next_hop(request, next_hop_uri);
   if (!to) return Error{503, "no route to " + std::string(next_hop_uri)};
   add_via(request, local_for(*to), to->protocol);
   std::string wire = request.serialize();
@@ -136,8 +151,6 @@ Result<std::shared_ptr<InviteSession>> UserAgent::invite(const InviteParams& par
   session->call_id_ = random_token(20) + "@" + local.host;
   invite.add(HeaderId::CallId, session->call_id_);
   invite.add(HeaderId::CSeq, "1 INVITE");
-  session->local_contact_ = contact_for(*to);
-  invite.add(HeaderId::Contact, "<" + session->local_contact_ + ">");
   invite.add(HeaderId::Allow, kAllow);
   invite.add(HeaderId::Supported, kSupportedUac);
   if (config_.session_expires > 0) {
@@ -148,10 +161,15 @@ Result<std::shared_ptr<InviteSession>> UserAgent::invite(const InviteParams& par
   if (!params.body.empty()) invite.set_body(params.content_type, params.body);
   session->local_body_ = params.body;
   session->local_body_type_ = params.content_type;
+  // The transport (UDP, or TCP for a large request) decides the Contact.
+  to = next_hop(invite, params.request_uri);
+  if (!to) return Error{503, "no route to " + params.request_uri};
+  session->local_contact_ = contact_for(*to);
+  invite.add(HeaderId::Contact, "<" + session->local_contact_ + ">");
   pending_.emplace(session.get(), session);
   Message sent = Message::response(500);
   Result<txn::ClientTransactionId> id =
-      send_request(std::move(invite), params.request_uri, session->invite_callbacks(), &sent);
+      send_request(std::move(invite), params.request_uri, session->invite_callbacks(), &sent, &*to);
   if (!id) {
     pending_.erase(session.get());
     return id.error();

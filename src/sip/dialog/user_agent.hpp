@@ -97,13 +97,17 @@ class UserAgent final : public txn::TransactionUser {
 
   // For InviteSession: the plumbing every leg needs.
   std::optional<Peer> resolve(std::string_view uri) const;
+  // Where a request goes: the outbound proxy (outside a dialog) or the
+  // resolved URI, switched to TCP when the request is too big for UDP.
+  std::optional<Peer> next_hop(const Message& request, std::string_view next_hop_uri) const;
   const LocalAddress& local_for(const Peer& destination) const;
   std::string contact_for(const Peer& destination) const;
   // Adds our Via (new branch) and sends the request in a client transaction
   // to the next hop of `uri`. `sent`, when given, receives a copy of the
   // request as sent (with the Via): what ACK and CANCEL are built from.
   Result<txn::ClientTransactionId> send_request(Message&& request, std::string_view next_hop_uri,
-                                                txn::ClientCallbacks callbacks, Message* sent = nullptr);
+                                                txn::ClientCallbacks callbacks, Message* sent = nullptr,
+                                                const Peer* resolved = nullptr);
   // Adds our Via and sends without a transaction (the ACK for a 2xx). Returns
   // the bytes sent and where, so the ACK can be repeated for a retransmitted 2xx.
   Result<std::pair<std::string, Peer>> send_stateless(Message&& request, std::string_view next_hop_uri);

@@ -74,6 +74,7 @@ struct TransportLayer::Impl {
   struct UdpListener {
     udp::socket socket;
     ListenAddress address;
+    std::uint64_t id = 0;  // Peer::connection of what it receives: replies leave from it
     std::array<char, 65536> buffer{};
     udp::endpoint from;
     explicit UdpListener(asio::io_context& io) : socket(io) {}
@@ -113,6 +114,7 @@ struct TransportLayer::Impl {
   TransportMetrics metrics;
   asio::steady_timer sweep_timer;
   bool running = false;
+  bool started = false;
 
   Impl(asio::io_context& io_, TransportConfig config_, Handler handler_)
       : io(io_), config(std::move(config_)), handler(std::move(handler_)), sweep_timer(io_) {}
@@ -126,12 +128,14 @@ struct TransportLayer::Impl {
       log().info("sip: dropped {} bytes from {}: {}", bytes.size(), source.to_string(), m.error().message);
       return;
     }
+    // Stamp first: a stateless rejection copies the Via and must carry
+    // received/rport like any response (RFC 3581 §4).
+    if (m->is_request()) stamp_received(*m, source);
     Result<void> valid = m->is_request() ? validate_request(*m) : validate_response(*m);
     if (!valid) {
       reject(*m, valid.error(), source);
       return;
     }
-    if (m->is_request()) stamp_received(*m, source);
     handler(std::move(*m), source);
   }
 
@@ -156,27 +160,38 @@ struct TransportLayer::Impl {
       if (ec == asio::error::operation_aborted || !running) return;
       if (!ec) {
         deliver(std::string_view(l.buffer.data(), n), Framing::Datagram,
-                Peer{Protocol::Udp, l.from.address(), l.from.port(), 0});
+                Peer{Protocol::Udp, l.from.address(), l.from.port(), l.id});
       }
       receive_udp(l);
     });
   }
 
+  // RFC 3581 §4: "The response MUST be sent from the same address and port
+  // that the corresponding request was received on": a Peer that came from a
+  // listener names it; anything else leaves from the first of its family.
   void send_udp(std::string_view wire, const Peer& to) {
+    UdpListener* from = nullptr;
     for (auto& l : udp) {
       if (l->address.address.is_v6() != to.address.is_v6()) continue;
-      boost::system::error_code ec;
-      l->socket.send_to(asio::buffer(wire.data(), wire.size()), udp::endpoint(to.address, to.port), 0, ec);
-      if (ec) {
-        ++metrics.send_errors;
-        log().warn("sip: send to {} failed: {}", to.to_string(), ec.message());
-      } else {
-        ++metrics.sent;
+      if (to.connection == l->id) {
+        from = l.get();
+        break;
       }
+      if (!from) from = l.get();
+    }
+    if (!from) {
+      ++metrics.send_errors;
+      log().warn("sip: no UDP listener for the address family of {}", to.to_string());
       return;
     }
-    ++metrics.send_errors;
-    log().warn("sip: no UDP listener for the address family of {}", to.to_string());
+    boost::system::error_code ec;
+    from->socket.send_to(asio::buffer(wire.data(), wire.size()), udp::endpoint(to.address, to.port), 0, ec);
+    if (ec) {
+      ++metrics.send_errors;
+      log().warn("sip: send to {} failed: {}", to.to_string(), ec.message());
+    } else {
+      ++metrics.sent;
+    }
   }
 
   // --- TCP --------------------------------------------------------------
@@ -198,6 +213,15 @@ struct TransportLayer::Impl {
             read(conn);
           }
         }
+      }
+      if (ec && ec != asio::error::operation_aborted) {
+        // Out of descriptors and the like: try again shortly rather than spin.
+        log().warn("sip: accept on {} failed: {}", l.address.to_string(), ec.message());
+        auto retry = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(100));
+        retry->async_wait([this, &l, retry](boost::system::error_code wait_ec) {
+          if (!wait_ec && running) accept(l);
+        });
+        return;
       }
       accept(l);
     });
@@ -268,6 +292,8 @@ struct TransportLayer::Impl {
   void send_tcp(std::string_view wire, const Peer& to) {
     std::shared_ptr<Connection> conn;
     if (to.connection != 0) {
+      // A response goes back on the connection of its request; when that is
+      // gone, to.port is the sent-by port to connect to (§18.2.2).
       if (auto it = connections.find(to.connection); it != connections.end()) conn = it->second;
     }
     if (!conn) {
@@ -333,6 +359,9 @@ struct TransportLayer::Impl {
   }
 
   Result<void> start() {
+    // Listeners are not re-created: a stopped layer stays stopped.
+    if (started) return Error{0, "the transport was already started"};
+    started = true;
     for (const ListenAddress& la : config.listen) {
       boost::system::error_code ec;
       if (la.protocol == Protocol::Udp) {
@@ -344,6 +373,7 @@ struct TransportLayer::Impl {
         if (ec) return Error{0, "cannot listen on " + la.to_string() + ": " + ec.message()};
         l->address = la;
         l->address.port = l->socket.local_endpoint().port();
+        l->id = udp.size() + 1;
         bound.push_back(l->address);
         udp.push_back(std::move(l));
       } else {

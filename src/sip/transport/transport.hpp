@@ -54,11 +54,6 @@ struct TransportMetrics {
   std::uint64_t connections_closed = 0;
 };
 
-// RFC 3261 §18.1.1: "If a request is within 200 bytes of the path MTU, or if
-// it is larger than 1300 bytes and the path MTU is unknown, the request MUST
-// be sent using an RFC 2914 congestion controlled transport protocol, such
-// as TCP." The UA core asks this before it writes the Via.
-inline bool must_use_stream(std::size_t request_size) { return request_size > 1300; }
 
 class TransportLayer {
  public:

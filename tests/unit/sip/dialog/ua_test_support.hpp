@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/timer.hpp"
+#include "../support/wire_text.hpp"
 #include "sip/dialog/dialog.hpp"
 #include "sip/dialog/invite_session.hpp"
 #include "sip/dialog/user_agent.hpp"
@@ -34,16 +35,9 @@
 namespace cvw::sip::dialog::test {
 
 using namespace std::chrono_literals;
+using cvw::sip::test::crlf;
+using cvw::sip::test::peer;
 
-// Literal messages are written with "\n" line ends; the wire wants CRLF.
-inline std::string crlf(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\n') out.push_back('\r');
-    out.push_back(c);
-  }
-  return out;
-}
 
 inline Message parse(std::string_view wire) {
   Result<Message> m = Message::parse(wire);
@@ -53,9 +47,6 @@ inline Message parse(std::string_view wire) {
   return std::move(m).value();
 }
 
-inline Peer peer(Protocol protocol, const char* address, std::uint16_t port) {
-  return Peer{protocol, boost::asio::ip::make_address(address), port, 0};
-}
 
 // --- reading header values --------------------------------------------------
 
@@ -103,10 +94,7 @@ struct Sent {
 
   Message message() const { return parse(wire); }
   // "INVITE", "ACK"... for requests; "180", "200"... for responses.
-  std::string first_word() const {
-    if (wire.starts_with("SIP/2.0 ")) return wire.substr(8, 3);
-    return wire.substr(0, wire.find(' '));
-  }
+  std::string first_word() const { return cvw::sip::test::first_word(wire); }
 };
 
 // Keeps everything the UA and the transactions put on the wire.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/timer.hpp"
+#include "../support/wire_text.hpp"
 #include "sip/header_values.hpp"
 #include "sip/message.hpp"
 #include "sip/peer.hpp"
@@ -22,17 +23,9 @@
 namespace cvw::sip::txn::test {
 
 using namespace std::chrono_literals;
+using cvw::sip::test::crlf;
+using cvw::sip::test::peer;
 
-// Literal messages are written with "\n" line ends for readability; the
-// wire wants CRLF.
-inline std::string crlf(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\n') out.push_back('\r');
-    out.push_back(c);
-  }
-  return out;
-}
 
 inline Message parse(std::string_view text) {
   Result<Message> m = Message::parse(crlf(text));
@@ -40,9 +33,6 @@ inline Message parse(std::string_view text) {
   return std::move(m).value();
 }
 
-inline Peer peer(Protocol protocol, const char* address, std::uint16_t port) {
-  return Peer{protocol, boost::asio::ip::make_address(address), port, 0};
-}
 
 // What went on the wire.
 struct Sent {
@@ -55,10 +45,7 @@ struct Sent {
     return std::move(m).value();
   }
   // "INVITE", "ACK"... for requests; "486"... for responses.
-  std::string first_word() const {
-    if (wire.starts_with("SIP/2.0 ")) return wire.substr(8, 3);
-    return wire.substr(0, wire.find(' '));
-  }
+  std::string first_word() const { return cvw::sip::test::first_word(wire); }
 };
 
 class RecordingSender final : public Sender {
