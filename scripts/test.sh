@@ -15,6 +15,14 @@ echo "== tests"
 status=0
 ctest --preset ci -j "$(nproc)" || status=1
 
+echo "== build and unit tests with clang 14, ASan + UBSan"
+cmake --preset clang-asan >/dev/null
+if cmake --build --preset clang-asan -j "$(nproc)"; then
+  ctest --preset clang-asan -j "$(nproc)" || status=1
+else
+  status=1
+fi
+
 fuzz_seconds=${CVW_FUZZ_SECONDS:-60}
 if [ "$fuzz_seconds" -gt 0 ]; then
   echo "== fuzz (${fuzz_seconds}s per target, clang + ASan + libFuzzer)"

@@ -41,7 +41,7 @@ echo "# client: $CVW_SIPUA --listen udp:127.0.0.1:PORT uac --to sip:service@127.
 echo
 # cvw_us/call: cvw-sipua's whole CPU time (start and exit included) over its
 # calls; host_busy%: the whole machine's CPU in use (all cores = 100%), others'
-# work included; busy: cvw or sipp (>= BUSY_PCT of a core), host (>= 95%).
+# work included; busy: cvw or sipp at >= BUSY_PCT of a core, host at >= 95%.
 printf '%6s %5s %7s %8s %6s %11s %8s %9s %10s %s\n' \
   "rate" "conc" "calls" "calls/s" "failed" "cvw_us/call" "cvw_cpu%" "sipp_cpu%" "host_busy%" "busy"
 
@@ -71,8 +71,8 @@ for step in "${STEPS[@]}"; do
   busy=""
   awk -v p="$cvw_pct" -v b="$BUSY_PCT" 'BEGIN { exit !(p >= b) }' && busy="cvw"
   awk -v p="$sipp_pct" -v b="$BUSY_PCT" 'BEGIN { exit !(p >= b) }' && busy="${busy:+$busy+}sipp"
-  awk -v p="$host_pct" 'BEGIN { exit !(p >= 95) }' && busy="${busy:+$busy+}host"
   [ -z "$first_busy" ] && [ -n "$busy" ] && first_busy="$busy at step $step"
+  awk -v p="$host_pct" 'BEGIN { exit !(p >= 95) }' && busy="${busy:+$busy+}host"
   printf '%6s %5s %7s %8s %6s %11s %8s %9s %10s %s\n' "$rate" "$conc" "$ok" \
     "$(awk -v n="$ok" -v w="$wall" 'BEGIN { printf "%.0f", n * 1e6 / w }')" "$failed" \
     "$(awk -v c="$cvw_us" -v n="$(( ok + failed ))" 'BEGIN { printf "%.1f", (n > 0 ? c / n : 0) }')" \
@@ -82,7 +82,7 @@ for step in "${STEPS[@]}"; do
     break
   fi
 done
-echo "# first out of CPU (cvw/sipp >= ${BUSY_PCT}% of a core, host >= 95%): ${first_busy:-none}"
+echo "# first process at >= ${BUSY_PCT}% of a core: ${first_busy:-none}"
 kill "$SIPP" 2>/dev/null; wait "$SIPP" 2>/dev/null || true
 STARTED_PIDS=()
 # (SIPp's built-in uas never counts a call as "successful": report created.)
