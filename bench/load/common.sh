@@ -16,7 +16,7 @@ need() {
 cleanup() {
   local pid
   for pid in "${STARTED_PIDS[@]}"; do
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
   done
   STARTED_PIDS=()
 }

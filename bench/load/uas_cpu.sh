@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Server CPU per complete UAS call: SIPp's built-in "uac" scenario
-# (INVITE / 100 / 200 / ACK / BYE / 200 over UDP, no hold) drives
+# (INVITE / 200 / ACK / BYE / 200 over UDP, no hold; cvw answers at once, so
+# it sends no 100) drives
 # `cvw-sipua uas` on 127.0.0.1 at a series of rates. For each step the CPU
 # time (utime + stime from /proc/PID/stat) of cvw-sipua is read before and
 # after, and SIPp's own CPU time comes from its rusage, so the table shows
 # what one call costs cvw and which process runs out of CPU first.
 #
-#   bash bench/load/uas_cpu.sh [RATE...]          (default: 500 1000 2000 4000 6000)
+#   bash bench/load/uas_cpu.sh [RATE...]     (default: 500 1000 2000 4000 6000 8000 10000)
 #
 # Environment: CVW_SIPUA (default build/release/src/tools/sipua/cvw-sipua),
 # STEP_S (seconds per step, 10), LIMIT (SIPp -l, 2000), DRAIN_S (34: idle time
 # after the last step, long enough for Timer L/J (64*T1 = 32 s) of the last
 # calls to fire, so the total includes destroying every transaction; 0 skips).
 #
-# Stops raising the rate at the first step with a failed call, or when either
-# process reaches BUSY_PCT (90) % of a core. Figures, not a pass/fail test:
+# Stops raising the rate at the first step with a call SIPp counts as failed,
+# when either process reaches BUSY_PCT (90) % of a core, or when the rate
+# reached falls below 90% of the rate asked. Figures, not a pass/fail test:
 # exits 0 unless something could not be started. Bounded: each SIPp step ends
 # by itself (-m, -timeout); the whole run takes about steps * STEP_S + DRAIN_S.
 set -euo pipefail
@@ -22,7 +24,7 @@ source "$(dirname "$0")/common.sh"
 need sipp awk
 
 RATES=("$@")
-[ ${#RATES[@]} -gt 0 ] || RATES=(500 1000 2000 4000 6000)
+[ ${#RATES[@]} -gt 0 ] || RATES=(500 1000 2000 4000 6000 8000 10000)
 STEP_S=${STEP_S:-10}
 LIMIT=${LIMIT:-2000}
 DRAIN_S=${DRAIN_S:-34}

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <unordered_map>
 
 namespace cvw {
 
@@ -40,15 +41,14 @@ class ManualTimerService final : public TimerService {
   Handle schedule(Duration after, Callback fn) override {
     Handle h = ++last_;
     pending_.emplace(Key{now_ + after, h}, std::move(fn));
+    due_.emplace(h, now_ + after);
     return h;
   }
   void cancel(Handle handle) override {
-    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-      if (it->first.handle == handle) {
-        pending_.erase(it);
-        return;
-      }
-    }
+    auto it = due_.find(handle);
+    if (it == due_.end()) return;
+    pending_.erase(Key{it->second, handle});
+    due_.erase(it);
   }
   // Moves time forward by `d`, firing every timer that falls due, including
   // timers scheduled by the callbacks themselves.
@@ -57,6 +57,7 @@ class ManualTimerService final : public TimerService {
     while (!pending_.empty() && pending_.begin()->first.at <= until) {
       auto node = pending_.extract(pending_.begin());
       now_ = node.key().at;
+      due_.erase(node.key().handle);
       node.mapped()();
     }
     now_ = until;
@@ -72,6 +73,7 @@ class ManualTimerService final : public TimerService {
   TimePoint now_{};
   Handle last_ = 0;
   std::map<Key, Callback> pending_;
+  std::unordered_map<Handle, TimePoint> due_;  // for cancel() without a search
 };
 
 }  // namespace cvw

@@ -395,4 +395,20 @@ std::optional<int> sipfrag_status(std::string_view body) {
   return status >= 100 && status <= 699 ? std::optional<int>(status) : std::nullopt;
 }
 
+std::string_view tag_param(std::string_view value, std::string& scratch) {
+  const std::size_t gt = value.rfind('>');
+  const std::size_t semi = value.find(';', gt == std::string_view::npos ? 0 : gt);
+  const std::string_view params = semi == std::string_view::npos ? std::string_view{} : value.substr(semi + 1);
+  const bool plain = value.find('"') == std::string_view::npos && find_first(params, kWhitespace) == std::string_view::npos;
+  if (plain) {
+    // addr-spec form: parameters after the URI are header parameters (§20),
+    // so the first ';' starts them, as found above.
+    std::optional<std::string_view> tag = Params{params}.get("tag");
+    return tag.value_or(std::string_view{});
+  }
+  Result<NameAddr> na = parse_name_addr(value, scratch);
+  if (!na) return {};
+  return na->tag().value_or(std::string_view{});
+}
+
 }  // namespace cvw::sip

@@ -50,6 +50,12 @@ struct NameAddr {
 // whitespace in them; it must outlive the result.
 Result<NameAddr> parse_name_addr(std::string_view value, std::string& scratch);
 
+// The tag parameter of a From/To value, "" when absent or unparsable. The
+// common form ("<sip:a@b>;tag=x", no whitespace in the parameters) is read
+// without parsing the URI; anything else goes through parse_name_addr, and
+// the result may then live in `scratch`.
+std::string_view tag_param(std::string_view value, std::string& scratch);
+
 // One Via value (RFC 3261 §20.42, RFC 3581 rport).
 struct Via {
   std::string_view protocol;   // "SIP/2.0" normalised by the parser

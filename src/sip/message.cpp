@@ -10,6 +10,7 @@
 namespace cvw::sip {
 namespace {
 
+constexpr std::size_t kFirstArenaChunk = 256;
 constexpr std::size_t kArenaChunk = 1024;
 
 bool is_ws(char c) { return c == ' ' || c == '\t'; }
@@ -315,7 +316,9 @@ Message Message::clone() const {
 std::string_view Message::store(std::string_view s) {
   if (s.empty()) return {};
   if (s.size() > arena_free_) {
-    const std::size_t chunk = std::max(kArenaChunk, s.size());
+    // The first chunk is small: a parsed message usually gets one or two
+    // values (a stamped Via); messages we build fill bigger ones.
+    const std::size_t chunk = std::max(arena_.empty() ? kFirstArenaChunk : kArenaChunk, s.size());
     arena_.push_back(std::make_unique_for_overwrite<char[]>(chunk));
     arena_next_ = arena_.back().get();
     arena_free_ = chunk;

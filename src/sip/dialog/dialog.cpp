@@ -8,9 +8,7 @@ namespace cvw::sip::dialog {
 
 std::string tag_of(std::string_view value) {
   std::string scratch;
-  Result<NameAddr> na = parse_name_addr(value, scratch);
-  if (!na) return {};
-  return std::string(na->tag().value_or(std::string_view{}));
+  return std::string(tag_param(value, scratch));
 }
 
 std::string without_tag(std::string_view value) {
@@ -74,6 +72,16 @@ std::uint32_t cseq_number(const Message& m) {
 }
 
 }  // namespace
+
+DialogIdView dialog_view_of_request(const Message& request, DialogIdView::Scratch& scratch) {
+  return DialogIdView{request.header(HeaderId::CallId), tag_param(request.header(HeaderId::To), scratch.local),
+                      tag_param(request.header(HeaderId::From), scratch.remote)};
+}
+
+DialogIdView dialog_view_of_response(const Message& response, DialogIdView::Scratch& scratch) {
+  return DialogIdView{response.header(HeaderId::CallId), tag_param(response.header(HeaderId::From), scratch.local),
+                      tag_param(response.header(HeaderId::To), scratch.remote)};
+}
 
 DialogId dialog_id_of_request(const Message& request) {
   return DialogId{std::string(request.header(HeaderId::CallId)), tag_of(request.header(HeaderId::To)),

@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
@@ -25,10 +26,39 @@ struct DialogId {
   bool operator==(const DialogId&) const = default;
 };
 
+// The same three values as views into a received message: looking a
+// request's dialog up costs no allocation.
+struct DialogIdView {
+  std::string_view call_id;
+  std::string_view local_tag;
+  std::string_view remote_tag;
+  // Where a tag lands when its header needed normalising (rare).
+  struct Scratch {
+    std::string local;
+    std::string remote;
+  };
+};
+
+// Hash and equality over DialogId and DialogIdView alike (transparent), so
+// maps keyed by DialogId are searched with a view.
 struct DialogIdHash {
-  std::size_t operator()(const DialogId& id) const noexcept {
-    const std::hash<std::string> h;
-    return h(id.call_id) ^ (h(id.local_tag) * 31) ^ (h(id.remote_tag) * 131);
+  using is_transparent = void;
+  static std::size_t hash(std::string_view call_id, std::string_view local, std::string_view remote) noexcept {
+    const std::hash<std::string_view> h;
+    return h(call_id) ^ (h(local) * 31) ^ (h(remote) * 131);
+  }
+  std::size_t operator()(const DialogId& id) const noexcept { return hash(id.call_id, id.local_tag, id.remote_tag); }
+  std::size_t operator()(const DialogIdView& id) const noexcept {
+    return hash(id.call_id, id.local_tag, id.remote_tag);
+  }
+};
+struct DialogIdEqual {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const noexcept {
+    return std::string_view(a.call_id) == std::string_view(b.call_id) &&
+           std::string_view(a.local_tag) == std::string_view(b.local_tag) &&
+           std::string_view(a.remote_tag) == std::string_view(b.remote_tag);
   }
 };
 
@@ -36,6 +66,8 @@ struct DialogIdHash {
 // Call-ID, To tag (ours) and From tag (theirs). Responses: From tag is ours.
 DialogId dialog_id_of_request(const Message& request);
 DialogId dialog_id_of_response(const Message& response);
+DialogIdView dialog_view_of_request(const Message& request, DialogIdView::Scratch& scratch);
+DialogIdView dialog_view_of_response(const Message& response, DialogIdView::Scratch& scratch);
 
 class Dialog {
  public:

@@ -54,6 +54,7 @@ InviteSession::~InviteSession() {
   ua_.timers_.cancel(retransmit_timer_);
   ua_.timers_.cancel(glare_timer_);
   ua_.timers_.cancel(session_timer_);
+  ua_.timers_.cancel(release_timer_);
 }
 
 void InviteSession::transition(SessionState next) {
@@ -66,7 +67,8 @@ void InviteSession::end(EndReason reason, int status) {
   ua_.timers_.cancel(retransmit_timer_);
   ua_.timers_.cancel(glare_timer_);
   ua_.timers_.cancel(session_timer_);
-  retransmit_timer_ = glare_timer_ = session_timer_ = 0;
+  ua_.timers_.cancel(release_timer_);
+  retransmit_timer_ = glare_timer_ = session_timer_ = release_timer_ = 0;
   transition(SessionState::Terminated);
   end_reason_ = reason;
   auto self = shared_from_this();  // the UA may hold the last reference
@@ -135,7 +137,7 @@ void InviteSession::on_invite_response(Message&& response) {
   }
   if (confirmed || state_ == SessionState::Terminated) {
     // §13.2.2.4: another fork answered too. Keep the first; ACK and BYE the rest.
-    ack_and_bye_fork(response);
+    if (invite_) ack_and_bye_fork(response);
     return;
   }
   if (!dialog_ || dialog_->id().remote_tag != tag) {
@@ -154,6 +156,7 @@ void InviteSession::on_invite_response(Message&& response) {
   transition(SessionState::Confirmed);
   peer_allows_update_ = has_option(response.header(HeaderId::Allow), "UPDATE");
   take_session_timer(response, true);
+  release_invite_later();
   if (cancel_requested_) {
     bye();  // §9.1: the 2xx won the race against our CANCEL
     return;
@@ -185,6 +188,16 @@ void InviteSession::resend_ack(std::uint32_t cseq) {
       return;
     }
   }
+}
+
+void InviteSession::release_invite_later() {
+  std::weak_ptr<InviteSession> weak = shared_from_this();
+  release_timer_ = ua_.timers_.schedule(ua_.config_.timers.timer_m, [weak] {
+    if (auto s = weak.lock()) {
+      s->release_timer_ = 0;
+      s->invite_.reset();
+    }
+  });
 }
 
 void InviteSession::ack_and_bye_fork(const Message& response_2xx) {
@@ -289,6 +302,7 @@ void InviteSession::answer(std::string_view content_type, std::string_view body)
   ok_cseq_ = cseq_number(*invite_);
   (void)ua_.transactions_.respond(server_txn_, std::move(response));
   ua_.attach(shared_from_this());
+  ua_.by_server_txn_.erase(server_txn_);  // a CANCEL can no longer change anything
   transition(SessionState::Answered);
   start_session_timer();
   // §13.3.1.4: "the 2xx response is passed to the transport with an interval
@@ -333,6 +347,7 @@ void InviteSession::on_ack(const Message& ack) {
   if (!ack.body().empty()) remote_body_ = std::string(ack.body());  // the answer to an offer in our 2xx
   if (state_ == SessionState::Answered) {
     transition(SessionState::Confirmed);
+    invite_.reset();  // the dialog has all it needs from it now
     if (handler_) handler_->on_established(*this);
   }
 }
@@ -602,9 +617,12 @@ void InviteSession::on_reinvite(txn::ServerTransactionId id, Message&& request) 
 
 void InviteSession::refer(std::string_view refer_to) {
   if (state_ != SessionState::Confirmed) return;
+  // Built by append: g++ 12 -O2 warns falsely (-Wrestrict) on "<" + string + ">".
+  std::string target;
+  target.reserve(refer_to.size() + 2);
+  target.append("<").append(refer_to).append(">");
   send_in_dialog(Method::Refer, {}, {},
-                 {{HeaderId::ReferTo, "<" + std::string(refer_to) + ">"},
-                  {HeaderId::ReferredBy, dialog_->local_uri()}});
+                 {{HeaderId::ReferTo, std::move(target)}, {HeaderId::ReferredBy, dialog_->local_uri()}});
 }
 
 void InviteSession::on_refer(txn::ServerTransactionId id, Message&& request) {

@@ -84,8 +84,10 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   void set_handler(InviteHandler* handler) { handler_ = handler; }
 
   // --- UAS ----------------------------------------------------------------
-  // The INVITE as received (Request-URI, From, To, body: the offer).
-  const Message& invite() const { return *invite_; }
+  // The INVITE as received (Request-URI, From, To, body: the offer). It is
+  // let go once the call is established (nullptr from then on): an idle
+  // dialog keeps only what its rules need (docs/ARCHITECTURE.md, memory).
+  const Message* invite() const { return invite_.get(); }
   // Sends a provisional response (180 Ringing by default) with our To tag.
   void ring(int status = 180, std::string_view content_type = {}, std::string_view body = {});
   // Sends 200 OK with `body` (the answer, or our offer when the INVITE had
@@ -136,6 +138,8 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   bool retry_after_422(const Message& response);
   txn::ClientCallbacks invite_callbacks();
   void send_ack(const Message& response_2xx);
+  // UAC: keeps the INVITE while forks may still answer (Timer M), then lets it go.
+  void release_invite_later();
   void ack_and_bye_fork(const Message& response_2xx);
 
   // UAS side, from the UserAgent.
@@ -208,6 +212,7 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   std::string pending_reinvite_type_;
   std::string pending_reinvite_body_;
   TimerService::Handle glare_timer_ = 0;
+  TimerService::Handle release_timer_ = 0;
   EndReason end_reason_ = EndReason::LocalBye;
 
   // REFER / Replaces

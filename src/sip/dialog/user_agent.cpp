@@ -193,7 +193,7 @@ void UserAgent::detach(const InviteSession& session) {
   if (session.server_txn_) by_server_txn_.erase(session.server_txn_);
 }
 
-std::shared_ptr<InviteSession> UserAgent::find(const DialogId& id) const {
+std::shared_ptr<InviteSession> UserAgent::find(const DialogIdView& id) const {
   auto it = sessions_.find(id);
   return it == sessions_.end() ? nullptr : it->second;
 }
@@ -211,7 +211,8 @@ void UserAgent::respond_simple(txn::ServerTransactionId id, const Message& reque
 }
 
 void UserAgent::on_request(txn::ServerTransactionId id, Message&& request, const Peer& from) {
-  const DialogId did = dialog_id_of_request(request);
+  DialogIdView::Scratch scratch;
+  const DialogIdView did = dialog_view_of_request(request, scratch);
   if (!did.local_tag.empty()) {
     if (std::shared_ptr<InviteSession> s = find(did)) {
       s->on_in_dialog(id, std::move(request));
@@ -308,10 +309,10 @@ void UserAgent::on_out_of_dialog(txn::ServerTransactionId id, Message&& request,
   }
 }
 
-std::shared_ptr<InviteSession> UserAgent::find_any(const DialogId& id) const {
+std::shared_ptr<InviteSession> UserAgent::find_any(const DialogIdView& id) const {
   if (auto s = find(id)) return s;
   for (const auto& [ptr, session] : pending_) {
-    if (session->dialog_ && session->dialog_->id() == id) return session;
+    if (session->dialog_ && DialogIdEqual{}(session->dialog_->id(), id)) return session;
   }
   return nullptr;
 }
@@ -325,7 +326,7 @@ int UserAgent::check_replaces(const Message& invite, std::shared_ptr<InviteSessi
   std::string scratch;
   Result<Replaces> r = parse_replaces(value, scratch);
   if (!r) return 400;
-  target = find_any(DialogId{std::string(r->call_id), std::string(r->to_tag), std::string(r->from_tag)});
+  target = find_any(DialogIdView{r->call_id, r->to_tag, r->from_tag});
   // "If no match is found, the UAS rejects the INVITE and returns a 481".
   if (!target || target->state() == SessionState::Terminated) return 481;
   const bool early = target->state() == SessionState::Calling || target->state() == SessionState::Early ||
@@ -346,14 +347,16 @@ void UserAgent::on_cancel(txn::ServerTransactionId invite, const Message&) {
 }
 
 void UserAgent::on_ack(Message&& ack, const Peer&) {
-  if (std::shared_ptr<InviteSession> s = find(dialog_id_of_request(ack))) s->on_ack(ack);
+  DialogIdView::Scratch scratch;
+  if (std::shared_ptr<InviteSession> s = find(dialog_view_of_request(ack, scratch))) s->on_ack(ack);
 }
 
 void UserAgent::on_stray_response(Message&& response, const Peer&) {
   // A 2xx retransmission after Timer M, or a fork we have no transaction
   // for: if it belongs to a live session, re-ACK it (§13.2.2.4).
   if (response.status() / 100 != 2) return;
-  const DialogId did = dialog_id_of_response(response);
+  DialogIdView::Scratch scratch;
+  const DialogIdView did = dialog_view_of_response(response, scratch);
   if (std::shared_ptr<InviteSession> s = find(did)) {
     Result<CSeq> cseq = parse_cseq(response.header(HeaderId::CSeq));
     if (cseq) s->resend_ack(cseq->number);

@@ -116,9 +116,9 @@ class UserAgent final : public txn::TransactionUser {
 
   void attach(const std::shared_ptr<InviteSession>& session);  // by dialog id
   void detach(const InviteSession& session);
-  std::shared_ptr<InviteSession> find(const DialogId& id) const;
+  std::shared_ptr<InviteSession> find(const DialogIdView& id) const;
   // Also searches sessions still in an early dialog (Replaces may target one).
-  std::shared_ptr<InviteSession> find_any(const DialogId& id) const;
+  std::shared_ptr<InviteSession> find_any(const DialogIdView& id) const;
   // RFC 3891: checks an INVITE's Replaces; 0 when it may proceed (the target,
   // if any, in `target`), else the status to reject it with.
   int check_replaces(const Message& invite, std::shared_ptr<InviteSession>& target) const;
@@ -132,7 +132,7 @@ class UserAgent final : public txn::TransactionUser {
   TimerService& timers_;
   UaConfig config_;
   UaHandler* handler_ = nullptr;
-  std::unordered_map<DialogId, std::shared_ptr<InviteSession>, DialogIdHash> sessions_;
+  std::unordered_map<DialogId, std::shared_ptr<InviteSession>, DialogIdHash, DialogIdEqual> sessions_;
   // Sessions without a dialog yet (UAC before a To tag, UAS before answering).
   std::unordered_map<const InviteSession*, std::shared_ptr<InviteSession>> pending_;
   std::unordered_map<txn::ServerTransactionId, std::weak_ptr<InviteSession>> by_server_txn_;

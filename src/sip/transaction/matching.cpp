@@ -17,9 +17,7 @@ void append_lower(std::string& out, std::string_view s) {
 
 std::string tag_of(std::string_view name_addr) {
   std::string scratch;
-  Result<NameAddr> a = parse_name_addr(name_addr, scratch);
-  if (!a) return {};
-  return std::string(a->tag().value_or(std::string_view{}));
+  return std::string(tag_param(name_addr, scratch));
 }
 
 // §17.2.3: "the branch parameter in the request is equal to the one in the top

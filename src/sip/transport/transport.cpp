@@ -68,6 +68,8 @@ std::string ListenAddress::to_string() const {
 
 namespace {
 constexpr std::size_t kReadChunk = 16384;
+constexpr int kDrainBatch = 64;
+constexpr int kUdpBufferBytes = 4 << 20;
 }
 
 struct TransportLayer::Impl {
@@ -155,15 +157,26 @@ struct TransportLayer::Impl {
   }
 
   // --- UDP --------------------------------------------------------------
+  // One wake-up reads every datagram already queued (up to a bound, so TCP
+  // and timers still get their turn): under load that saves an epoll_wait and
+  // a re-arm per message. The socket is non-blocking for the drain.
   void receive_udp(UdpListener& l) {
     l.socket.async_receive_from(asio::buffer(l.buffer), l.from, [this, &l](boost::system::error_code ec, std::size_t n) {
       if (ec == asio::error::operation_aborted || !running) return;
-      if (!ec) {
-        deliver(std::string_view(l.buffer.data(), n), Framing::Datagram,
-                Peer{Protocol::Udp, l.from.address(), l.from.port(), l.id});
+      if (!ec) deliver_datagram(l, n);
+      for (int i = 0; i < kDrainBatch && running; ++i) {
+        boost::system::error_code more;
+        const std::size_t m = l.socket.receive_from(asio::buffer(l.buffer), l.from, 0, more);
+        if (more) break;  // would_block: the queue is empty
+        deliver_datagram(l, m);
       }
-      receive_udp(l);
+      if (running) receive_udp(l);
     });
+  }
+
+  void deliver_datagram(UdpListener& l, std::size_t n) {
+    deliver(std::string_view(l.buffer.data(), n), Framing::Datagram,
+            Peer{Protocol::Udp, l.from.address(), l.from.port(), l.id});
   }
 
   // RFC 3581 §4: "The response MUST be sent from the same address and port
@@ -370,7 +383,13 @@ struct TransportLayer::Impl {
         l->socket.open(ep.protocol(), ec);
         if (!ec && la.address.is_v6()) l->socket.set_option(asio::ip::v6_only(true), ec);
         if (!ec) l->socket.bind(ep, ec);
+        if (!ec) l->socket.non_blocking(true, ec);
         if (ec) return Error{0, "cannot listen on " + la.to_string() + ": " + ec.message()};
+        // A burst must not overflow the default ~200 KiB socket buffer before
+        // the loop drains it; the kernel caps this at net.core.rmem_max.
+        boost::system::error_code ignore;
+        l->socket.set_option(asio::socket_base::receive_buffer_size(kUdpBufferBytes), ignore);
+        l->socket.set_option(asio::socket_base::send_buffer_size(kUdpBufferBytes), ignore);
         l->address = la;
         l->address.port = l->socket.local_endpoint().port();
         l->id = udp.size() + 1;

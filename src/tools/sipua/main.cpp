@@ -11,10 +11,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/log.hpp"
@@ -154,7 +156,13 @@ class App {
   const Options& options_;
   Media media_;
   Stats stats_;
-  std::vector<std::unique_ptr<Call>> calls_;
+  // Live calls; an ended one is freed on the next loop turn (never inside
+  // the session's own callback).
+  std::unordered_map<Call*, std::unique_ptr<Call>> calls_;
+  void forget(Call& call) {
+    Call* c = &call;
+    stack_.timers().schedule(Duration{0}, [this, c] { calls_.erase(c); });
+  }
 };
 
 class Uas final : public App, public cvw::sip::dialog::UaHandler {
@@ -166,12 +174,12 @@ class Uas final : public App, public cvw::sip::dialog::UaHandler {
     call->session = session;
     session->set_handler(call.get());
     Call* c = call.get();
-    calls_.push_back(std::move(call));
+    calls_.emplace(c, std::move(call));
     if (options_.ring_ms > 0 || options_.answer_ms > 0) session->ring(180);
     const int delay = options_.ring_ms + options_.answer_ms;
     auto answer = [this, c] {
       if (!c->session) return;
-      c->session->answer("application/sdp", media_.answer(c->session->invite().body()));
+      c->session->answer("application/sdp", media_.answer(c->session->invite()->body()));
     };
     if (delay == 0) answer();
     else after(delay, answer);
@@ -191,6 +199,7 @@ class Uas final : public App, public cvw::sip::dialog::UaHandler {
                     (reason == EndReason::RemoteBye || (reason == EndReason::LocalBye && status / 100 == 2));
     finish(call, ok, std::string(cvw::sip::dialog::to_string(reason)) + " " + std::to_string(status));
     call.session.reset();
+    forget(call);
     if (options_.max_calls > 0 && stats_.ended() >= options_.max_calls) io_.stop();
   }
 };
@@ -201,15 +210,20 @@ class Uac final : public App {
   void start() { launch(); }
 
  private:
+  // Paced: every tick places up to the calls due in it (rate/s), skipping
+  // while --concurrent calls are up; unpaced (rate 0): keeps --concurrent up.
   void launch() {
-    while (stats_.attempted < options_.calls && active_ < options_.concurrent) {
-      if (!place_one()) break;
-      if (options_.rate > 0) {
-        // Pace the next call at 1/rate; the loop ends after one call.
-        after(static_cast<int>(1000.0 / options_.rate), [this] { launch(); });
-        return;
+    if (options_.rate <= 0) {
+      while (stats_.attempted < options_.calls && active_ < options_.concurrent && place_one()) {
       }
+      return;
     }
+    const int tick_ms = std::max(1, static_cast<int>(1000.0 / options_.rate));
+    const int per_tick = std::max(1, static_cast<int>(options_.rate * tick_ms / 1000.0 + 0.5));
+    for (int i = 0; i < per_tick && stats_.attempted < options_.calls && active_ < options_.concurrent; ++i) {
+      if (!place_one()) break;
+    }
+    if (stats_.attempted < options_.calls) after(tick_ms, [this] { launch(); });
   }
 
   bool place_one() {
@@ -219,10 +233,11 @@ class Uac final : public App {
     params.body = media_.offer();
     auto call = std::make_unique<Call>(*this);
     Call* c = call.get();
-    calls_.push_back(std::move(call));
+    calls_.emplace(c, std::move(call));
     auto session = stack_.ua().invite(params, c);
     if (!session) {
       finish(*c, false, session.error().message);
+      forget(*c);
       check_done();
       return false;
     }
@@ -252,6 +267,7 @@ class Uac final : public App {
     if (options_.reinvite_after_ms > 0 && !call.reinvite_ok_) ok = false;
     finish(call, ok, std::string(cvw::sip::dialog::to_string(reason)) + " " + std::to_string(status));
     call.session.reset();
+    forget(call);
     --active_;
     check_done();
     if (options_.rate <= 0) launch();
@@ -259,9 +275,7 @@ class Uac final : public App {
 
   void check_done() {
     if (stats_.ended() >= options_.calls) io_.stop();
-    else if (options_.rate > 0 && active_ < options_.concurrent) launch_if_idle();
   }
-  void launch_if_idle() {}
 
   int active_ = 0;
 };

@@ -32,7 +32,7 @@ TEST_F(Uas, InviteReachesTheAppAndTheTransactionSends100After200ms) {
   ASSERT_EQ(app.events, std::vector<std::string>{"invite"});
   EXPECT_EQ(incoming().state(), SessionState::Incoming);
   EXPECT_FALSE(incoming().is_uac());
-  EXPECT_EQ(incoming().invite().method(), Method::Invite);
+  EXPECT_EQ(incoming().invite()->method(), Method::Invite);
   EXPECT_EQ(incoming().remote_body(), sdp("alice", 1, 49170)) << "the offer";
   EXPECT_EQ(incoming().call_id(), "call-1@192.0.2.10");
   EXPECT_EQ(ua.session_count(), 1u);
