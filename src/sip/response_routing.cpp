@@ -97,6 +97,9 @@ Message make_response(const Message& request, int status, std::string_view reaso
   }
   if (const HeaderField* h = request.find(HeaderId::CallId)) response.add(HeaderId::CallId, h->value);
   if (const HeaderField* h = request.find(HeaderId::CSeq)) response.add(HeaderId::CSeq, h->value);
+  // §8.2.6.1: "If there is a Timestamp header field in the request, the
+  // UAS MUST copy it into the 100 (Trying) response".
+  if (status == 100) response.copy_headers(request, HeaderId::Timestamp);
   return response;
 }
 

@@ -1,5 +1,7 @@
 #include "sip/transaction/message_builders.hpp"
 
+#include "sip/response_routing.hpp"
+
 #include "sip/header_values.hpp"
 
 namespace cvw::sip::txn {
@@ -19,12 +21,6 @@ std::string cseq_with_method(const Message& m, std::string_view method) {
   std::string value(cseq_number_text(m));
   value.append(" ").append(method);
   return value;
-}
-
-std::string to_with_tag(const Message& request, std::string_view tag) {
-  std::string to(request.header(HeaderId::To));
-  if (!tag.empty() && to_tag(request).empty()) to.append(";tag=").append(tag);
-  return to;
 }
 
 // The header fields a request built from `invite` shares with it: "the
@@ -73,14 +69,7 @@ std::string to_tag(const Message& m) {
 }
 
 Message make_response(const Message& request, int status, std::string_view tag) {
-  Message response = Message::response(status);
-  response.copy_headers(request, HeaderId::Via);
-  response.add(HeaderId::From, request.header(HeaderId::From));
-  response.add(HeaderId::To, to_with_tag(request, tag));
-  response.add(HeaderId::CallId, request.header(HeaderId::CallId));
-  response.add(HeaderId::CSeq, request.header(HeaderId::CSeq));
-  if (status == 100) response.copy_headers(request, HeaderId::Timestamp);
-  return response;
+  return sip::make_response(request, status, {}, tag);
 }
 
 Message make_ack(const Message& invite, const Message& response) {

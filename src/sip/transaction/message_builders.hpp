@@ -22,10 +22,8 @@ std::string_view top_via_value(const Message& m);
 // parse: the transport validated it, and an empty tag only weakens matching).
 std::string to_tag(const Message& m);
 
-// RFC 3261 §8.2.6.2: a response to `request` with the same Via lines, From,
-// Call-ID and CSeq, and its To with `tag` added when `tag` is not empty and the
-// request's To had none. For a 100 (Trying), §8.2.6.1: "any Timestamp header
-// field present in the request MUST be copied into this 100 (Trying) response".
+// sip::make_response (response_routing.hpp) with the To tag as the third
+// argument, as the transaction code and its tests write it.
 Message make_response(const Message& request, int status, std::string_view tag = {});
 
 // RFC 3261 §17.1.1.3, the ACK for a 300-699 response to `invite`.
