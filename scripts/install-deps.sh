@@ -11,6 +11,7 @@ BUILD_PACKAGES=(
   libcli11-dev       # command lines of cvwd / cvwctl / tools
   libssl-dev         # TLS (next), hashing
   libsqlite3-dev     # storage (embedded default)
+  libtomlplusplus-dev # configuration file (TOML)
 )
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev   # unit tests

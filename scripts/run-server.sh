@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh build
 cmake --preset release -DCVW_TESTS=OFF -DCVW_BENCH=OFF >/dev/null
 cmake --build --preset release --target cvwd -j "$(nproc)"
-exec build/release/src/cvwd/cvwd "$@"
+exec build/release/src/cvwd/cvwd --config examples/cvwd.toml "$@"

@@ -1,0 +1,325 @@
+// Loading of the cvwd configuration file; see config.hpp.
+#include "cvwd/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+
+namespace cvw::cvwd {
+namespace {
+
+namespace ip = boost::asio::ip;
+using sip::transport::ListenAddress;
+
+constexpr std::array<std::string_view, 5> kLogLevels = {"trace", "debug", "info", "warn", "error"};
+
+Error config_error(std::string message) { return Error{0, std::move(message)}; }
+
+// A string as TOML writes it in double quotes, for error messages.
+std::string quoted(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[(c >> 4) & 0xf];
+      out += kHex[c & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// A value as it appears in the file, for the "(got ...)" part of an error.
+std::string show(const toml::node& node) {
+  if (node.is_table()) return "a table";
+  if (const auto* s = node.as_string()) return quoted(s->get());
+  if (const auto* a = node.as_array()) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < a->size(); ++i) out += (i > 0 ? ", " : "") + show((*a)[i]);
+    return out + "]";
+  }
+  std::ostringstream os;
+  node.visit([&os](const auto& n) { os << n; });
+  return os.str();
+}
+
+// Each table accepts a fixed set of keys: anything else is a typo we refuse
+// rather than ignore.
+Result<void> check_keys(const toml::table& table, const std::string& prefix,
+                        std::initializer_list<std::string_view> known) {
+  for (const auto& [key, node] : table) {
+    (void)node;
+    if (std::find(known.begin(), known.end(), key.str()) == known.end())
+      return config_error("unknown key '" + prefix + std::string(key.str()) + "'");
+  }
+  return {};
+}
+
+// The table at `key` of `root`, or nullptr when the file leaves it out.
+Result<const toml::table*> section(const toml::table& root, std::string_view key) {
+  const toml::node* node = root.get(key);
+  if (node == nullptr) return static_cast<const toml::table*>(nullptr);
+  if (!node->is_table())
+    return config_error(std::string(key) + ": must be a table ([" + std::string(key) + "]) (got " + show(*node) + ")");
+  return node->as_table();
+}
+
+// Reads a string key into `out` when present.
+Result<void> get_string(const toml::table& table, std::string_view key, const std::string& path, std::string& out) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return {};
+  if (!node->is_string()) return config_error(path + ": must be a string (got " + show(*node) + ")");
+  out = node->as_string()->get();
+  return {};
+}
+
+// Reads an array of strings into `out` when present.
+Result<void> get_strings(const toml::table& table, std::string_view key, const std::string& path,
+                         std::vector<std::string>& out) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return {};
+  if (!node->is_array()) return config_error(path + ": must be an array of strings (got " + show(*node) + ")");
+  std::vector<std::string> values;
+  const toml::array& array = *node->as_array();
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    if (!array[i].is_string())
+      return config_error(path + "[" + std::to_string(i) + "]: must be a string (got " + show(array[i]) + ")");
+    values.push_back(array[i].as_string()->get());
+  }
+  out = std::move(values);
+  return {};
+}
+
+// ListenAddress::parse says "listen address 'TEXT': PROBLEM"; the key already
+// says what the value is, so keep the problem and show the value at the end.
+Result<ListenAddress> parse_address(const std::string& path, const std::string& text) {
+  Result<ListenAddress> la = ListenAddress::parse(text);
+  if (la) return la;
+  std::string problem = la.error().message;
+  const std::string prefix = "listen address '" + text + "': ";
+  if (problem.starts_with(prefix)) problem.erase(0, prefix.size());
+  return config_error(path + ": " + problem + " (got " + quoted(text) + ")");
+}
+
+// "IP:PORT" or "[IPv6]:PORT", port 1..65535.
+bool valid_host_port(std::string_view text) {
+  std::string_view host;
+  std::string_view rest;
+  if (text.starts_with('[')) {
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos) return false;
+    host = text.substr(1, close - 1);
+    rest = text.substr(close + 1);
+  } else {
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    host = text.substr(0, colon);
+    rest = text.substr(colon);
+  }
+  boost::system::error_code ec;
+  (void)ip::make_address(std::string(host), ec);
+  if (ec || (host.find(':') != std::string_view::npos && !text.starts_with('['))) return false;
+  if (rest.size() < 2 || rest.front() != ':') return false;
+  unsigned port = 0;
+  const char* end = rest.data() + rest.size();
+  auto [ptr, err] = std::from_chars(rest.data() + 1, end, port);
+  return err == std::errc{} && ptr == end && port >= 1 && port <= 65535;
+}
+
+Result<void> load_log(const toml::table& root, Config& config) {
+  Result<const toml::table*> log = section(root, "log");
+  if (!log) return log.error();
+  if (*log == nullptr) return {};
+  if (auto r = check_keys(**log, "log.", {"level"}); !r) return r;
+  if (auto r = get_string(**log, "level", "log.level", config.log_level); !r) return r;
+  if (!is_log_level(config.log_level))
+    return config_error("log.level: must be one of trace, debug, info, warn, error (got " + quoted(config.log_level) +
+                        ")");
+  return {};
+}
+
+Result<void> load_sip(const toml::table& root, Config& config) {
+  Result<const toml::table*> sip = section(root, "sip");
+  if (!sip) return sip.error();
+  if (*sip == nullptr) return {};
+  if (auto r = check_keys(**sip, "sip.", {"listen", "domains"}); !r) return r;
+
+  if ((*sip)->contains("listen")) {
+    std::vector<std::string> listen;
+    if (auto r = get_strings(**sip, "listen", "sip.listen", listen); !r) return r;
+    if (listen.empty()) return config_error("sip.listen: must list at least one address (got [])");
+    config.sip_listen.clear();
+    for (std::size_t i = 0; i < listen.size(); ++i) {
+      Result<ListenAddress> la = parse_address("sip.listen[" + std::to_string(i) + "]", listen[i]);
+      if (!la) return la.error();
+      config.sip_listen.push_back(*la);
+    }
+  }
+
+  if (auto r = get_strings(**sip, "domains", "sip.domains", config.domains); !r) return r;
+  if (config.domains.empty()) return config_error("sip.domains: must list at least one domain (got [])");
+  for (std::size_t i = 0; i < config.domains.size(); ++i) {
+    const std::string& d = config.domains[i];
+    if (d.empty() || d.find_first_of(" \t:;@/<>\"") != std::string::npos)
+      return config_error("sip.domains[" + std::to_string(i) + "]: not a domain name (got " + quoted(d) + ")");
+  }
+  return {};
+}
+
+Result<Config::Trunk> load_trunk(const toml::table& table, const std::string& path) {
+  if (auto r = check_keys(table, path + ".", {"name", "address", "allowed_sources", "username", "password"}); !r)
+    return r.error();
+  Config::Trunk trunk;
+
+  if (!table.contains("name")) return config_error(path + ".name: missing (every trunk needs a name)");
+  if (auto r = get_string(table, "name", path + ".name", trunk.name); !r) return r.error();
+  if (trunk.name.empty()) return config_error(path + ".name: must not be empty (got \"\")");
+
+  if (!table.contains("address"))
+    return config_error(path + ".address: missing (where to send requests, e.g. \"udp:192.0.2.10:5060\")");
+  std::string address;
+  if (auto r = get_string(table, "address", path + ".address", address); !r) return r.error();
+  Result<ListenAddress> la = parse_address(path + ".address", address);
+  if (!la) return la.error();
+  if (la->port == 0) return config_error(path + ".address: port must not be 0 (got " + quoted(address) + ")");
+  trunk.address = sip::Peer{la->protocol, la->address, la->port, 0};
+
+  // Without allowed_sources, requests are accepted from the trunk's own address only.
+  if (table.contains("allowed_sources")) {
+    std::vector<std::string> sources;
+    if (auto r = get_strings(table, "allowed_sources", path + ".allowed_sources", sources); !r) return r.error();
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      boost::system::error_code ec;
+      ip::address a = ip::make_address(sources[i], ec);
+      if (ec)
+        return config_error(path + ".allowed_sources[" + std::to_string(i) + "]: not an IP address (got " +
+                            quoted(sources[i]) + ")");
+      trunk.allowed_sources.push_back(a);
+    }
+  } else {
+    trunk.allowed_sources.push_back(trunk.address.address);
+  }
+
+  if (auto r = get_string(table, "username", path + ".username", trunk.username); !r) return r.error();
+  if (auto r = get_string(table, "password", path + ".password", trunk.password); !r) return r.error();
+  if (trunk.username.empty() && !trunk.password.empty())
+    return config_error(path + ".password: set without a username (got a password, username \"\")");
+  return trunk;
+}
+
+Result<void> load_trunks(const toml::table& root, Config& config) {
+  const toml::node* node = root.get("trunk");
+  if (node == nullptr) return {};
+  if (!node->is_array_of_tables())
+    return config_error("trunk: must be an array of tables ([[trunk]]) (got " + show(*node) + ")");
+  const toml::array& array = *node->as_array();
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    const std::string path = "trunk[" + std::to_string(i) + "]";
+    Result<Config::Trunk> trunk = load_trunk(*array[i].as_table(), path);
+    if (!trunk) return trunk.error();
+    for (const Config::Trunk& t : config.trunks) {
+      if (t.name == trunk->name)
+        return config_error(path + ".name: a trunk with this name is already configured (got " + quoted(t.name) + ")");
+    }
+    config.trunks.push_back(std::move(*trunk));
+  }
+  return {};
+}
+
+Result<void> load_storage(const toml::table& root, Config& config) {
+  Result<const toml::table*> storage = section(root, "storage");
+  if (!storage) return storage.error();
+  if (*storage == nullptr) return {};
+  if (auto r = check_keys(**storage, "storage.", {"url"}); !r) return r;
+  if (auto r = get_string(**storage, "url", "storage.url", config.storage_url); !r) return r;
+  const std::string& url = config.storage_url;
+  const bool sqlite = url.starts_with("sqlite://") && url.size() > 9;
+  const bool postgres = url.starts_with("postgresql://") || url.starts_with("postgres://");
+  if (!sqlite && !postgres)
+    return config_error("storage.url: must be sqlite://PATH or postgresql://... (got " + quoted(url) + ")");
+  return {};
+}
+
+Result<void> load_http(const toml::table& root, Config& config) {
+  Result<const toml::table*> http = section(root, "http");
+  if (!http) return http.error();
+  if (*http == nullptr) return {};
+  if (auto r = check_keys(**http, "http.", {"listen"}); !r) return r;
+  if (auto r = get_string(**http, "listen", "http.listen", config.http_listen); !r) return r;
+  if (!valid_host_port(config.http_listen))
+    return config_error("http.listen: must be IP:PORT or [IPv6]:PORT, port 1-65535 (got " +
+                        quoted(config.http_listen) + ")");
+  return {};
+}
+
+Result<void> load_tls(const toml::table& root, Config& config) {
+  Result<const toml::table*> tls = section(root, "tls");
+  if (!tls) return tls.error();
+  if (*tls == nullptr) return {};
+  if (auto r = check_keys(**tls, "tls.", {"certificate", "key"}); !r) return r;
+  if (auto r = get_string(**tls, "certificate", "tls.certificate", config.tls_certificate); !r) return r;
+  if (auto r = get_string(**tls, "key", "tls.key", config.tls_key); !r) return r;
+  // A certificate is useless without its private key and the other way round.
+  if (config.tls_certificate.empty() != config.tls_key.empty()) {
+    if (config.tls_key.empty())
+      return config_error("tls.key: must be set with tls.certificate (got \"\", certificate " +
+                          quoted(config.tls_certificate) + ")");
+    return config_error("tls.certificate: must be set with tls.key (got \"\", key " + quoted(config.tls_key) + ")");
+  }
+  return {};
+}
+
+}  // namespace
+
+bool is_log_level(std::string_view level) {
+  return std::find(kLogLevels.begin(), kLogLevels.end(), level) != kLogLevels.end();
+}
+
+Config default_config() {
+  Config config;
+  config.sip_listen.push_back(*ListenAddress::parse("udp:127.0.0.1:5060"));
+  config.sip_listen.push_back(*ListenAddress::parse("tcp:127.0.0.1:5060"));
+  config.domains = {"cvw.local"};
+  return config;
+}
+
+Result<Config> load_config(std::string_view toml_text) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text);
+  } catch (const toml::parse_error& e) {
+    const toml::source_region& where = e.source();
+    return config_error("line " + std::to_string(where.begin.line) + ", column " + std::to_string(where.begin.column) +
+                        ": " + std::string(e.description()));
+  }
+
+  if (auto r = check_keys(root, "", {"log", "sip", "trunk", "storage", "http", "tls"}); !r) return r.error();
+  Config config = default_config();
+  for (auto load : {load_log, load_sip, load_trunks, load_storage, load_http, load_tls}) {
+    if (auto r = load(root, config); !r) return r.error();
+  }
+  return config;
+}
+
+Result<Config> load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return config_error(std::string("cannot open: ") + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return config_error(std::string("cannot read: ") + std::strerror(errno));
+  return load_config(text.str());
+}
+
+}  // namespace cvw::cvwd

@@ -1,0 +1,58 @@
+// The cvwd configuration file (TOML; examples/cvwd.toml documents every key).
+//
+// Loading is strict: a key the daemon does not know, a value of the wrong
+// type or a value that does not parse is an error naming the key and the
+// value ("sip.listen[1]: '1.2.3' is not an IP address (got "udp:1.2.3:5060")"),
+// so a typo stops the daemon at startup instead of being silently ignored.
+// The loader never throws; it runs once, on the main thread, before the
+// event loop starts. Command-line overrides are applied by main, not here.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "sip/peer.hpp"
+#include "sip/transport/transport.hpp"
+
+namespace cvw::cvwd {
+
+struct Config {
+  std::vector<sip::transport::ListenAddress> sip_listen;  // [sip] listen
+  std::string log_level = "info";                         // [log] level
+  std::vector<std::string> domains;                       // [sip] domains: the domains we are
+
+  // A SIP trunk ([[trunk]]): the PBX or carrier cvw exchanges calls with.
+  struct Trunk {
+    std::string name;
+    sip::Peer address;                                        // where requests to it go
+    std::vector<boost::asio::ip::address> allowed_sources;    // who may send us requests as it
+    std::string username;                                     // digest credentials (empty: none)
+    std::string password;
+  };
+  std::vector<Trunk> trunks;
+
+  std::string storage_url = "sqlite://cvw.db";  // [storage] url
+  std::string http_listen = "127.0.0.1:8443";   // [http] listen (IP:PORT)
+  std::string tls_certificate;                  // [tls] certificate (PEM path)
+  std::string tls_key;                          // [tls] key (PEM path)
+};
+
+// The configuration without a file: UDP and TCP on 127.0.0.1:5060, domain
+// "cvw.local", no trunks, the defaults above for the rest.
+Config default_config();
+
+// Parses a configuration from TOML text. Keys left out keep the values of
+// default_config(). Errors have status 0 and a message "<key>: <problem>".
+Result<Config> load_config(std::string_view toml_text);
+
+// Reads and parses a file; an unreadable file is an error too.
+Result<Config> load_config_file(const std::string& path);
+
+// The log levels [log] level accepts.
+bool is_log_level(std::string_view level);
+
+}  // namespace cvw::cvwd

@@ -1,0 +1,191 @@
+// The cvwd configuration loader: the shipped example, the defaults, and that
+// every error names the key and the value at fault.
+#include "cvwd/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace cvw::cvwd {
+namespace {
+
+using sip::Protocol;
+
+::testing::AssertionResult contains(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "'" << text << "' does not contain '" << part << "'";
+}
+
+// The error message of a configuration that must not load.
+std::string error_of(std::string_view text) {
+  Result<Config> r = load_config(text);
+  EXPECT_FALSE(r.ok()) << "loaded: " << text;
+  if (r.ok()) return {};
+  EXPECT_EQ(r.error().status, 0);
+  return r.error().message;
+}
+
+TEST(CvwdConfig, ExampleFileLoads) {
+  Result<Config> r = load_config_file(std::string(CVW_EXAMPLES_DIR) + "/cvwd.toml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const Config& c = *r;
+  EXPECT_EQ(c.log_level, "info");
+  ASSERT_EQ(c.sip_listen.size(), 2u);
+  EXPECT_EQ(c.sip_listen[0].to_string(), "udp:127.0.0.1:5060");
+  EXPECT_EQ(c.sip_listen[1].to_string(), "tcp:127.0.0.1:5060");
+  EXPECT_EQ(c.domains, std::vector<std::string>{"cvw.local"});
+  ASSERT_EQ(c.trunks.size(), 1u);
+  EXPECT_EQ(c.trunks[0].name, "pbx");
+  EXPECT_EQ(c.trunks[0].address.to_string(), "udp:127.0.0.1:5070");
+  ASSERT_EQ(c.trunks[0].allowed_sources.size(), 1u);
+  EXPECT_EQ(c.trunks[0].allowed_sources[0].to_string(), "127.0.0.1");
+  EXPECT_EQ(c.trunks[0].username, "");
+  EXPECT_EQ(c.storage_url, "sqlite://cvw.db");
+  EXPECT_EQ(c.http_listen, "127.0.0.1:8443");
+  EXPECT_EQ(c.tls_certificate, "");
+  EXPECT_EQ(c.tls_key, "");
+}
+
+TEST(CvwdConfig, DefaultConfig) {
+  const Config c = default_config();
+  ASSERT_EQ(c.sip_listen.size(), 2u);
+  EXPECT_EQ(c.sip_listen[0].protocol, Protocol::Udp);
+  EXPECT_EQ(c.sip_listen[1].protocol, Protocol::Tcp);
+  EXPECT_EQ(c.sip_listen[0].to_string(), "udp:127.0.0.1:5060");
+  EXPECT_EQ(c.domains, std::vector<std::string>{"cvw.local"});
+  EXPECT_TRUE(c.trunks.empty());
+  EXPECT_EQ(c.log_level, "info");
+  EXPECT_EQ(c.storage_url, "sqlite://cvw.db");
+}
+
+TEST(CvwdConfig, EmptyFileIsTheDefault) {
+  Result<Config> r = load_config("");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->sip_listen.size(), 2u);
+  EXPECT_EQ(r->domains, std::vector<std::string>{"cvw.local"});
+  EXPECT_TRUE(r->trunks.empty());
+}
+
+TEST(CvwdConfig, FullFileOverridesEveryKey) {
+  Result<Config> r = load_config(R"(
+[log]
+level = "debug"
+[sip]
+listen = ["tcp:[::1]:5080"]
+domains = ["a.example", "b.example"]
+[[trunk]]
+name = "one"
+address = "tcp:192.0.2.1:5060"
+username = "u"
+password = "p"
+[[trunk]]
+name = "two"
+address = "udp:192.0.2.2:5062"
+allowed_sources = ["192.0.2.2", "2001:db8::1"]
+[storage]
+url = "postgresql://cvw@db/cvw"
+[http]
+listen = "[::1]:9000"
+[tls]
+certificate = "cert.pem"
+key = "key.pem"
+)");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->log_level, "debug");
+  ASSERT_EQ(r->sip_listen.size(), 1u);
+  EXPECT_EQ(r->sip_listen[0].to_string(), "tcp:[::1]:5080");
+  EXPECT_EQ(r->domains.size(), 2u);
+  ASSERT_EQ(r->trunks.size(), 2u);
+  EXPECT_EQ(r->trunks[0].address.protocol, Protocol::Tcp);
+  EXPECT_EQ(r->trunks[0].username, "u");
+  EXPECT_EQ(r->trunks[0].password, "p");
+  // Without allowed_sources, only the trunk's own address.
+  ASSERT_EQ(r->trunks[0].allowed_sources.size(), 1u);
+  EXPECT_EQ(r->trunks[0].allowed_sources[0].to_string(), "192.0.2.1");
+  ASSERT_EQ(r->trunks[1].allowed_sources.size(), 2u);
+  EXPECT_EQ(r->trunks[1].allowed_sources[1].to_string(), "2001:db8::1");
+  EXPECT_EQ(r->storage_url, "postgresql://cvw@db/cvw");
+  EXPECT_EQ(r->http_listen, "[::1]:9000");
+  EXPECT_EQ(r->tls_certificate, "cert.pem");
+}
+
+TEST(CvwdConfig, BadListenAddressNamesIndexAndValue) {
+  EXPECT_EQ(error_of("[sip]\nlisten = [\"udp:127.0.0.1:5060\", \"udp:1.2.3:5060\"]"),
+            "sip.listen[1]: '1.2.3' is not an IP address (got \"udp:1.2.3:5060\")");
+  EXPECT_EQ(error_of("[sip]\nlisten = [\"sctp:127.0.0.1:5060\"]"),
+            "sip.listen[0]: protocol must be udp or tcp (got \"sctp:127.0.0.1:5060\")");
+  EXPECT_EQ(error_of("[sip]\nlisten = []"), "sip.listen: must list at least one address (got [])");
+}
+
+TEST(CvwdConfig, WrongTypeNamesKeyAndValue) {
+  EXPECT_EQ(error_of("[sip]\nlisten = \"udp:127.0.0.1:5060\""),
+            "sip.listen: must be an array of strings (got \"udp:127.0.0.1:5060\")");
+  EXPECT_EQ(error_of("[sip]\nlisten = [5060]"), "sip.listen[0]: must be a string (got 5060)");
+  EXPECT_EQ(error_of("[log]\nlevel = 3"), "log.level: must be a string (got 3)");
+  EXPECT_EQ(error_of("sip = 1"), "sip: must be a table ([sip]) (got 1)");
+}
+
+TEST(CvwdConfig, BadLogLevel) {
+  EXPECT_EQ(error_of("[log]\nlevel = \"loud\""),
+            "log.level: must be one of trace, debug, info, warn, error (got \"loud\")");
+}
+
+TEST(CvwdConfig, BadDomain) {
+  EXPECT_EQ(error_of("[sip]\ndomains = [\"ok.example\", \"bad domain\"]"),
+            "sip.domains[1]: not a domain name (got \"bad domain\")");
+  EXPECT_EQ(error_of("[sip]\ndomains = []"), "sip.domains: must list at least one domain (got [])");
+}
+
+TEST(CvwdConfig, BadTrunkAddress) {
+  EXPECT_EQ(error_of("[[trunk]]\nname = \"pbx\"\naddress = \"udp:pbx.example:5060\""),
+            "trunk[0].address: 'pbx.example' is not an IP address (got \"udp:pbx.example:5060\")");
+  EXPECT_EQ(error_of("[[trunk]]\nname = \"pbx\"\naddress = \"udp:127.0.0.1:0\""),
+            "trunk[0].address: port must not be 0 (got \"udp:127.0.0.1:0\")");
+}
+
+TEST(CvwdConfig, TrunkMissingKeysAndDuplicates) {
+  EXPECT_TRUE(contains(error_of("[[trunk]]\naddress = \"udp:127.0.0.1:5070\""), "trunk[0].name: missing"));
+  EXPECT_TRUE(contains(error_of("[[trunk]]\nname = \"pbx\""), "trunk[0].address: missing"));
+  EXPECT_EQ(error_of("[[trunk]]\nname = \"pbx\"\naddress = \"udp:127.0.0.1:5070\"\n"
+                     "[[trunk]]\nname = \"pbx\"\naddress = \"udp:127.0.0.1:5071\""),
+            "trunk[1].name: a trunk with this name is already configured (got \"pbx\")");
+  EXPECT_EQ(error_of("trunk = \"pbx\""), "trunk: must be an array of tables ([[trunk]]) (got \"pbx\")");
+}
+
+TEST(CvwdConfig, BadAllowedSource) {
+  EXPECT_EQ(error_of("[[trunk]]\nname = \"pbx\"\naddress = \"udp:127.0.0.1:5070\"\n"
+                     "allowed_sources = [\"127.0.0.1\", \"10.0.0.0/8\"]"),
+            "trunk[0].allowed_sources[1]: not an IP address (got \"10.0.0.0/8\")");
+}
+
+TEST(CvwdConfig, BadStorageHttpTls) {
+  EXPECT_EQ(error_of("[storage]\nurl = \"mysql://db\""),
+            "storage.url: must be sqlite://PATH or postgresql://... (got \"mysql://db\")");
+  EXPECT_EQ(error_of("[http]\nlisten = \"localhost:8443\""),
+            "http.listen: must be IP:PORT or [IPv6]:PORT, port 1-65535 (got \"localhost:8443\")");
+  EXPECT_EQ(error_of("[http]\nlisten = \"127.0.0.1:70000\""),
+            "http.listen: must be IP:PORT or [IPv6]:PORT, port 1-65535 (got \"127.0.0.1:70000\")");
+  EXPECT_EQ(error_of("[tls]\ncertificate = \"cert.pem\""),
+            "tls.key: must be set with tls.certificate (got \"\", certificate \"cert.pem\")");
+}
+
+TEST(CvwdConfig, UnknownKeysAreErrors) {
+  EXPECT_EQ(error_of("[sip]\nlisen = [\"udp:127.0.0.1:5060\"]"), "unknown key 'sip.lisen'");
+  EXPECT_EQ(error_of("[logging]\nlevel = \"info\""), "unknown key 'logging'");
+  EXPECT_EQ(error_of("[[trunk]]\nname = \"pbx\"\naddress = \"udp:127.0.0.1:5070\"\npasword = \"x\""),
+            "unknown key 'trunk[0].pasword'");
+}
+
+TEST(CvwdConfig, SyntaxErrorGivesLineAndColumn) {
+  const std::string e = error_of("[log]\nlevel = \"info\"\n[sip\nlisten = []\n");
+  EXPECT_TRUE(contains(e, "line 3, column"));
+}
+
+TEST(CvwdConfig, MissingFile) {
+  Result<Config> r = load_config_file("/nonexistent/cvwd.toml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(contains(r.error().message, "cannot open"));
+}
+
+}  // namespace
+}  // namespace cvw::cvwd
