@@ -343,9 +343,16 @@ h_stop() {
 # + h_wait_exit, so that the deadline trap can interrupt it) and returns its
 # exit status; stopped with status 124 if it overruns TIMEOUT_S.
 h_run() {
-  local label=$1 timeout=$2 rc
+  local label=$1 timeout=$2
   shift 2
   h_start "$label" "$@"
+  h_wait_or_stop "$label" "$timeout"
+}
+
+# h_wait_or_stop LABEL TIMEOUT: waits for LABEL to exit; stops it when it
+# overruns (status 124). Returns its exit status.
+h_wait_or_stop() {
+  local label=$1 timeout=$2 rc
   if h_wait_exit "$label" "$timeout"; then return 0; else rc=$?; fi
   if [ $rc = 124 ]; then
     h_log "$label overran ${timeout} s: stopping it"
@@ -633,16 +640,10 @@ h_sipua_start() {
 # h_sipua_run LABEL TIMEOUT_S [GLOBAL OPTIONS...] -- uac [OPTIONS...]:
 # cvw-sipua to its end; returns its exit status.
 h_sipua_run() {
-  local label=$1 timeout=$2 rc
+  local label=$1 timeout=$2
   shift 2
   h_sipua_start "$label" "$@"
-  if h_wait_exit "$label" "$timeout"; then return 0; else rc=$?; fi
-  if [ $rc = 124 ]; then
-    h_log "$label overran ${timeout} s: stopping it"
-    h_stop "$label"
-    H_RC[$label]=124
-  fi
-  return $rc
+  h_wait_or_stop "$label" "$timeout"
 }
 
 # h_stats LABEL: path of the --stats JSON file for LABEL.
