@@ -11,6 +11,9 @@ BUILD_PACKAGES=(
   libcli11-dev       # command lines of cvwd / cvwctl / tools
   libssl-dev         # TLS (next), hashing
   libsqlite3-dev     # storage (embedded default)
+  libpq-dev          # storage (PostgreSQL, selected by the storage URL)
+  libargon2-dev      # password hashes (argon2id)
+  libboost-json1.81-dev # JSON bodies of the HTTPS API
   libtomlplusplus-dev # configuration file (TOML)
 )
 TEST_PACKAGES=(
@@ -21,6 +24,8 @@ TEST_PACKAGES=(
   sip-tester                  # SIPp
   baresip-core                # a real phone (no GUI dependencies)
   sipsak sox python3 procps iproute2
+  postgresql                  # the PostgreSQL backend's tests start their own server
+  wrk                         # HTTP load benchmarks under bench/
 )
 
 want=("${BUILD_PACKAGES[@]}")
