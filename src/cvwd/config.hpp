@@ -23,6 +23,7 @@ namespace cvw::cvwd {
 struct Config {
   std::vector<sip::transport::ListenAddress> sip_listen;  // [sip] listen
   std::string log_level = "info";                         // [log] level
+  std::string log_format = "text";                        // [log] format: text or json
   std::vector<std::string> domains;                       // [sip] domains: the domains we are
 
   // A SIP trunk ([[trunk]]): the PBX or carrier cvw exchanges calls with.
@@ -35,10 +36,13 @@ struct Config {
   };
   std::vector<Trunk> trunks;
 
-  std::string storage_url = "sqlite://cvw.db";  // [storage] url
+  std::string storage_url = "sqlite:cvw.db";    // [storage] url (see storage/storage_url.hpp)
   std::string http_listen = "127.0.0.1:8443";   // [http] listen (IP:PORT)
-  std::string tls_certificate;                  // [tls] certificate (PEM path)
-  std::string tls_key;                          // [tls] key (PEM path)
+  bool http_tls = true;                         // [http] tls: HTTPS (true) or plain HTTP
+  // [tls] certificate and key (PEM paths). When HTTPS is on and neither file
+  // exists, cvwd creates a self-signed pair there on first start.
+  std::string tls_certificate = "cvw-tls-cert.pem";
+  std::string tls_key = "cvw-tls-key.pem";
 };
 
 // The configuration without a file: UDP and TCP on 127.0.0.1:5060, domain

@@ -40,10 +40,12 @@ TEST(CvwdConfig, ExampleFileLoads) {
   ASSERT_EQ(c.trunks[0].allowed_sources.size(), 1u);
   EXPECT_EQ(c.trunks[0].allowed_sources[0].to_string(), "127.0.0.1");
   EXPECT_EQ(c.trunks[0].username, "");
-  EXPECT_EQ(c.storage_url, "sqlite://cvw.db");
+  EXPECT_EQ(c.storage_url, "sqlite:cvw.db");
   EXPECT_EQ(c.http_listen, "127.0.0.1:8443");
-  EXPECT_EQ(c.tls_certificate, "");
-  EXPECT_EQ(c.tls_key, "");
+  EXPECT_TRUE(c.http_tls);
+  EXPECT_EQ(c.log_format, "text");
+  EXPECT_EQ(c.tls_certificate, "cvw-tls-cert.pem");
+  EXPECT_EQ(c.tls_key, "cvw-tls-key.pem");
 }
 
 TEST(CvwdConfig, DefaultConfig) {
@@ -55,7 +57,7 @@ TEST(CvwdConfig, DefaultConfig) {
   EXPECT_EQ(c.domains, std::vector<std::string>{"cvw.local"});
   EXPECT_TRUE(c.trunks.empty());
   EXPECT_EQ(c.log_level, "info");
-  EXPECT_EQ(c.storage_url, "sqlite://cvw.db");
+  EXPECT_EQ(c.storage_url, "sqlite:cvw.db");
 }
 
 TEST(CvwdConfig, EmptyFileIsTheDefault) {
@@ -160,13 +162,15 @@ TEST(CvwdConfig, BadAllowedSource) {
 
 TEST(CvwdConfig, BadStorageHttpTls) {
   EXPECT_EQ(error_of("[storage]\nurl = \"mysql://db\""),
-            "storage.url: must be sqlite://PATH or postgresql://... (got \"mysql://db\")");
+            "storage.url: storage URL 'mysql://db': unknown scheme 'mysql' (expected sqlite:, postgresql:// or "
+            "postgres://)");
   EXPECT_EQ(error_of("[http]\nlisten = \"localhost:8443\""),
             "http.listen: must be IP:PORT or [IPv6]:PORT, port 1-65535 (got \"localhost:8443\")");
   EXPECT_EQ(error_of("[http]\nlisten = \"127.0.0.1:70000\""),
             "http.listen: must be IP:PORT or [IPv6]:PORT, port 1-65535 (got \"127.0.0.1:70000\")");
-  EXPECT_EQ(error_of("[tls]\ncertificate = \"cert.pem\""),
-            "tls.key: must be set with tls.certificate (got \"\", certificate \"cert.pem\")");
+  EXPECT_EQ(error_of("[tls]\nkey = \"\""), "tls.key: must be a PEM file path (got \"\")");
+  EXPECT_EQ(error_of("[http]\ntls = \"yes\""), "http.tls: must be true or false (got \"yes\")");
+  EXPECT_EQ(error_of("[log]\nformat = \"xml\""), "log.format: must be \"text\" or \"json\" (got \"xml\")");
 }
 
 TEST(CvwdConfig, UnknownKeysAreErrors) {

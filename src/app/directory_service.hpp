@@ -1,0 +1,96 @@
+// The directory as the rest of cvwd sees it: users, Call Via Work policies,
+// dial plans and the routing configuration, held in memory (every read —
+// GET /me, a call's callback number — is a map lookup) and written through
+// to storage.
+//
+// Every change is made on a copy first, validated by the domain rules
+// (src/directory), saved, and only then applied: a change that fails at any
+// step leaves both memory and the database as they were.
+//
+// Passwords arrive here already hashed: argon2id takes tens of milliseconds
+// and runs off the event loop (see api/password_worker).
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/directory_store.hpp"
+
+namespace cvw::app {
+
+struct ImportSummary {
+  std::size_t created = 0;
+  std::size_t updated = 0;
+};
+
+class DirectoryService {
+ public:
+  explicit DirectoryService(DirectoryStore& store) : store_(store) {}
+
+  // Loads everything from storage (the schema must be migrated).
+  Result<void> load();
+
+  // --- users
+  // By SIP URI in any accepted spelling (case-insensitive); nullptr if absent.
+  const directory::User* find_user(std::string_view sip_uri) const;
+  // Case-insensitive substring of SIP URI, display name, e-mail or line URI.
+  std::vector<const directory::User*> search_users(std::string_view text, std::size_t limit) const;
+  std::size_t user_count() const { return users_.size(); }
+  // 409 when the user exists. Grants must name existing Tag: items.
+  Result<directory::User> create_user(directory::User user);
+  // 404 when the user does not exist (the SIP URI is the key and cannot change).
+  Result<directory::User> replace_user(directory::User user);
+  Result<void> delete_user(std::string_view sip_uri);
+  // All rows or none: creates the new users and replaces the existing ones
+  // (their password hashes are kept: CSV carries none).
+  Result<ImportSummary> import_users(std::vector<directory::User> users);
+  std::vector<directory::User> all_users() const;
+
+  // --- Call Via Work policies
+  const directory::CallViaWorkPolicies& policies() const { return policies_; }
+  Result<directory::CallViaWorkPolicy> create_policy(const directory::PolicyIdentity& id,
+                                                     const directory::CallViaWorkPolicyUpdate& fields);
+  Result<directory::CallViaWorkPolicy> set_policy(const directory::PolicyIdentity& id,
+                                                  const directory::CallViaWorkPolicyUpdate& fields);
+  Result<void> remove_policy(const directory::PolicyIdentity& id);
+
+  // --- dial plans
+  const directory::DialPlans& dial_plans() const { return dial_plans_; }
+  Result<directory::DialPlan> create_dial_plan(const directory::PolicyIdentity& id, std::string_view description,
+                                               std::optional<std::vector<directory::NormalizationRule>> rules);
+  Result<directory::DialPlan> set_dial_plan(const directory::PolicyIdentity& id,
+                                            const directory::DialPlanUpdate& fields);
+  Result<void> remove_dial_plan(const directory::PolicyIdentity& id);
+  Result<directory::DialPlan> add_rule(const directory::PolicyIdentity& id, directory::NormalizationRule rule,
+                                       std::optional<int> priority);
+  Result<directory::DialPlan> set_rule(const directory::PolicyIdentity& id, std::string_view name,
+                                       const directory::NormalizationRuleUpdate& fields);
+  Result<directory::DialPlan> remove_rule(const directory::PolicyIdentity& id, std::string_view name);
+
+  // --- routing configuration
+  const directory::RoutingConfiguration& routing() const { return routing_; }
+  Result<directory::RoutingConfiguration> set_routing(directory::RoutingConfiguration routing);
+
+  // The number cvw rings first for `user`'s Call Via Work calls: the
+  // policy's AdminCallbackNumber when UseAdminCallbackNumber, else the
+  // user's PBX phone. Empty when there is none.
+  std::string callback_number(const directory::User& user) const;
+
+ private:
+  // The grants of `user` as the catalogues spell them; 400 if one names a
+  // Tag: item that does not exist.
+  Result<void> check_grants(directory::User& user) const;
+  Result<void> save_whole_plan(const directory::PolicyIdentity& id, const directory::DialPlans& next);
+
+  DirectoryStore& store_;
+  std::map<std::string, directory::User> users_;  // by sip_uri_key
+  directory::CallViaWorkPolicies policies_;
+  directory::DialPlans dial_plans_;
+  directory::RoutingConfiguration routing_;
+};
+
+}  // namespace cvw::app

@@ -1,0 +1,227 @@
+#include "cvwd/daemon.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdio>
+
+#include "app/api.hpp"
+#include "common/log.hpp"
+#include "cvwd/demo.hpp"
+#include "http/server.hpp"
+#include "http/tls.hpp"
+#include "sip/stack/sip_stack.hpp"
+#include "storage/database.hpp"
+#include "storage/storage_url.hpp"
+
+namespace cvw::cvwd {
+
+namespace net = boost::asio;
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void collect_sip(sip::SipStack& stack, MetricsWriter& out) {
+  using T = MetricsWriter::Type;
+  const auto& t = stack.transport().metrics();
+  out.family("cvw_sip_messages_total", T::Counter, "SIP messages received and sent.");
+  out.sample("cvw_sip_messages_total", t.received, {{"direction", "in"}});
+  out.sample("cvw_sip_messages_total", t.sent, {{"direction", "out"}});
+  out.family("cvw_sip_messages_rejected_total", T::Counter,
+             "Malformed SIP requests answered statelessly (400/505).");
+  out.sample("cvw_sip_messages_rejected_total", t.rejected);
+  out.family("cvw_sip_messages_dropped_total", T::Counter, "SIP input that could not be answered.");
+  out.sample("cvw_sip_messages_dropped_total", t.dropped);
+  out.family("cvw_sip_connections_total", T::Counter, "SIP TCP connections opened and closed.");
+  out.sample("cvw_sip_connections_total", t.connections_opened, {{"event", "opened"}});
+  out.sample("cvw_sip_connections_total", t.connections_closed, {{"event", "closed"}});
+  const auto& x = stack.transactions().metrics();
+  out.family("cvw_sip_transactions_total", T::Counter, "SIP transactions created, by kind.");
+  out.sample("cvw_sip_transactions_total", x.client_invite.created, {{"kind", "client_invite"}});
+  out.sample("cvw_sip_transactions_total", x.client_non_invite.created, {{"kind", "client_non_invite"}});
+  out.sample("cvw_sip_transactions_total", x.server_invite.created, {{"kind", "server_invite"}});
+  out.sample("cvw_sip_transactions_total", x.server_non_invite.created, {{"kind", "server_non_invite"}});
+  const std::uint64_t open = x.client_invite.created + x.client_non_invite.created + x.server_invite.created +
+                             x.server_non_invite.created - x.client_invite.terminated -
+                             x.client_non_invite.terminated - x.server_invite.terminated -
+                             x.server_non_invite.terminated;
+  out.family("cvw_sip_transactions_open", T::Gauge, "SIP transactions alive now.");
+  out.sample("cvw_sip_transactions_open", open);
+  out.family("cvw_sip_retransmissions_total", T::Counter, "SIP retransmissions sent and absorbed.");
+  out.sample("cvw_sip_retransmissions_total", x.retransmissions_sent, {{"direction", "out"}});
+  out.sample("cvw_sip_retransmissions_total", x.retransmissions_absorbed, {{"direction", "in"}});
+  out.family("cvw_sip_dialogs_open", T::Gauge, "INVITE sessions (dialogs) alive now.");
+  out.sample("cvw_sip_dialogs_open", static_cast<std::uint64_t>(stack.ua().session_count()));
+}
+
+Result<net::ip::tcp::endpoint> http_endpoint(const std::string& listen) {
+  // "IP:PORT" or "[IPv6]:PORT", already checked by the configuration loader.
+  const auto colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(host, ec);
+  if (ec) return Error{2, "http.listen: not an IP address: " + host};
+  return net::ip::tcp::endpoint(address, static_cast<unsigned short>(std::stoi(listen.substr(colon + 1))));
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "cvwd: %s\n", message.c_str());
+  log().error("cvwd: {}", message);
+  return 2;
+}
+
+}  // namespace
+
+int run_daemon(DaemonOptions options) {
+  const Config& config = options.config;
+
+  // Storage first: nothing else is worth starting without it.
+  auto url = storage::parse_storage_url(config.storage_url);
+  if (!url) return fail("storage.url: " + url.error().message);
+  log().info("cvwd: storage {}", storage::redact_url(config.storage_url));
+  auto db = storage::open_database(config.storage_url);
+  if (!db) return fail(db.error().message);
+  app::DirectoryStore store(**db);
+  auto version = store.migrate();
+  if (!version) return fail("storage migration: " + version.error().message);
+  log().info("cvwd: storage schema version {}", *version);
+  app::DirectoryService directory(store);
+  if (auto r = directory.load(); !r) return fail("loading the directory: " + r.error().message);
+  const directory::PasswordCost password_cost;
+  if (options.demo) {
+    if (auto r = create_demo_directory(directory, password_cost); !r) return fail("--demo: " + r.error().message);
+  }
+  log().info("cvwd: directory of {} users", directory.user_count());
+
+  net::io_context io;
+  app::Sessions sessions(store, directory);
+  if (auto r = sessions.load(); !r) return fail("loading sessions: " + r.error().message);
+  app::LoginThrottle throttle;
+  app::PasswordWorker passwords(io, password_cost);
+
+  // SIP.
+  sip::StackConfig stack_config;
+  stack_config.user_agent = std::string("cvw/") + kVersion;
+  stack_config.transport.listen = config.sip_listen;
+  sip::SipStack stack(io, stack_config);
+  if (auto r = stack.start(); !r) return fail(r.error().message);
+  for (const auto& la : stack.transport().bound()) log().info("cvwd: SIP listening on {}", la.to_string());
+
+  // HTTP(S).
+  auto endpoint = http_endpoint(config.http_listen);
+  if (!endpoint) return fail(endpoint.error().message);
+  http::ServerConfig http_config;
+  http_config.listen = *endpoint;
+  http_config.server_name = std::string("cvw/") + kVersion;
+  if (config.http_tls) {
+    auto created = http::ensure_self_signed(config.tls_certificate, config.tls_key, {"localhost", "127.0.0.1", "::1"});
+    if (!created) return fail(created.error().message);
+    if (*created)
+      log().warn("cvwd: created a self-signed certificate {} (key {}); replace it with one your clients trust",
+                 config.tls_certificate, config.tls_key);
+    auto tls = http::make_server_tls(config.tls_certificate, config.tls_key);
+    if (!tls) return fail(tls.error().message);
+    http_config.tls = *tls;
+  }
+
+  MetricsRegistry metrics;
+  http::Router router;
+  app::ServerInfo info;
+  info.version = kVersion;
+  info.started = unix_now();
+  info.storage_backend = std::string((*db)->backend());
+  for (const auto& t : config.trunks) {
+    app::TrunkInfo ti{t.name, t.address.to_string(), {}, !t.username.empty()};
+    for (const auto& a : t.allowed_sources) ti.allowed_sources.push_back(a.to_string());
+    info.trunks.push_back(std::move(ti));
+  }
+  http::Server* server_ptr = nullptr;
+  info.runtime_status = [&stack, &server_ptr](boost::json::object& o) {
+    boost::json::array listeners;
+    for (const auto& la : stack.transport().bound()) listeners.emplace_back(la.to_string());
+    o["sip"] = {{"listeners", std::move(listeners)},
+                {"messagesIn", stack.transport().metrics().received},
+                {"messagesOut", stack.transport().metrics().sent}};
+    o["http"] = {{"connectionsOpen", server_ptr ? server_ptr->metrics().connections_open : 0}};
+  };
+  app::Api api(directory, store, sessions, throttle, passwords, metrics, std::move(info));
+  api.register_routes(router);
+
+  http::Server server(io, http_config, router);
+  server_ptr = &server;
+  if (auto r = server.start(); !r) return fail(r.error().message);
+  log().info("cvwd: API on {}://{}", config.http_tls ? "https" : "http", config.http_listen);
+
+  metrics.add([&stack](MetricsWriter& out) { collect_sip(stack, out); });
+  metrics.add([&server](MetricsWriter& out) { server.collect(out); });
+  metrics.add([&directory, &sessions](MetricsWriter& out) {
+    out.family("cvw_directory_users", MetricsWriter::Type::Gauge, "Users in the directory.");
+    out.sample("cvw_directory_users", static_cast<std::uint64_t>(directory.user_count()));
+    out.family("cvw_sessions_open", MetricsWriter::Type::Gauge, "Signed-in API sessions.");
+    out.sample("cvw_sessions_open", static_cast<std::uint64_t>(sessions.size()));
+  });
+
+  net::signal_set reload_signal(io, SIGHUP);
+  net::steady_timer drain_timer(io);
+  std::chrono::steady_clock::time_point drain_until;
+  std::function<void()> drain = [&] {
+    if (server.metrics().connections_open == 0 || std::chrono::steady_clock::now() >= drain_until) return io.stop();
+    drain_timer.expires_after(std::chrono::milliseconds(20));
+    drain_timer.async_wait([&](boost::system::error_code ec) {
+      if (!ec) drain();
+    });
+  };
+  net::signal_set stop_signals(io, SIGINT, SIGTERM);
+  stop_signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    log().info("cvwd: signal {}: stopping", signal);
+    server.stop();
+    stack.stop();
+    reload_signal.cancel();
+    // In-flight HTTP replies finish first (a held long-poll is answered by
+    // the server's stop); a peer that never reads gets 5 s.
+    drain_until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    drain();
+  });
+  std::function<void()> wait_reload = [&] {
+    reload_signal.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      if (options.config_file.empty()) {
+        log().info("cvwd: SIGHUP: no configuration file to re-read");
+      } else if (auto next = load_config_file(options.config_file); !next) {
+        log().error("cvwd: SIGHUP: {}: {}; keeping the running configuration", options.config_file,
+                    next.error().message);
+      } else {
+        if (next->log_level != options.config.log_level) {
+          set_log_level(spdlog::level::from_str(next->log_level));
+          log().info("cvwd: SIGHUP: log.level is now {}", next->log_level);
+          options.config.log_level = next->log_level;
+        }
+        if (next->http_listen != config.http_listen || next->storage_url != config.storage_url ||
+            next->http_tls != config.http_tls || next->trunks.size() != config.trunks.size() ||
+            next->log_format != config.log_format)
+          log().warn("cvwd: SIGHUP: changes to listen addresses, storage, TLS, trunks or log.format apply after a restart");
+        log().info("cvwd: SIGHUP: configuration re-read");
+      }
+      wait_reload();
+    });
+  };
+  wait_reload();
+
+  log().info("cvwd: running (version {})", kVersion);
+  io.run();
+  const auto& m = stack.transport().metrics();
+  log().info("cvwd: stopped ({} SIP messages in, {} out; {} HTTP connections accepted)", m.received, m.sent,
+             server.metrics().connections_accepted);
+  return 0;
+}
+
+}  // namespace cvw::cvwd
