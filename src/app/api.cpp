@@ -14,14 +14,15 @@ using http::Verb;
 namespace bhttp = boost::beast::http;
 
 Api::Api(DirectoryService& directory, DirectoryStore& store, Sessions& sessions, LoginThrottle& throttle,
-         PasswordWorker& passwords, const MetricsRegistry& metrics, ServerInfo info)
+         PasswordWorker& passwords, const MetricsRegistry& metrics, ServerInfo info, PublishEvent publish)
     : directory_(directory),
       store_(store),
       sessions_(sessions),
       throttle_(throttle),
       passwords_(passwords),
       metrics_(metrics),
-      info_(std::move(info)) {}
+      info_(std::move(info)),
+      publish_(std::move(publish)) {}
 
 void Api::register_routes(http::Router& router) {
   // Each route calls one member: the table below is the whole API surface,
@@ -83,7 +84,16 @@ http::Response error_from(const Error& error) {
 }
 
 std::optional<Principal> Api::authenticate(const http::Request& request) const {
-  return sessions_.authenticate(bearer_token(request[bhttp::field::authorization]));
+  std::string_view bearer = bearer_token(request[bhttp::field::authorization]);
+  if (!bearer.empty()) return sessions_.authenticate(bearer);
+  auto [path, query] = http::split_target(request.target());
+  if (path != "/api/v1/events/ws") return std::nullopt;
+  auto token = http::query_param(query, "access_token");
+  return token ? sessions_.authenticate(*token) : std::nullopt;
+}
+
+void Api::user_changed(const directory::User& user) {
+  if (publish_) publish_(user.sip_uri, "userUpdated", to_json(user));
 }
 
 std::optional<Principal> Api::require_user(const Incoming& in, Responder& out) const {

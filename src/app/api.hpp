@@ -44,14 +44,19 @@ struct ServerInfo {
   std::function<void(boost::json::object&)> runtime_status;
 };
 
+// Puts an event on a user's event channel (events::EventHub::publish).
+using PublishEvent = std::function<void(const std::string& user, std::string_view type, boost::json::object data)>;
+
 class Api {
  public:
   Api(DirectoryService& directory, DirectoryStore& store, Sessions& sessions, LoginThrottle& throttle,
-      PasswordWorker& passwords, const MetricsRegistry& metrics, ServerInfo info);
+      PasswordWorker& passwords, const MetricsRegistry& metrics, ServerInfo info, PublishEvent publish = {});
 
   void register_routes(http::Router& router);
 
-  // The principal of a request, from its bearer token.
+  // The principal of a request, from its bearer token. The event channel's
+  // WebSocket also accepts the token as ?access_token= (RFC 6750 §2.3):
+  // a browser's WebSocket cannot send an Authorization header.
   std::optional<Principal> authenticate(const http::Request& request) const;
 
  private:
@@ -102,6 +107,8 @@ class Api {
   // Applies a user PATCH/POST body onto `user` (password handled by the caller).
   Result<void> apply_user_fields(JsonFields& fields, directory::User& user) const;
   std::int64_t now() const;
+  // Tells a user (all their signed-in clients) that their record changed.
+  void user_changed(const directory::User& user);
 
   DirectoryService& directory_;
   DirectoryStore& store_;
@@ -110,6 +117,7 @@ class Api {
   PasswordWorker& passwords_;
   const MetricsRegistry& metrics_;
   ServerInfo info_;
+  PublishEvent publish_;
 };
 
 // JSON forms of the directory's types (the API's schemas).

@@ -143,6 +143,7 @@ void Api::patch_user(const Incoming& in, Responder out) {
   auto finish = [this](Responder& reply, directory::User u) {
     auto saved = directory_.replace_user(std::move(u));
     if (!saved) return reply.send(error_from(saved.error()));
+    user_changed(*saved);
     reply.send(http::json_response(Status::ok, to_json(*saved)));
   };
   if (!*password) return finish(out, std::move(user));

@@ -99,7 +99,8 @@ Result<IssuedTokens> Sessions::open(const directory::User& user) {
   IssuedTokens tokens = issue(s);
   if (auto r = store_.insert_session(s); !r) return r.error();
   index(s);
-  by_id_.emplace(s.id, std::move(s));
+  auto& stored = by_id_.emplace(s.id, std::move(s)).first->second;
+  if (on_opened_) on_opened_(Principal{directory_.find_user(stored.user_key), stored.id});
   return tokens;
 }
 

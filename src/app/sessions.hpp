@@ -61,8 +61,10 @@ class Sessions {
   // Unix seconds by the clock sessions expire by (the API's one clock).
   std::int64_t now() const;
 
-  // Called when a session ends (logout, expiry on refresh): the event
-  // channel drops its queue.
+  // Called when a session starts (the event channel opens its queue, so
+  // events published before the client's first poll are kept) and when it
+  // ends (logout, expiry found on refresh: the queue is dropped).
+  void on_opened(std::function<void(const Principal&)> handler) { on_opened_ = std::move(handler); }
   void on_closed(std::function<void(const std::string& session_id)> handler) { on_closed_ = std::move(handler); }
 
  private:
@@ -77,6 +79,7 @@ class Sessions {
   std::unordered_map<std::string, StoredSession> by_id_;
   std::unordered_map<std::string, std::string> access_to_id_;   // access hash -> id
   std::unordered_map<std::string, std::string> refresh_to_id_;  // refresh hash -> id
+  std::function<void(const Principal&)> on_opened_;
   std::function<void(const std::string&)> on_closed_;
 };
 

@@ -9,6 +9,8 @@
 #include "app/api.hpp"
 #include "common/log.hpp"
 #include "cvwd/demo.hpp"
+#include "events/event_hub.hpp"
+#include "events/routes.hpp"
 #include "http/server.hpp"
 #include "http/tls.hpp"
 #include "sip/stack/sip_stack.hpp"
@@ -152,8 +154,23 @@ int run_daemon(DaemonOptions options) {
                 {"messagesOut", stack.transport().metrics().sent}};
     o["http"] = {{"connectionsOpen", server_ptr ? server_ptr->metrics().connections_open : 0}};
   };
-  app::Api api(directory, store, sessions, throttle, passwords, metrics, std::move(info));
+  // The event channel: one queue per signed-in session, opened at sign-in so
+  // nothing published before the client's first poll is lost.
+  events::EventHub hub(stack.timers());
+  sessions.on_opened([&hub](const app::Principal& p) {
+    if (p.user) hub.open_channel(events::Principal{p.user->sip_uri, p.session_id});
+  });
+  sessions.on_closed([&hub](const std::string& session_id) { hub.close_session(session_id); });
+  app::Api api(directory, store, sessions, throttle, passwords, metrics, std::move(info),
+               [&hub](const std::string& user, std::string_view type, boost::json::object data) {
+                 hub.publish(user, type, std::move(data));
+               });
   api.register_routes(router);
+  events::register_event_routes(router, hub, [&api](const http::Request& request) -> std::optional<events::Principal> {
+    auto principal = api.authenticate(request);
+    if (!principal) return std::nullopt;
+    return events::Principal{principal->user->sip_uri, principal->session_id};
+  });
 
   http::Server server(io, http_config, router);
   server_ptr = &server;
@@ -162,6 +179,7 @@ int run_daemon(DaemonOptions options) {
 
   metrics.add([&stack](MetricsWriter& out) { collect_sip(stack, out); });
   metrics.add([&server](MetricsWriter& out) { server.collect(out); });
+  metrics.add([&hub](MetricsWriter& out) { hub.collect(out); });
   metrics.add([&directory, &sessions](MetricsWriter& out) {
     out.family("cvw_directory_users", MetricsWriter::Type::Gauge, "Users in the directory.");
     out.sample("cvw_directory_users", static_cast<std::uint64_t>(directory.user_count()));

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <future>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -15,6 +16,9 @@
 
 #include "app/api.hpp"
 #include "app/openapi_document.hpp"
+#include "common/timer.hpp"
+#include "events/event_hub.hpp"
+#include "events/routes.hpp"
 #include "http/server.hpp"
 #include "scratch_database.hpp"
 
@@ -70,8 +74,21 @@ class ApiTest : public ::testing::TestWithParam<Backend> {
     info.version = "test";
     info.storage_backend = std::string(db_->backend());
     info.trunks.push_back({"pbx", "udp:127.0.0.1:5070", {"127.0.0.1"}, false});
-    api_ = std::make_unique<Api>(*directory_, *store_, *sessions_, *throttle_, *passwords_, metrics_, info);
+    hub_ = std::make_unique<events::EventHub>(timers_);
+    sessions_->on_opened([this](const Principal& p) {
+      hub_->open_channel(events::Principal{p.user->sip_uri, p.session_id});
+    });
+    sessions_->on_closed([this](const std::string& id) { hub_->close_session(id); });
+    api_ = std::make_unique<Api>(*directory_, *store_, *sessions_, *throttle_, *passwords_, metrics_, info,
+                                 [this](const std::string& user, std::string_view type, json::object data) {
+                                   hub_->publish(user, type, std::move(data));
+                                 });
     api_->register_routes(router_);
+    events::register_event_routes(router_, *hub_, [this](const http::Request& r) -> std::optional<events::Principal> {
+      auto p = api_->authenticate(r);
+      if (!p) return std::nullopt;
+      return events::Principal{p->user->sip_uri, p->session_id};
+    });
     http::ServerConfig config;
     config.listen = tcp::endpoint(net::ip::make_address("127.0.0.1"), 0);
     server_ = std::make_unique<http::Server>(io_, config, router_);
@@ -142,6 +159,8 @@ class ApiTest : public ::testing::TestWithParam<Backend> {
   net::executor_work_guard<net::io_context::executor_type> work_ = net::make_work_guard(io_);
   std::unique_ptr<PasswordWorker> passwords_;
   MetricsRegistry metrics_;
+  ManualTimerService timers_;  // the hub's poll timeouts never fire here: tests poll only when events wait
+  std::unique_ptr<events::EventHub> hub_;
   http::Router router_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<http::Server> server_;
@@ -408,6 +427,26 @@ TEST_P(ApiTest, ServiceEndpointsAnswer) {
   EXPECT_EQ(trunks.body.at("trunks").as_array()[0].at("name").as_string(), "pbx");
 }
 
+TEST_P(ApiTest, AChangeToAUserReachesTheirEventChannelOnly) {
+  std::string alice = login("alice@example.com", "alice-password-1");
+  std::string admin = login("admin@example.com", "admin-password-1");
+  ASSERT_EQ(call(V::patch, "/api/v1/users/sip:alice@example.com", R"({"title":"Director"})", admin).status, 200u);
+  Reply poll = call(V::get, "/api/v1/events?ack=0", "", alice);
+  ASSERT_EQ(poll.status, 200u) << poll.raw;
+  const auto& events = poll.body.at("events").as_array();
+  ASSERT_EQ(events.size(), 1u) << poll.raw;
+  EXPECT_EQ(events[0].at("type").as_string(), "userUpdated");
+  EXPECT_EQ(events[0].at("data").at("title").as_string(), "Director");
+  // The admin's own channel got nothing of alice's: its poll would wait, so
+  // look at the hub's view of it instead.
+  std::promise<std::size_t> queued;
+  net::post(io_, [&] { queued.set_value(hub_->channels_open()); });
+  EXPECT_EQ(queued.get_future().get(), 2u);
+  // Logging out ends the channel: the next poll with the old token is 401.
+  ASSERT_EQ(call(V::post, "/api/v1/logout", "", alice).status, 204u);
+  EXPECT_EQ(call(V::get, "/api/v1/events?ack=1", "", alice).status, 401u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Storage, ApiTest, ::testing::ValuesIn(storage::test::kBothBackends),
                          storage::test::BackendName{});
 
@@ -437,12 +476,13 @@ TEST(OpenApi, DocumentListsExactlyTheRoutesServed) {
   PasswordWorker passwords(io, kTestCost);
   Api api(directory, store, sessions, throttle, passwords, metrics, {});
   api.register_routes(router);
+  // The event channel registers its own routes; they are documented too.
+  ManualTimerService timers;
+  events::EventHub hub(timers);
+  events::register_event_routes(router, hub, [](const http::Request&) { return std::nullopt; });
   std::set<std::string> served;
   for (const auto& route : router.routes())
     served.insert(std::string(bhttp::to_string(route.method)) + " " + route.pattern);
-  // The event channel registers its own routes; they are documented too.
-  served.insert("GET /api/v1/events");
-  served.insert("GET /api/v1/events/ws");
   for (const auto& s : served) EXPECT_TRUE(documented.count(s)) << "served but not documented: " << s;
   for (const auto& d : documented) EXPECT_TRUE(served.count(d)) << "documented but not served: " << d;
 }
