@@ -37,6 +37,12 @@ class DirectoryService {
   // --- users
   // By SIP URI in any accepted spelling (case-insensitive); nullptr if absent.
   const directory::User* find_user(std::string_view sip_uri) const;
+  // By directory::sip_uri_key, as sessions store it: no parsing (the
+  // per-request path of every authenticated API call).
+  const directory::User* find_user_by_key(const std::string& key) const {
+    auto it = users_.find(key);
+    return it == users_.end() ? nullptr : &it->second;
+  }
   // Case-insensitive substring of SIP URI, display name, e-mail or line URI.
   std::vector<const directory::User*> search_users(std::string_view text, std::size_t limit) const;
   std::size_t user_count() const { return users_.size(); }

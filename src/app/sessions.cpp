@@ -28,9 +28,12 @@ std::string random_token() {
 }  // namespace
 
 std::string token_hash(std::string_view token) {
+  // Fetched once: OpenSSL 3 looks an algorithm up (under a lock) each time
+  // EVP_sha256() is passed to a digest call, and this runs per API request.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(token.data(), token.size(), digest, &length, EVP_sha256(), nullptr);
+  EVP_Digest(token.data(), token.size(), digest, &length, sha256, nullptr);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(length * 2, '0');
   for (unsigned int i = 0; i < length; ++i) {
@@ -100,7 +103,7 @@ Result<IssuedTokens> Sessions::open(const directory::User& user) {
   if (auto r = store_.insert_session(s); !r) return r.error();
   index(s);
   auto& stored = by_id_.emplace(s.id, std::move(s)).first->second;
-  if (on_opened_) on_opened_(Principal{directory_.find_user(stored.user_key), stored.id});
+  if (on_opened_) on_opened_(Principal{directory_.find_user_by_key(stored.user_key), stored.id});
   return tokens;
 }
 
@@ -109,7 +112,7 @@ Result<IssuedTokens> Sessions::refresh(std::string_view refresh_token) {
   auto found = refresh_to_id_.find(token_hash(refresh_token));
   if (found == refresh_to_id_.end()) return invalid;
   StoredSession& current = by_id_.at(found->second);
-  const directory::User* user = directory_.find_user(current.user_key);
+  const directory::User* user = directory_.find_user_by_key(current.user_key);
   if (current.refresh_expires <= now() || !user || !user->enabled) {
     std::string id = current.id;
     (void)close(id);
@@ -130,7 +133,7 @@ std::optional<Principal> Sessions::authenticate(std::string_view access_token) c
   if (found == access_to_id_.end()) return std::nullopt;
   const StoredSession& s = by_id_.at(found->second);
   if (s.access_expires <= now()) return std::nullopt;
-  const directory::User* user = directory_.find_user(s.user_key);
+  const directory::User* user = directory_.find_user_by_key(s.user_key);
   if (!user || !user->enabled) return std::nullopt;
   return Principal{user, s.id};
 }

@@ -11,7 +11,7 @@ namespace cvw::events {
 namespace {
 
 http::Response unauthenticated() {
-  return http::error_response(http::Status::unauthorized, "",
+  return http::error_response(http::Status::unauthorized, "InvalidToken",
                               "the event channel needs a signed-in session");
 }
 
