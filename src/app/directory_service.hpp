@@ -8,7 +8,7 @@
 // step leaves both memory and the database as they were.
 //
 // Passwords arrive here already hashed: argon2id takes tens of milliseconds
-// and runs off the event loop (see api/password_worker).
+// and runs off the event loop (see app/password_worker.hpp).
 #pragma once
 
 #include <cstddef>
