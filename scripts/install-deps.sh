@@ -15,6 +15,7 @@ BUILD_PACKAGES=(
   libargon2-dev      # password hashes (argon2id)
   libboost-json1.81-dev # JSON bodies of the HTTPS API
   libtomlplusplus-dev # configuration file (TOML)
+  libspandsp-dev     # ringback tone generation and G.711 (click-to-call media)
 )
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev   # unit tests

@@ -17,11 +17,13 @@
 #include <string>
 #include <vector>
 
+#include "app/call_planner.hpp"
 #include "app/directory_service.hpp"
 #include "app/login_throttle.hpp"
 #include "app/password_worker.hpp"
 #include "app/json_fields.hpp"
 #include "app/sessions.hpp"
+#include "calls/call_service.hpp"
 #include "common/metrics.hpp"
 #include "http/router.hpp"
 
@@ -53,6 +55,11 @@ class Api {
       PasswordWorker& passwords, const MetricsRegistry& metrics, ServerInfo info, PublishEvent publish = {});
 
   void register_routes(http::Router& router);
+
+  // Click-to-call: the service that places the calls and the settings that
+  // plan them. Without it (tests of other resources), the calls routes
+  // answer 503.
+  void set_calls(calls::CallService& service, CallSettings settings);
 
   // The principal of a request, from its bearer token. The event channel's
   // WebSocket also accepts the token as ?access_token= (RFC 6750 §2.3):
@@ -103,6 +110,11 @@ class Api {
   void patch_rule(const http::Incoming&, http::Responder);
   void delete_rule(const http::Incoming&, http::Responder);
   void test_dial_plan(const http::Incoming&, http::Responder);
+  // click-to-call (the signed-in user's own calls)
+  void start_call(const http::Incoming&, http::Responder);
+  void list_calls(const http::Incoming&, http::Responder);
+  void get_call(const http::Incoming&, http::Responder);
+  void end_call(const http::Incoming&, http::Responder);
 
   // Applies a user PATCH/POST body onto `user` (password handled by the caller).
   Result<void> apply_user_fields(JsonFields& fields, directory::User& user) const;
@@ -118,12 +130,15 @@ class Api {
   const MetricsRegistry& metrics_;
   ServerInfo info_;
   PublishEvent publish_;
+  calls::CallService* calls_ = nullptr;
+  CallSettings call_settings_;
 };
 
 // JSON forms of the directory's types (the API's schemas).
 boost::json::object to_json(const directory::User& user);
 boost::json::object to_json(const directory::CallViaWorkPolicy& policy);
 boost::json::object to_json(const directory::DialPlan& plan);
+boost::json::object to_json(const calls::CallInfo& call);
 
 // Error{status, message} -> a JSON error response.
 http::Response error_from(const Error& error);

@@ -107,6 +107,12 @@ class [[nodiscard]] Task {
   }
   T await_resume() { return handle_.promise().result(); }
 
+  // Starts the task and keeps it: the frame lives, finished or suspended,
+  // until the Task is destroyed. An owner can so end a flow that will never
+  // finish (its peers are gone) by destroying it, without leaking the frame.
+  void start() { handle_.resume(); }
+  bool done() const { return handle_ && handle_.done(); }
+
   // Starts the task and lets it run to completion on its own; the frame frees
   // itself at the end.
   friend void spawn(Task task) {

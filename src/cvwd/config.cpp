@@ -243,6 +243,84 @@ Result<void> load_trunks(const toml::table& root, Config& config) {
   return {};
 }
 
+// Reads a whole number key into `out` when present, within [min, max].
+template <typename Int>
+Result<void> get_integer(const toml::table& table, std::string_view key, const std::string& path, Int& out,
+                         std::int64_t min, std::int64_t max) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return {};
+  if (!node->is_integer()) return config_error(path + ": must be a whole number (got " + show(*node) + ")");
+  const std::int64_t v = node->as_integer()->get();
+  if (v < min || v > max)
+    return config_error(path + ": must be from " + std::to_string(min) + " to " + std::to_string(max) + " (got " +
+                        std::to_string(v) + ")");
+  out = static_cast<Int>(v);
+  return {};
+}
+
+Result<void> load_calls(const toml::table& root, Config& config) {
+  Result<const toml::table*> calls = section(root, "calls");
+  if (!calls) return calls.error();
+  if (*calls == nullptr) return {};
+  const toml::table& t = **calls;
+  Config::Calls& c = config.calls;
+  if (auto r = check_keys(t, "calls.", {"ring_timeout", "callee_ring_timeout", "max_per_user", "emergency_numbers",
+                                        "caller_id_name", "trunk"});
+      !r)
+    return r;
+  if (auto r = get_integer(t, "ring_timeout", "calls.ring_timeout", c.ring_timeout, 1, 600); !r) return r;
+  if (auto r = get_integer(t, "callee_ring_timeout", "calls.callee_ring_timeout", c.callee_ring_timeout, 1, 600); !r)
+    return r;
+  if (auto r = get_integer(t, "max_per_user", "calls.max_per_user", c.max_per_user, 1, 100); !r) return r;
+  if (auto r = get_strings(t, "emergency_numbers", "calls.emergency_numbers", c.emergency_numbers); !r) return r;
+  for (std::size_t i = 0; i < c.emergency_numbers.size(); ++i) {
+    const std::string& n = c.emergency_numbers[i];
+    const bool digits = !n.empty() && n.size() <= 15 &&
+                        std::all_of(n.begin(), n.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (!digits)
+      return config_error("calls.emergency_numbers[" + std::to_string(i) + "]: must be 1-15 digits (got " +
+                          quoted(n) + ")");
+  }
+  if (auto r = get_string(t, "caller_id_name", "calls.caller_id_name", c.caller_id_name); !r) return r;
+  if (c.caller_id_name.size() > 64 ||
+      std::any_of(c.caller_id_name.begin(), c.caller_id_name.end(),
+                  [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == '"' || ch == '\\'; }))
+    return config_error("calls.caller_id_name: at most 64 characters, no quotes, backslashes or control characters (got " +
+                        quoted(c.caller_id_name) + ")");
+  if (auto r = get_string(t, "trunk", "calls.trunk", c.trunk); !r) return r;
+  // [[trunk]] tables are loaded before [calls], so the name can be checked.
+  if (!c.trunk.empty() && std::none_of(config.trunks.begin(), config.trunks.end(),
+                                       [&](const Config::Trunk& tr) { return tr.name == c.trunk; }))
+    return config_error("calls.trunk: no [[trunk]] is named " + quoted(c.trunk));
+  return {};
+}
+
+Result<void> load_media(const toml::table& root, Config& config) {
+  Result<const toml::table*> media = section(root, "media");
+  if (!media) return media.error();
+  if (*media == nullptr) return {};
+  const toml::table& t = **media;
+  if (auto r = check_keys(t, "media.", {"address", "port_min", "port_max", "ringback"}); !r) return r;
+  std::string address;
+  if (auto r = get_string(t, "address", "media.address", address); !r) return r;
+  if (!address.empty()) {
+    boost::system::error_code ec;
+    config.media.address = ip::make_address(address, ec);
+    if (ec) return config_error("media.address: not an IP address (got " + quoted(address) + ")");
+  }
+  if (auto r = get_integer(t, "port_min", "media.port_min", config.media.port_min, 1024, 65534); !r) return r;
+  if (auto r = get_integer(t, "port_max", "media.port_max", config.media.port_max, 1024, 65535); !r) return r;
+  std::string tone;
+  if (auto r = get_string(t, "ringback", "media.ringback", tone); !r) return r;
+  if (!tone.empty()) {
+    auto parsed = media::parse_ringback_tone(tone);
+    if (!parsed) return config_error("media.ringback: " + parsed.error().message);
+    config.media.ringback = *parsed;
+  }
+  if (auto r = media::validate(config.media); !r) return config_error(r.error().message);
+  return {};
+}
+
 Result<void> load_storage(const toml::table& root, Config& config) {
   Result<const toml::table*> storage = section(root, "storage");
   if (!storage) return storage.error();
@@ -309,9 +387,9 @@ Result<Config> load_config(std::string_view toml_text) {
                         ": " + std::string(e.description()));
   }
 
-  if (auto r = check_keys(root, "", {"log", "sip", "trunk", "storage", "http", "tls"}); !r) return r.error();
+  if (auto r = check_keys(root, "", {"log", "sip", "trunk", "calls", "media", "storage", "http", "tls"}); !r) return r.error();
   Config config = default_config();
-  for (auto load : {load_log, load_sip, load_trunks, load_storage, load_http, load_tls}) {
+  for (auto load : {load_log, load_sip, load_trunks, load_calls, load_media, load_storage, load_http, load_tls}) {
     if (auto r = load(root, config); !r) return r.error();
   }
   return config;

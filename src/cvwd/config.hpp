@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "media/media_config.hpp"
 #include "sip/peer.hpp"
 #include "sip/transport/transport.hpp"
 
@@ -35,6 +36,18 @@ struct Config {
     std::string password;
   };
   std::vector<Trunk> trunks;
+
+  // [calls] Click-to-call (issue #4).
+  struct Calls {
+    std::uint32_t ring_timeout = 30;         // seconds the user's own phone may ring (then CANCEL)
+    std::uint32_t callee_ring_timeout = 60;  // seconds the callee may ring
+    std::uint32_t max_per_user = 4;          // concurrent calls per user
+    std::vector<std::string> emergency_numbers{"911", "112", "999", "000"};
+    std::string caller_id_name = "Call Via Work";  // display name on the phone's leg
+    std::string trunk;                             // [[trunk]] name; empty: the first trunk
+  };
+  Calls calls;
+  media::MediaConfig media;  // [media] cvw's own RTP (ringback)
 
   std::string storage_url = "sqlite:cvw.db";    // [storage] url (see storage/storage_url.hpp)
   std::string http_listen = "127.0.0.1:8443";   // [http] listen (IP:PORT)

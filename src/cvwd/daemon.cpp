@@ -7,12 +7,15 @@
 #include <cstdio>
 
 #include "app/api.hpp"
+#include "calls/call_service.hpp"
+#include "calls/engine_ringback.hpp"
 #include "common/log.hpp"
 #include "cvwd/demo.hpp"
 #include "events/event_hub.hpp"
 #include "events/routes.hpp"
 #include "http/server.hpp"
 #include "http/tls.hpp"
+#include "media/media_engine.hpp"
 #include "sip/stack/sip_stack.hpp"
 #include "storage/database.hpp"
 #include "storage/storage_url.hpp"
@@ -28,6 +31,48 @@ constexpr const char* kVersion = "0.1.0";
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+void collect_calls(const calls::CallService& calls, const media::MediaEngine& media, MetricsWriter& out) {
+  using T = MetricsWriter::Type;
+  const auto& c = calls.metrics();
+  out.family("cvw_calls_active", T::Gauge, "Click-to-calls in progress.");
+  out.sample("cvw_calls_active", static_cast<std::uint64_t>(calls.active()));
+  out.family("cvw_calls_started_total", T::Counter, "Click-to-calls started.");
+  out.sample("cvw_calls_started_total", c.started);
+  out.family("cvw_calls_connected_total", T::Counter, "Click-to-calls that connected the user's phone and the callee.");
+  out.sample("cvw_calls_connected_total", c.connected);
+  out.family("cvw_calls_refused_total", T::Counter, "Click-to-calls refused because the user had too many.");
+  out.sample("cvw_calls_refused_total", c.refused_limit);
+  out.family("cvw_calls_ended_total", T::Counter, "Click-to-calls ended, by reason.");
+  for (std::size_t i = 0; i < c.ended.size(); ++i) {
+    out.sample("cvw_calls_ended_total", c.ended[i],
+               {{"reason", calls::to_string(static_cast<calls::EndCode>(i))}});
+  }
+  const auto& m = media.metrics();
+  out.family("cvw_media_channels_open", T::Gauge, "RTP endpoints of cvw's own media (ringback) bound now.");
+  out.sample("cvw_media_channels_open", m.channels_open);
+  out.family("cvw_media_rtp_packets_total", T::Counter, "RTP packets of cvw's own media.");
+  out.sample("cvw_media_rtp_packets_total", m.packets_sent, {{"direction", "out"}});
+  out.sample("cvw_media_rtp_packets_total", m.packets_received, {{"direction", "in"}});
+}
+
+// The click-to-call rules from the configuration: the trunk the calls go to
+// (calls.trunk, else the first), the domain of our own URIs, the timers.
+app::CallSettings call_settings(const Config& config) {
+  app::CallSettings s;
+  s.emergency_numbers = config.calls.emergency_numbers;
+  s.caller_id_name = config.calls.caller_id_name;
+  s.domain = config.domains.empty() ? "cvw.local" : config.domains.front();
+  for (const auto& t : config.trunks) {
+    if (config.calls.trunk.empty() || t.name == config.calls.trunk) {
+      s.trunk = t.address;
+      break;
+    }
+  }
+  s.phone_ring_timeout = std::chrono::seconds(config.calls.ring_timeout);
+  s.callee_ring_timeout = std::chrono::seconds(config.calls.callee_ring_timeout);
+  return s;
 }
 
 void collect_sip(sip::SipStack& stack, MetricsWriter& out) {
@@ -165,6 +210,16 @@ int run_daemon(DaemonOptions options) {
                [&hub](const std::string& user, std::string_view type, boost::json::object data) {
                  hub.publish(user, type, std::move(data));
                });
+
+  // Click-to-call: cvw's own RTP for ringback, the calls in progress, and
+  // each change of a call on its owner's event channel.
+  media::MediaEngine media_engine(io, config.media);
+  calls::CallService calls(
+      stack.ua(), stack.timers(), [&media_engine] { return calls::open_ringback(media_engine); },
+      calls::CallServiceConfig{config.calls.max_per_user}, [&hub](const calls::CallInfo& call) {
+        hub.publish(call.owner, "call", boost::json::object{{"call", app::to_json(call)}}, call.operation_id);
+      });
+  api.set_calls(calls, call_settings(config));
   api.register_routes(router);
   events::register_event_routes(router, hub, [&api](const http::Request& request) -> std::optional<events::Principal> {
     auto principal = api.authenticate(request);
@@ -180,6 +235,7 @@ int run_daemon(DaemonOptions options) {
   metrics.add([&stack](MetricsWriter& out) { collect_sip(stack, out); });
   metrics.add([&server](MetricsWriter& out) { server.collect(out); });
   metrics.add([&hub](MetricsWriter& out) { hub.collect(out); });
+  metrics.add([&calls, &media_engine](MetricsWriter& out) { collect_calls(calls, media_engine, out); });
   metrics.add([&directory, &sessions](MetricsWriter& out) {
     out.family("cvw_directory_users", MetricsWriter::Type::Gauge, "Users in the directory.");
     out.sample("cvw_directory_users", static_cast<std::uint64_t>(directory.user_count()));
@@ -201,6 +257,9 @@ int run_daemon(DaemonOptions options) {
   stop_signals.async_wait([&](boost::system::error_code ec, int signal) {
     if (ec) return;
     log().info("cvwd: signal {}: stopping", signal);
+    // CANCEL or BYE every call first, while the SIP stack can still send.
+    if (calls.active() > 0) log().info("cvwd: hanging up {} calls", calls.active());
+    calls.hang_up_all();
     server.stop();
     stack.stop();
     reload_signal.cancel();

@@ -246,6 +246,19 @@ Session build_black_hole_offer(std::uint16_t port, const Codec& codec) {
   return offer;
 }
 
+Session build_offer_from(const Session& described) {
+  Session out;
+  out.name = "-";
+  out.connection = described.connection;
+  out.bandwidths = described.bandwidths;
+  out.media = described.media;
+  for (std::size_t i = 0; i < out.media.size(); ++i) {
+    if (out.media[i].is_rejected()) continue;
+    set_direction(out.media[i], effective_direction(described, described.media[i]));
+  }
+  return out;
+}
+
 bool is_black_hole(const Session& session) {
   bool any_active = false;
   for (const auto& m : session.media) {

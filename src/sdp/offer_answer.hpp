@@ -103,6 +103,17 @@ Session build_offer_without_media(const std::string& address);
 // be zero".
 Session build_black_hole_offer(std::uint16_t port, const Codec& codec = pcmu());
 
+// The offer a third-party controller sends one party to connect it with
+// another (RFC 3725 §4): `described` is the other party's own description of
+// its media (its answer to us, or its offer). Every m= line is kept, rejected
+// ones included, so a re-offer never has fewer lines than the previous SDP
+// (RFC 3264 §8); each keeps the party's address, port, formats and their
+// attributes. Directions are copied, not reversed: the description still
+// speaks for the same party. Session-level directions move to the streams;
+// other session-level attributes are the other party's business and are
+// dropped. The o= line is left for the controller's LocalSession.
+Session build_offer_from(const Session& described);
+
 // True when every active stream points at 0.0.0.0 / :: (a black hole or an
 // old-style hold).
 bool is_black_hole(const Session& session);

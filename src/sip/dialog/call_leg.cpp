@@ -57,7 +57,10 @@ Completion<EndReason>& CallLeg::hangup() {
   return ended_;
 }
 
-void CallLeg::on_progress(InviteSession&, const Message& provisional) { alerting_.set(provisional.status()); }
+void CallLeg::on_progress(InviteSession&, const Message& provisional) {
+  alerting_.set(provisional.status());
+  if (on_provisional) on_provisional(provisional);
+}
 
 void CallLeg::on_established(InviteSession& s) {
   stop_timer();
@@ -85,6 +88,7 @@ void CallLeg::on_terminated(InviteSession&, EndReason reason, int status) {
   answered_.set(final_status);
   reinvited_.set(481);
   ended_.set(reason);
+  if (on_end) on_end(reason, status);
 }
 
 }  // namespace cvw::sip::dialog

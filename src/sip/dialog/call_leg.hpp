@@ -15,6 +15,7 @@
 // it up (BYE or CANCEL). Threading: the event-loop thread only.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -69,6 +70,14 @@ class CallLeg final : public InviteHandler {
 
   // Answers the peer's re-INVITE/UPDATE offers; by default refuses (488).
   std::function<std::optional<std::string>(std::string_view offer)> offer_handler;
+
+  // Observers for a flow that must react to this leg while it awaits
+  // something else: a click-to-call stops its ringback when the callee sends
+  // early media, and cancels the callee when the caller's phone hangs up.
+  // They run inside the SIP callbacks, after the Completions are set: keep
+  // them short and never destroy the leg from them.
+  std::function<void(const Message& provisional)> on_provisional;
+  std::function<void(EndReason reason, int status)> on_end;
 
  private:
   void stop_timer();

@@ -191,5 +191,54 @@ TEST(CvwdConfig, MissingFile) {
   EXPECT_TRUE(contains(r.error().message, "cannot open"));
 }
 
+
+TEST(CvwdConfig, CallsAndMediaDefaults) {
+  Result<Config> r = load_config("");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->calls.ring_timeout, 30u);
+  EXPECT_EQ(r->calls.callee_ring_timeout, 60u);
+  EXPECT_EQ(r->calls.max_per_user, 4u);
+  EXPECT_EQ(r->calls.emergency_numbers, (std::vector<std::string>{"911", "112", "999", "000"}));
+  EXPECT_EQ(r->calls.caller_id_name, "Call Via Work");
+  EXPECT_EQ(r->media.address.to_string(), "127.0.0.1");
+  EXPECT_EQ(r->media.port_min, 20000);
+  EXPECT_EQ(r->media.port_max, 29999);
+  EXPECT_EQ(r->media.ringback, media::RingbackTone::Us);
+}
+
+TEST(CvwdConfig, CallsAndMediaOverrides) {
+  Result<Config> r = load_config(
+      "[[trunk]]\nname = \"a\"\naddress = \"udp:127.0.0.1:5070\"\n"
+      "[[trunk]]\nname = \"b\"\naddress = \"udp:127.0.0.1:5080\"\n"
+      "[calls]\nring_timeout = 20\ncallee_ring_timeout = 45\nmax_per_user = 2\n"
+      "emergency_numbers = [\"911\", \"933\"]\ncaller_id_name = \"My Own Call\"\ntrunk = \"b\"\n"
+      "[media]\naddress = \"::1\"\nport_min = 30000\nport_max = 30099\nringback = \"eu\"\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->calls.ring_timeout, 20u);
+  EXPECT_EQ(r->calls.callee_ring_timeout, 45u);
+  EXPECT_EQ(r->calls.max_per_user, 2u);
+  EXPECT_EQ(r->calls.emergency_numbers, (std::vector<std::string>{"911", "933"}));
+  EXPECT_EQ(r->calls.caller_id_name, "My Own Call");
+  EXPECT_EQ(r->calls.trunk, "b");
+  EXPECT_EQ(r->media.address.to_string(), "::1");
+  EXPECT_EQ(r->media.port_min, 30000);
+  EXPECT_EQ(r->media.ringback, media::RingbackTone::Eu);
+}
+
+TEST(CvwdConfig, BadCallsAndMedia) {
+  EXPECT_EQ(error_of("[calls]\nring_timeout = 0"), "calls.ring_timeout: must be from 1 to 600 (got 0)");
+  EXPECT_EQ(error_of("[calls]\nring_timeout = \"30\""), "calls.ring_timeout: must be a whole number (got \"30\")");
+  EXPECT_EQ(error_of("[calls]\nmax_per_user = 1000"), "calls.max_per_user: must be from 1 to 100 (got 1000)");
+  EXPECT_EQ(error_of("[calls]\nemergency_numbers = [\"911\", \"9-1-1\"]"),
+            "calls.emergency_numbers[1]: must be 1-15 digits (got \"9-1-1\")");
+  EXPECT_TRUE(contains(error_of("[calls]\ncaller_id_name = \"a\\\"b\""), "calls.caller_id_name"));
+  EXPECT_EQ(error_of("[calls]\ntrunk = \"nope\""), "calls.trunk: no [[trunk]] is named \"nope\"");
+  EXPECT_EQ(error_of("[calls]\nring = 3"), "unknown key 'calls.ring'");
+  EXPECT_EQ(error_of("[media]\naddress = \"localhost\""), "media.address: not an IP address (got \"localhost\")");
+  EXPECT_TRUE(contains(error_of("[media]\nringback = \"fr\""), "media.ringback: unknown ringback tone \"fr\""));
+  EXPECT_TRUE(contains(error_of("[media]\nport_min = 30001\nport_max = 30000"), "media.port_min"));
+  EXPECT_TRUE(contains(error_of("[media]\naddress = \"0.0.0.0\""), "media.address"));
+}
+
 }  // namespace
 }  // namespace cvw::cvwd

@@ -424,5 +424,34 @@ TEST(SdpCodecs, Defaults) {
   EXPECT_FALSE(is_auxiliary(pcmu()));
 }
 
+
+// RFC 3725: the phone's answer, turned into the offer that connects the callee to it.
+TEST(SdpThirdParty, OfferFromAnAnswerSpeaksForThePartyThatSentIt) {
+  auto described = parse(crlf(
+      "v=0\no=phone 9 9 IN IP4 10.0.0.7\ns=Phone\nc=IN IP4 10.0.0.7\nt=0 0\na=recvonly\na=tool:x\n"
+      "m=audio 40000 RTP/AVP 8 101\na=rtpmap:8 PCMA/8000\na=rtpmap:101 telephone-event/8000\n"
+      "a=fmtp:101 0-15\na=ptime:20\n"
+      "m=video 0 RTP/AVP 96\n"));
+  ASSERT_TRUE(described.ok()) << described.error().message;
+  const Session offer = build_offer_from(*described);
+  ASSERT_EQ(offer.media.size(), 2u) << "a rejected line stays, so a re-offer never has fewer lines";
+  const Media& audio = offer.media[0];
+  EXPECT_EQ(audio.port, 40000);
+  EXPECT_EQ(audio.formats, (Formats{"8", "101"}));
+  EXPECT_EQ(find_fmtp(audio, 101), std::optional<std::string_view>("0-15"));
+  ASSERT_NE(effective_connection(offer, audio), nullptr);
+  EXPECT_EQ(effective_connection(offer, audio)->address, "10.0.0.7");
+  // The session-level recvonly is the phone's: it moves to the stream unchanged.
+  EXPECT_EQ(effective_direction(offer, audio), Direction::RecvOnly);
+  EXPECT_EQ(offer.find_attribute("tool"), nullptr);
+  EXPECT_EQ(offer.find_attribute("recvonly"), nullptr);
+  EXPECT_TRUE(offer.media[1].is_rejected());
+  // Stamped by the controller's own session, the o= line is ours.
+  LocalSession ours(Origin{"cvw", 5, 5, "IN", "IP4", "192.0.2.1"});
+  const Session stamped = ours.stamp(offer);
+  EXPECT_EQ(stamped.origin.username, "cvw");
+  EXPECT_EQ(stamped.name, "-");
+}
+
 }  // namespace
 }  // namespace cvw::sdp

@@ -1,0 +1,116 @@
+// Click-to-call resources: /api/v1/me/calls. A user reaches only their own
+// calls: the owner comes from the bearer token, and another user's call id
+// answers 404 exactly like one that never existed.
+#include <boost/json.hpp>
+
+#include "app/api.hpp"
+#include "events/event_json.hpp"
+
+namespace cvw::app {
+
+using http::Incoming;
+using http::Responder;
+using http::Status;
+
+namespace {
+
+constexpr std::string_view kCallsPath = "/api/v1/me/calls/";
+
+http::Response refusal_response(const Refusal& r) {
+  return http::error_response(static_cast<Status>(r.status), r.subcode, r.message);
+}
+
+http::Response calls_unavailable() {
+  return http::error_response(Status::service_unavailable, "CallsUnavailable",
+                              "this cvwd does not place calls (no SIP stack)");
+}
+
+}  // namespace
+
+boost::json::object to_json(const calls::CallInfo& call) {
+  boost::json::object o;
+  o["id"] = call.id;
+  o["state"] = calls::to_string(call.state);
+  o["to"] = call.to;
+  boost::json::object target{{"kind", calls::to_string(call.target_kind)}, {"uri", call.target_uri}};
+  if (!call.target_number.empty()) target["number"] = call.target_number;
+  o["target"] = std::move(target);
+  o["phoneNumber"] = call.phone_number;
+  if (call.operation_id) o["operationId"] = *call.operation_id;
+  if (call.subject) o["subject"] = *call.subject;
+  o["startedAt"] = events::rfc3339_utc(call.started_at);
+  if (call.connected_at) o["connectedAt"] = events::rfc3339_utc(*call.connected_at);
+  if (call.ended_at) o["endedAt"] = events::rfc3339_utc(*call.ended_at);
+  if (call.reason) {
+    boost::json::object reason{{"code", calls::to_string(call.reason->code)}, {"message", call.reason->message}};
+    if (call.reason->sip_status != 0) reason["sipStatus"] = call.reason->sip_status;
+    if (call.reason->by != calls::Party::None) reason["by"] = calls::to_string(call.reason->by);
+    o["reason"] = std::move(reason);
+  }
+  return o;
+}
+
+void Api::set_calls(calls::CallService& service, CallSettings settings) {
+  calls_ = &service;
+  call_settings_ = std::move(settings);
+}
+
+void Api::start_call(const Incoming& in, Responder out) {
+  auto principal = require_user(in, out);
+  if (!principal) return;
+  auto body = parse_object(in.request.body());
+  if (!body) return out.send(error_from(body.error()));
+  JsonFields fields(*body);
+  auto to = fields.string("to");
+  auto phone = fields.string("phoneNumber");
+  auto operation = fields.string("operationId");
+  auto subject = fields.string("subject");
+  for (const auto* r : {&to, &phone, &operation, &subject}) {
+    if (!*r) return out.send(error_from(r->error()));
+  }
+  if (auto r = fields.no_unknown(); !r) return out.send(error_from(r.error()));
+  if (!*to) return out.send(error_from(Error{400, "\"to\" is required: a SIP URI or a number"}));
+  if (calls_ == nullptr) return out.send(calls_unavailable());
+
+  CallRequest request{std::move(**to), std::move(*phone), std::move(*operation), std::move(*subject)};
+  PlannedCall planned = plan_click_to_call(directory_, *principal->user, request, call_settings_);
+  if (!planned.plan) return out.send(refusal_response(planned.refusal));
+  auto started = calls_->start(std::move(*planned.plan));
+  if (!started) {
+    const Error& e = started.error();
+    return out.send(e.status == 409 ? http::error_response(Status::conflict, "TooManyCalls", e.message)
+                                    : http::error_response(Status::service_unavailable, "MediaUnavailable", e.message));
+  }
+  http::Response r = http::json_response(Status::created, to_json(**started));
+  r.set(boost::beast::http::field::location, std::string(kCallsPath) + (*started)->id);
+  out.send(std::move(r));
+}
+
+void Api::list_calls(const Incoming& in, Responder out) {
+  auto principal = require_user(in, out);
+  if (!principal) return;
+  boost::json::array list;
+  if (calls_ != nullptr) {
+    for (const calls::CallInfo* call : calls_->list(principal->user->sip_uri)) list.emplace_back(to_json(*call));
+  }
+  out.send(http::json_response(Status::ok, boost::json::object{{"calls", std::move(list)}}));
+}
+
+void Api::get_call(const Incoming& in, Responder out) {
+  auto principal = require_user(in, out);
+  if (!principal) return;
+  const calls::CallInfo* call = calls_ ? calls_->find(principal->user->sip_uri, in.params["id"]) : nullptr;
+  if (call == nullptr) return out.send(http::error_response(Status::not_found, "CallNotFound", "no such call"));
+  out.send(http::json_response(Status::ok, to_json(*call)));
+}
+
+void Api::end_call(const Incoming& in, Responder out) {
+  auto principal = require_user(in, out);
+  if (!principal) return;
+  if (calls_ == nullptr || !calls_->hang_up(principal->user->sip_uri, in.params["id"])) {
+    return out.send(http::error_response(Status::not_found, "CallNotFound", "no such call"));
+  }
+  out.send(http::empty_response(Status::no_content));
+}
+
+}  // namespace cvw::app

@@ -1,0 +1,74 @@
+// Turns a user's "call this" (POST /api/v1/me/calls) into a ClickToCallPlan,
+// or into the refusal the API answers with. The rules of Call Via Work live
+// here; the call flow itself (src/calls) knows nothing of users or policies.
+//
+//   1. the user's effective Call Via Work policy must be enabled;
+//   2. emergency numbers are refused: the PBX would not see the desk phone's
+//      location on a call the server places (checked on what was dialled and
+//      on what the dial plan made of it);
+//   3. the callee: a UC user by SIP URI (until the registrar lands, reached
+//      on their PBX phone number), else a number the user's dial plan
+//      normalizes;
+//   4. the phone rung first: the policy's AdminCallbackNumber when
+//      UseAdminCallbackNumber is set, else the number the user asked for,
+//      else their own PBX phone number;
+//   5. both legs go to the PBX trunk. The phone sees the global
+//      CallViaWorkCallerId ("this is your own call"); the callee sees the
+//      user: display name and SIP URI in From, the line URI in
+//      P-Asserted-Identity.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/directory_service.hpp"
+#include "calls/click_to_call.hpp"
+#include "sip/peer.hpp"
+
+namespace cvw::app {
+
+struct CallSettings {
+  // Compared with the dialled digits (separators and a leading '+' ignored).
+  std::vector<std::string> emergency_numbers{"911", "112", "999", "000"};
+  std::string caller_id_name = "Call Via Work";  // display name on the phone's leg
+  std::string domain = "cvw.local";              // host of the SIP URIs cvw writes for numbers
+  std::optional<sip::Peer> trunk;                // the PBX both legs go to; none: calls are refused (503)
+  Duration phone_ring_timeout = std::chrono::seconds(30);
+  Duration callee_ring_timeout = std::chrono::seconds(60);
+};
+
+struct CallRequest {
+  std::string to;
+  std::optional<std::string> phone_number;
+  std::optional<std::string> operation_id;
+  std::optional<std::string> subject;
+};
+
+// An API error: HTTP status, subcode, message for people.
+struct Refusal {
+  int status = 400;
+  std::string subcode;
+  std::string message;
+};
+
+struct PlannedCall {
+  std::optional<calls::ClickToCallPlan> plan;
+  Refusal refusal;  // when plan is empty
+};
+
+PlannedCall plan_click_to_call(const DirectoryService& directory, const directory::User& user,
+                               const CallRequest& request, const CallSettings& settings);
+
+// True when `dialed` (as typed, or normalized) is one of `numbers`.
+bool is_emergency_number(std::string_view dialed, const std::vector<std::string>& numbers);
+
+// `text` as a SIP quoted-string (RFC 3261 §25.1): '"' and '\' escaped,
+// control characters dropped, so a display name cannot break the header.
+std::string quoted_display_name(std::string_view text);
+
+// The trunk's URI for a number: sip:+14255550123@127.0.0.1:5070;user=phone.
+std::string trunk_uri(std::string_view number, const sip::Peer& trunk);
+
+}  // namespace cvw::app

@@ -1,0 +1,93 @@
+// CallService: the click-to-calls in progress. It starts them (enforcing the
+// per-user limit), finds them for their owner only, hangs them up, reports
+// each change to the application (the event channel) and frees a call once
+// its flow has ended. Metrics count starts, connections and every end reason.
+//
+// Ownership: the service owns each ClickToCall until its run() completes.
+// Threading: the event-loop thread only.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "calls/call_info.hpp"
+#include "calls/click_to_call.hpp"
+#include "common/result.hpp"
+#include "common/timer.hpp"
+
+namespace cvw::calls {
+
+struct CallServiceConfig {
+  std::size_t max_per_user = 4;
+};
+
+struct CallMetrics {
+  std::uint64_t started = 0;
+  std::uint64_t connected = 0;
+  std::uint64_t refused_limit = 0;  // 409: the user already had max_per_user calls
+  std::array<std::uint64_t, static_cast<std::size_t>(EndCode::Failed) + 1> ended{};  // by EndCode
+};
+
+class CallService {
+ public:
+  // Opens the server-side media of a new call (an RTP port); an error
+  // (no free port) refuses the call with 503.
+  using MediaFactory = std::function<Result<std::unique_ptr<Ringback>>()>;
+  // Every change of a call, the last one with state Ended.
+  using Observer = std::function<void(const CallInfo&)>;
+
+  CallService(sip::dialog::UserAgent& ua, TimerService& timers, MediaFactory media, CallServiceConfig config,
+              Observer changed);
+  ~CallService();
+  CallService(const CallService&) = delete;
+  CallService& operator=(const CallService&) = delete;
+
+  // Starts the call `plan` describes; plan.info.id and started_at are filled
+  // in here. 409 when the owner has max_per_user calls already; 503 when no
+  // media port is free. The returned record stays valid until the call ends.
+  Result<const CallInfo*> start(ClickToCallPlan plan);
+
+  // The owner's calls that have not ended, oldest first.
+  std::vector<const CallInfo*> list(std::string_view owner) const;
+  // nullptr unless the call exists and belongs to `owner`: another user's
+  // call id looks exactly like one that does not exist.
+  const CallInfo* find(std::string_view owner, std::string_view id) const;
+  // The user ends the call: false when find() would return nullptr.
+  bool hang_up(std::string_view owner, std::string_view id);
+  // Shutdown: every call is hung up; active() drops to 0 as they end.
+  void hang_up_all();
+
+  std::size_t active() const { return calls_.size(); }
+  const CallMetrics& metrics() const { return metrics_; }
+
+ private:
+  struct Entry {
+    std::unique_ptr<ClickToCall> call;
+    // Declared after the call, so destroyed before it: a flow still
+    // suspended at shutdown is freed while the legs it refers to exist.
+    Task<void> flow;
+    std::uint64_t order = 0;
+  };
+  void on_change(const ClickToCall& call);
+  std::size_t count_for(std::string_view owner) const;
+
+  sip::dialog::UserAgent& ua_;
+  TimerService& timers_;
+  MediaFactory media_;
+  CallServiceConfig config_;
+  Observer changed_;
+  std::unordered_map<std::string, Entry> calls_;  // by id
+  std::uint64_t next_order_ = 0;
+  CallMetrics metrics_;
+  // Cleared by the destructor: a pending "free this call" timer finds it gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace cvw::calls

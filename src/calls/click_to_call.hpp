@@ -1,0 +1,120 @@
+// ClickToCall: one Call Via Work call, third-party call control as RFC 3725
+// §4 and docs/ARCHITECTURE.md describe it, written as one coroutine that
+// reads like its ladder diagram:
+//
+//   phone (leg A)            cvw                     callee (leg B)
+//     |<-- INVITE (our offer) --|                         |
+//     |--- 180, 200 (answer A) >|                         |
+//     |<-- ACK; ringback RTP ---|                         |
+//     |                         |-- INVITE (A's media) -->|
+//     |                         |<- 180, 200 (answer B) --|
+//     |<-- re-INVITE (B's media)|-- ACK ----------------->|
+//     |--- 200, ACK ----------->|                         |
+//     |<============== RTP phone <-> callee =============>|
+//
+// The callee is offered the phone's media (the phone's answer turned into an
+// offer), so when it answers its audio already goes to the phone; the
+// re-INVITE then points the phone at the callee. Ringback stops when the
+// callee answers or sends early media (183 with SDP), which then reaches the
+// phone directly.
+//
+// Every way a call ends is one EndReason (call_info.hpp): a refusal on either
+// leg, the ring timeouts (CANCEL), the user's hang-up at any stage, the phone
+// hanging up while the callee rings (CANCEL to the callee), the re-INVITE
+// refused (both legs released), either side's BYE once connected.
+//
+// Ownership and threading: the event-loop thread only. The owner (a
+// CallService) keeps the ClickToCall alive until run() completes; the legs
+// live inside it, so the sessions' handlers outlive their activity.
+#pragma once
+
+#include <boost/asio/ip/udp.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "calls/call_info.hpp"
+#include "common/task.hpp"
+#include "common/timer.hpp"
+#include "sdp/offer_answer.hpp"
+#include "sip/dialog/call_leg.hpp"
+
+namespace cvw::calls {
+
+// The server's own media on the phone's leg: an RTP endpoint that plays a
+// ringback tone while the callee rings.
+class Ringback {
+ public:
+  virtual ~Ringback() = default;
+  virtual const std::string& address() const = 0;  // for c= (IPv4 or IPv6 literal)
+  virtual std::uint16_t port() const = 0;          // RTP port for m=
+  virtual void play(const boost::asio::ip::udp::endpoint& to, std::uint8_t payload_type) = 0;
+  virtual void stop() = 0;
+};
+
+// What the application decided before the call starts: who is called, how
+// each leg is addressed and shown, how long each may ring.
+struct ClickToCallPlan {
+  CallInfo info;                              // id, owner, to, target, phone number, operation id, subject
+  sip::dialog::InviteParams phone;            // leg A, without a body (the flow writes the offer)
+  sip::dialog::InviteParams callee;           // leg B, likewise
+  Duration phone_ring_timeout = std::chrono::seconds(30);
+  Duration callee_ring_timeout = std::chrono::seconds(60);
+};
+
+class ClickToCall {
+ public:
+  // Called after every change of info(): each state, and the end.
+  using Observer = std::function<void(const ClickToCall&)>;
+
+  ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::unique_ptr<Ringback> media,
+              ClickToCallPlan plan, Observer changed);
+  ~ClickToCall();
+  ClickToCall(const ClickToCall&) = delete;
+  ClickToCall& operator=(const ClickToCall&) = delete;
+
+  // The whole call; completes once it has ended and both legs are released.
+  Task<void> run();
+
+  // The user hangs up (API DELETE): CANCEL or BYE whatever is up. The call
+  // ends with CancelledByUser, or Completed by the user once connected.
+  void hang_up();
+
+  const CallInfo& info() const { return info_; }
+
+ private:
+  Task<void> connect_callee();
+  Task<void> release_both();
+  void set_state(CallState state);
+  void finish(EndReason reason);
+  void on_phone_gone(sip::dialog::EndReason reason);
+  void on_callee_gone(sip::dialog::EndReason reason);
+  void start_ringback(const sdp::Session& phone_answer);
+  std::string offer_body(sdp::LocalSession& local, const sdp::Session& offer) const;
+
+  TimerService& timers_;
+  std::unique_ptr<Ringback> media_;
+  ClickToCallPlan plan_;
+  Observer changed_;
+  CallInfo info_;
+
+  sip::dialog::CallLeg phone_;
+  sip::dialog::CallLeg callee_;
+  sdp::LocalSession phone_sdp_;   // our o= line towards the phone
+  sdp::LocalSession callee_sdp_;  // and towards the callee
+  std::optional<sdp::Session> phone_answer_;   // the phone's media
+  std::optional<sdp::Session> callee_answer_;  // the callee's media
+
+  // Who went first, as it happens; the flow reads them when it resumes.
+  bool user_hung_up_ = false;
+  std::optional<sip::dialog::EndReason> phone_gone_;
+  std::optional<sip::dialog::EndReason> callee_gone_;
+  // Completes when anyone ends a connected call.
+  Completion<Party> first_to_leave_;
+  TimerService::Handle cancel_callee_ = 0;
+};
+
+}  // namespace cvw::calls

@@ -1,0 +1,110 @@
+// CallService: the per-user limit, owners seeing only their own calls, the
+// user's hang-up, every change reported, and calls freed once they end.
+#include <gtest/gtest.h>
+
+#include "calls/call_service.hpp"
+#include "phones.hpp"
+
+namespace cvw::calls::test {
+namespace {
+
+class CallServiceTest : public ::testing::Test {
+ protected:
+  Network net;
+  Host& cvw = net.add("127.0.0.1");
+  Host& phone_host = net.add("127.0.0.2");
+  Phone phone{net, phone_host};
+  FakeRingback::Log ringback;
+  int ports_left = 100;
+  std::vector<CallInfo> changes;
+  CallService service{*cvw.ua, net.timers,
+                      [this]() -> Result<std::unique_ptr<Ringback>> {
+                        if (ports_left == 0) return Error{503, "media ports 20000-20001 are all in use"};
+                        --ports_left;
+                        return std::unique_ptr<Ringback>(std::make_unique<FakeRingback>(ringback));
+                      },
+                      CallServiceConfig{2}, [this](const CallInfo& info) { changes.push_back(info); }};
+
+  ClickToCallPlan plan(const std::string& owner) {
+    ClickToCallPlan p;
+    p.info.owner = owner;
+    p.info.to = "1002";
+    p.phone.request_uri = "sip:1001@127.0.0.2:5060";
+    p.callee.request_uri = "sip:1002@127.0.0.3:5060";
+    return p;
+  }
+  void SetUp() override {
+    phone.script = [](sip::dialog::CallLeg& leg) -> Task<void> {
+      leg.ring();
+      co_await leg.ended();
+    };
+  }
+};
+
+TEST_F(CallServiceTest, StartsACallWithAnIdAndReportsIt) {
+  auto started = service.start(plan("sip:alice@example.com"));
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  const CallInfo* info = *started;
+  EXPECT_EQ(info->id.size(), 22u);
+  EXPECT_EQ(info->id.substr(0, 2), "c-");
+  EXPECT_EQ(info->state, CallState::CallingPhone);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].id, info->id);
+  net.run(1s);
+  EXPECT_EQ(changes.back().state, CallState::PhoneRinging);
+  EXPECT_EQ(service.metrics().started, 1u);
+}
+
+TEST_F(CallServiceTest, OwnersOnlySeeTheirOwnCalls) {
+  const std::string id = (*service.start(plan("sip:alice@example.com")))->id;
+  EXPECT_NE(service.find("sip:alice@example.com", id), nullptr);
+  EXPECT_EQ(service.find("sip:bob@example.com", id), nullptr);
+  EXPECT_EQ(service.list("sip:bob@example.com").size(), 0u);
+  EXPECT_FALSE(service.hang_up("sip:bob@example.com", id));
+  net.run(1s);
+  EXPECT_EQ(service.find("sip:alice@example.com", id)->state, CallState::PhoneRinging) << "bob could not end it";
+  ASSERT_EQ(service.list("sip:alice@example.com").size(), 1u);
+}
+
+TEST_F(CallServiceTest, RefusesMoreThanTheLimitPerUser) {
+  ASSERT_TRUE(service.start(plan("sip:alice@example.com")).ok());
+  ASSERT_TRUE(service.start(plan("sip:alice@example.com")).ok());
+  auto third = service.start(plan("sip:alice@example.com"));
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error().status, 409);
+  EXPECT_TRUE(service.start(plan("sip:bob@example.com")).ok()) << "the limit is per user";
+  EXPECT_EQ(service.metrics().refused_limit, 1u);
+  auto calls = service.list("sip:alice@example.com");
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_LT(calls[0]->started_at.time_since_epoch().count(), calls[1]->started_at.time_since_epoch().count() + 1);
+  service.hang_up_all();
+  net.run(2s);
+  EXPECT_EQ(service.active(), 0u);
+}
+
+TEST_F(CallServiceTest, NoMediaPortRefusesTheCall) {
+  ports_left = 0;
+  auto started = service.start(plan("sip:alice@example.com"));
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.error().status, 503);
+  EXPECT_EQ(service.active(), 0u);
+  EXPECT_EQ(cvw.sent.size(), 0u) << "nothing was sent";
+}
+
+TEST_F(CallServiceTest, HangUpEndsTheCallReportsItAndFreesIt) {
+  const std::string id = (*service.start(plan("sip:alice@example.com")))->id;
+  net.run(1s);
+  EXPECT_TRUE(service.hang_up("sip:alice@example.com", id));
+  net.run(1s);
+  ASSERT_FALSE(changes.empty());
+  EXPECT_EQ(changes.back().state, CallState::Ended);
+  ASSERT_TRUE(changes.back().reason.has_value());
+  EXPECT_EQ(changes.back().reason->code, EndCode::CancelledByUser);
+  EXPECT_TRUE(changes.back().ended_at.has_value());
+  EXPECT_EQ(service.active(), 0u);
+  EXPECT_EQ(service.find("sip:alice@example.com", id), nullptr);
+  EXPECT_EQ(service.metrics().ended[static_cast<std::size_t>(EndCode::CancelledByUser)], 1u);
+}
+
+}  // namespace
+}  // namespace cvw::calls::test

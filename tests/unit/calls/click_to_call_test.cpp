@@ -1,0 +1,360 @@
+// Click-to-call flows end to end over the in-memory network: cvw in the
+// middle (127.0.0.1), the user's desk phone (127.0.0.2) and the callee
+// (127.0.0.3), real transactions and dialogs, a manual clock. Each test is
+// one outcome of issue #4: the ladder, the states the user sees, the media
+// each side is pointed at, and that no dialog is left behind.
+#include <gtest/gtest.h>
+
+#include "calls/click_to_call.hpp"
+#include "phones.hpp"
+
+namespace cvw::calls::test {
+namespace {
+
+using sip::test::count_sent;
+
+// A UA whose Contact (and so the target of in-dialog requests) is sip:USER@...
+sip::dialog::UaConfig contact(const std::string& user) {
+  sip::dialog::UaConfig c;
+  c.contact_user = user;
+  return c;
+}
+
+class ClickToCallTest : public ::testing::Test {
+ protected:
+  Network net;
+  Host& cvw = net.add("127.0.0.1");
+  Host& phone_host = net.add("127.0.0.2", contact("1001"));
+  Host& callee_host = net.add("127.0.0.3", contact("1002"));
+  Phone phone{net, phone_host};
+  Phone callee{net, callee_host};
+  FakeRingback::Log ringback;
+  std::vector<std::string> states;
+  std::unique_ptr<ClickToCall> call;
+  bool done = false;
+
+  const std::string phone_media = phone_sdp("127.0.0.2", 40000);
+  const std::string callee_media = phone_sdp("127.0.0.3", 42000);
+
+  ClickToCallPlan plan() {
+    ClickToCallPlan p;
+    p.info.owner = "sip:alice@example.com";
+    p.info.id = "c-test";
+    p.info.to = "1002";
+    p.info.phone_number = "1001";
+    p.phone.request_uri = "sip:1001@127.0.0.2:5060";
+    p.phone.from = "\"Call Via Work\" <sip:+14255550100@example.com>";
+    p.phone.headers = {{"P-Asserted-Identity", "\"Call Via Work\" <tel:+14255550100>"}};
+    p.callee.request_uri = "sip:1002@127.0.0.3:5060";
+    p.callee.from = "\"Alice Anders\" <sip:alice@example.com>";
+    p.phone_ring_timeout = 30s;
+    p.callee_ring_timeout = 60s;
+    return p;
+  }
+
+  void start(ClickToCallPlan p) {
+    call = std::make_unique<ClickToCall>(*cvw.ua, net.timers, std::make_unique<FakeRingback>(ringback), std::move(p),
+                                         [this](const ClickToCall& c) {
+                                           states.emplace_back(to_string(c.info().state));
+                                         });
+    spawn([](ClickToCall& c, bool& flag) -> Task<void> {
+      co_await c.run();
+      flag = true;
+    }(*call, done));
+  }
+  void start() { start(plan()); }
+
+  // A phone that rings, answers with `sdp` after `delay` and takes re-offers.
+  std::function<Task<void>(sip::dialog::CallLeg&)> answers(Phone& who, std::string sdp, Duration delay = 1s) {
+    return [this, &who, sdp, delay](sip::dialog::CallLeg& leg) -> Task<void> {
+      who.accept_reoffers(sdp);
+      leg.ring();
+      co_await sleep(delay);
+      co_await leg.answer("application/sdp", sdp);
+    };
+  }
+  std::function<Task<void>(sip::dialog::CallLeg&)> rejects(int status, Duration delay = 1s) {
+    return [this, status, delay](sip::dialog::CallLeg& leg) -> Task<void> {
+      leg.ring();
+      co_await sleep(delay);
+      leg.reject(status);
+    };
+  }
+  std::function<Task<void>(sip::dialog::CallLeg&)> rings_forever() {
+    return [](sip::dialog::CallLeg& leg) -> Task<void> {
+      leg.ring();
+      co_await leg.ended();
+    };
+  }
+  // A Completion completed by the manual clock after `d`.
+  Completion<int>& sleep(Duration d) {
+    sleeps_.push_back(std::make_unique<Completion<int>>(&net.timers));
+    Completion<int>* c = sleeps_.back().get();
+    net.timers.schedule(d, [c] { c->set(0); });
+    return *c;
+  }
+
+  void expect_no_dialogs_left() {
+    net.run(40s);  // transactions run out
+    EXPECT_EQ(cvw.ua->session_count(), 0u);
+    EXPECT_EQ(phone_host.ua->session_count(), 0u);
+    EXPECT_EQ(callee_host.ua->session_count(), 0u);
+    EXPECT_EQ(cvw.transactions->size(), 0u);
+  }
+  const EndReason& reason() const { return *call->info().reason; }
+
+ private:
+  std::vector<std::unique_ptr<Completion<int>>> sleeps_;
+};
+
+TEST_F(ClickToCallTest, ConnectsPhoneAndCalleeAndEndsWhenTheCalleeHangsUp) {
+  phone.script = answers(phone, phone_media);
+  callee.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
+    callee.accept_reoffers(callee_media);
+    leg.ring();
+    co_await sleep(2s);
+    co_await leg.answer("application/sdp", callee_media);
+    co_await sleep(10s);
+    co_await leg.hangup();
+  };
+  start();
+  net.run(5s);
+  EXPECT_EQ(states, (std::vector<std::string>{"callingPhone", "phoneRinging", "callingCallee", "calleeRinging",
+                                              "connected"}));
+  // The phone was offered our media and got ringback while the callee rang.
+  EXPECT_EQ(media_of(phone.offers.at(0)), (std::pair<std::string, int>{"127.0.0.1", 30000}));
+  EXPECT_EQ(ringback.events, (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop"}));
+  // The callee was offered the phone's media, the phone re-pointed at the callee's.
+  EXPECT_EQ(media_of(callee.offers.at(0)), (std::pair<std::string, int>{"127.0.0.2", 40000}));
+  ASSERT_EQ(phone.offers.size(), 2u);
+  EXPECT_EQ(media_of(phone.offers.at(1)), (std::pair<std::string, int>{"127.0.0.3", 42000}));
+  // Our o= line towards the phone went up by one for the re-offer (RFC 3264 §8).
+  auto first = sdp::parse(phone.offers.at(0));
+  auto second = sdp::parse(phone.offers.at(1));
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(second->origin.session_id, first->origin.session_id);
+  EXPECT_EQ(second->origin.session_version, first->origin.session_version + 1);
+  // Identities: the phone sees the global number, the callee sees the user.
+  EXPECT_NE(phone.invite_wire.find("From: \"Call Via Work\" <sip:+14255550100@example.com>"), std::string::npos);
+  EXPECT_NE(phone.invite_wire.find("P-Asserted-Identity: \"Call Via Work\" <tel:+14255550100>"), std::string::npos);
+  EXPECT_NE(callee.invite_wire.find("From: \"Alice Anders\" <sip:alice@example.com>"), std::string::npos);
+
+  net.run(15s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(states.back(), "ended");
+  EXPECT_EQ(reason().code, EndCode::Completed);
+  EXPECT_EQ(reason().by, Party::Callee);
+  EXPECT_TRUE(call->info().connected_at.has_value());
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);  // the phone was released
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, BusyPhoneEndsTheCallBeforeTheCalleeIsCalled) {
+  phone.script = rejects(486);
+  start();
+  net.run(3s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::PhoneBusy);
+  EXPECT_EQ(reason().sip_status, 486);
+  EXPECT_EQ(callee.offers.size(), 0u);
+  EXPECT_TRUE(ringback.events.empty());
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, DeclinedPhone) {
+  phone.script = rejects(603);
+  start();
+  net.run(3s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::PhoneDeclined);
+}
+
+TEST_F(ClickToCallTest, UnansweredPhoneIsCancelledAfterTheRingTime) {
+  phone.script = rings_forever();
+  auto p = plan();
+  p.phone_ring_timeout = 5s;
+  start(std::move(p));
+  net.run(4s);
+  EXPECT_FALSE(done);
+  EXPECT_EQ(states.back(), "phoneRinging");
+  net.run(2s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::PhoneNoAnswer);
+  EXPECT_EQ(count_sent(cvw, "CANCEL sip:1001"), 1);
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, UnreachablePhone) {
+  auto p = plan();
+  p.phone.request_uri = "sip:1001@phone.invalid";  // no DNS, no outbound proxy: no route
+  start(std::move(p));
+  net.run(1s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::PhoneUnreachable);
+}
+
+TEST_F(ClickToCallTest, BusyCalleeReleasesThePhone) {
+  phone.script = answers(phone, phone_media);
+  callee.script = rejects(486);
+  start();
+  net.run(5s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::CalleeBusy);
+  EXPECT_EQ(reason().by, Party::Callee);
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
+  EXPECT_EQ(ringback.events, (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop"}));
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, CalleeOutcomesMapToReasons) {
+  const std::pair<int, EndCode> cases[] = {{404, EndCode::CalleeNotFound},
+                                           {480, EndCode::CalleeUnavailable},
+                                           {503, EndCode::CalleeUnavailable},
+                                           {603, EndCode::CalleeDeclined}};
+  for (const auto& [status, code] : cases) {
+    EXPECT_EQ(callee_failure(status).code, code) << status;
+  }
+}
+
+TEST_F(ClickToCallTest, UnansweredCalleeIsCancelledAndThePhoneReleased) {
+  phone.script = answers(phone, phone_media);
+  callee.script = rings_forever();
+  auto p = plan();
+  p.callee_ring_timeout = 20s;
+  start(std::move(p));
+  net.run(25s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::CalleeNoAnswer);
+  EXPECT_EQ(count_sent(cvw, "CANCEL sip:1002"), 1);
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, UserCancelsWhileThePhoneRings) {
+  phone.script = rings_forever();
+  start();
+  net.run(2s);
+  call->hang_up();
+  net.run(1s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::CancelledByUser);
+  EXPECT_EQ(count_sent(cvw, "CANCEL sip:1001"), 1);
+  EXPECT_EQ(callee.offers.size(), 0u);
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, UserCancelsWhileTheCalleeRings) {
+  phone.script = answers(phone, phone_media);
+  callee.script = rings_forever();
+  start();
+  net.run(3s);
+  EXPECT_EQ(states.back(), "calleeRinging");
+  call->hang_up();
+  net.run(1s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::CancelledByUser);
+  EXPECT_EQ(count_sent(cvw, "CANCEL sip:1002"), 1);
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, PhoneHangingUpWhileTheCalleeRingsCancelsTheCallee) {
+  phone.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
+    co_await leg.answer("application/sdp", phone_media);
+    co_await sleep(3s);
+    co_await leg.hangup();
+  };
+  callee.script = rings_forever();
+  start();
+  net.run(5s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::PhoneHungUp);
+  EXPECT_EQ(count_sent(cvw, "CANCEL sip:1002"), 1);
+  EXPECT_EQ(count_sent(cvw, "BYE "), 0);  // the phone ended its own leg
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, PhoneRefusingTheReinviteReleasesBothLegs) {
+  phone.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
+    // No offer_handler: re-offers are refused with 488.
+    co_await leg.answer("application/sdp", phone_media);
+  };
+  callee.script = answers(callee, callee_media);
+  start();
+  net.run(5s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::MediaUpdateFailed);
+  EXPECT_EQ(reason().sip_status, 488);
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1002"), 1);
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, UserHangsUpAConnectedCall) {
+  phone.script = answers(phone, phone_media);
+  callee.script = answers(callee, callee_media);
+  start();
+  net.run(5s);
+  EXPECT_EQ(states.back(), "connected");
+  call->hang_up();
+  net.run(1s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::Completed);
+  EXPECT_EQ(reason().by, Party::User);
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1002"), 1);
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, PhoneHangsUpAConnectedCall) {
+  phone.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
+    phone.accept_reoffers(phone_media);
+    co_await leg.answer("application/sdp", phone_media);
+    co_await sleep(20s);
+    co_await leg.hangup();
+  };
+  callee.script = answers(callee, callee_media);
+  start();
+  net.run(25s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::Completed);
+  EXPECT_EQ(reason().by, Party::Phone);
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1002"), 1);
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, EarlyMediaFromTheCalleeStopsTheRingback) {
+  phone.script = answers(phone, phone_media);
+  callee.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
+    callee.accept_reoffers(callee_media);
+    co_await sleep(1s);
+    leg.session()->ring(183, "application/sdp", callee_media);
+    co_await sleep(3s);
+    co_await leg.answer("application/sdp", callee_media);
+  };
+  start();
+  net.run(3s);
+  EXPECT_EQ(states.back(), "calleeRinging");
+  EXPECT_EQ(ringback.events, (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop"}));
+  net.run(5s);
+  EXPECT_EQ(states.back(), "connected");
+  call->hang_up();
+  net.run(1s);
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, PhoneAnsweringWithoutMediaIsReleased) {
+  const std::string rejected_all =
+      "v=0\r\no=phone 7 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\n";
+  phone.script = answers(phone, rejected_all);
+  start();
+  net.run(3s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::Failed);
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
+  EXPECT_EQ(callee.offers.size(), 0u);
+  expect_no_dialogs_left();
+}
+
+}  // namespace
+}  // namespace cvw::calls::test

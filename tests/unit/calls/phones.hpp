@@ -1,0 +1,95 @@
+// The far ends of a click-to-call in the in-memory network
+// (tests/unit/sip/flow/loopback.hpp): scripted phones that answer with their
+// own SDP, and a Ringback that records what the flow asked of it.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calls/click_to_call.hpp"
+#include "common/task.hpp"
+#include "loopback.hpp"
+#include "sdp/session.hpp"
+#include "sip/dialog/call_leg.hpp"
+
+namespace cvw::calls::test {
+
+using namespace std::chrono_literals;
+using sip::test::Host;
+using sip::test::Network;
+
+// A media description of a phone at `ip`:`port`, PCMU and PCMA.
+inline std::string phone_sdp(const std::string& ip, int port, int version = 1) {
+  return "v=0\r\no=phone 7 " + std::to_string(version) + " IN IP4 " + ip + "\r\ns=-\r\nc=IN IP4 " + ip +
+         "\r\nt=0 0\r\nm=audio " + std::to_string(port) +
+         " RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n";
+}
+
+// The c= address and m= port of an SDP body.
+inline std::pair<std::string, int> media_of(std::string_view body) {
+  auto s = sdp::parse(body);
+  if (!s || s->media.empty()) return {"", 0};
+  const sdp::Connection* c = sdp::effective_connection(*s, s->media[0]);
+  return {c ? c->address : "", s->media[0].port};
+}
+
+// A phone whose behaviour a test scripts as a coroutine per incoming call.
+class Phone : public sip::dialog::UaHandler {
+ public:
+  Phone(Network& net, Host& host) : net_(net), host_(host) { host.ua->set_handler(this); }
+  std::function<Task<void>(sip::dialog::CallLeg&)> script;
+  std::vector<std::unique_ptr<sip::dialog::CallLeg>> legs;  // one per call received
+  std::vector<Task<void>> flows;  // after legs: a flow still waiting goes before its leg
+  std::vector<std::string> offers;  // every offer it received: INVITE and re-INVITEs
+  std::string invite_wire;          // the INVITE as it arrived
+
+  void on_invite(std::shared_ptr<sip::dialog::InviteSession> session) override {
+    invite_wire = session->invite()->serialize();
+    offers.emplace_back(session->invite()->body());
+    legs.push_back(std::make_unique<sip::dialog::CallLeg>(*host_.ua, net_.timers, std::move(session)));
+    flows.push_back(script(*legs.back()));
+    flows.back().start();
+  }
+
+  // Accepts re-offers with `sdp` as the answer.
+  void accept_reoffers(std::string sdp) {
+    legs.back()->offer_handler = [this, sdp](std::string_view offer) -> std::optional<std::string> {
+      offers.emplace_back(offer);
+      return sdp;
+    };
+  }
+
+ private:
+  Network& net_;
+  Host& host_;
+};
+
+class FakeRingback final : public Ringback {
+ public:
+  struct Log {
+    std::vector<std::string> events;  // "play 127.0.0.2:40000 pt 0", "stop"
+    bool playing = false;
+  };
+  explicit FakeRingback(Log& log) : log_(log) {}
+  const std::string& address() const override { return address_; }
+  std::uint16_t port() const override { return 30000; }
+  void play(const boost::asio::ip::udp::endpoint& to, std::uint8_t pt) override {
+    log_.events.push_back("play " + to.address().to_string() + ":" + std::to_string(to.port()) + " pt " +
+                          std::to_string(pt));
+    log_.playing = true;
+  }
+  void stop() override {
+    if (log_.playing) log_.events.emplace_back("stop");
+    log_.playing = false;
+  }
+
+ private:
+  Log& log_;
+  std::string address_ = "127.0.0.1";
+};
+
+}  // namespace cvw::calls::test
