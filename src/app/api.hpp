@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "app/call_history.hpp"
 #include "app/call_planner.hpp"
 #include "app/directory_service.hpp"
 #include "app/login_throttle.hpp"
@@ -56,10 +57,10 @@ class Api {
 
   void register_routes(http::Router& router);
 
-  // Click-to-call: the service that places the calls and the settings that
-  // plan them. Without it (tests of other resources), the calls routes
-  // answer 503.
-  void set_calls(calls::CallService& service, CallSettings settings);
+  // Click-to-call: the service that places the calls, the settings that plan
+  // them and the history of ended calls. Without it (tests of other
+  // resources), starting a call answers 503 and the lists are empty.
+  void set_calls(calls::CallService& service, CallSettings settings, CallHistory& history);
 
   // The principal of a request, from its bearer token. The event channel's
   // WebSocket also accepts the token as ?access_token= (RFC 6750 §2.3):
@@ -115,6 +116,7 @@ class Api {
   void list_calls(const http::Incoming&, http::Responder);
   void get_call(const http::Incoming&, http::Responder);
   void end_call(const http::Incoming&, http::Responder);
+  void call_history(const http::Incoming&, http::Responder);
 
   // Applies a user PATCH/POST body onto `user` (password handled by the caller).
   Result<void> apply_user_fields(JsonFields& fields, directory::User& user) const;
@@ -132,6 +134,7 @@ class Api {
   PublishEvent publish_;
   calls::CallService* calls_ = nullptr;
   CallSettings call_settings_;
+  CallHistory* history_ = nullptr;
 };
 
 // JSON forms of the directory's types (the API's schemas).

@@ -20,6 +20,18 @@ http::Response refusal_response(const Refusal& r) {
   return http::error_response(static_cast<Status>(r.status), r.subcode, r.message);
 }
 
+// 1..500: a page of history is read from storage on the event loop.
+std::optional<std::size_t> parse_limit(std::string_view text) {
+  std::size_t n = 0;
+  if (text.empty() || text.size() > 3) return std::nullopt;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<std::size_t>(c - '0');
+  }
+  if (n < 1 || n > 500) return std::nullopt;
+  return n;
+}
+
 http::Response calls_unavailable() {
   return http::error_response(Status::service_unavailable, "CallsUnavailable",
                               "this cvwd does not place calls (no SIP stack)");
@@ -50,9 +62,10 @@ boost::json::object to_json(const calls::CallInfo& call) {
   return o;
 }
 
-void Api::set_calls(calls::CallService& service, CallSettings settings) {
+void Api::set_calls(calls::CallService& service, CallSettings settings, CallHistory& history) {
   calls_ = &service;
   call_settings_ = std::move(settings);
+  history_ = &history;
 }
 
 void Api::start_call(const Incoming& in, Responder out) {
@@ -111,6 +124,24 @@ void Api::end_call(const Incoming& in, Responder out) {
     return out.send(http::error_response(Status::not_found, "CallNotFound", "no such call"));
   }
   out.send(http::empty_response(Status::no_content));
+}
+
+void Api::call_history(const Incoming& in, Responder out) {
+  auto principal = require_user(in, out);
+  if (!principal) return;
+  std::size_t limit = 50;
+  if (auto text = http::query_param(http::split_target(in.request.target()).second, "limit")) {
+    const auto n = parse_limit(*text);
+    if (!n) return out.send(error_from(Error{400, "\"limit\" must be a whole number from 1 to 500 (got \"" + *text + "\")"}));
+    limit = *n;
+  }
+  boost::json::array list;
+  if (history_ != nullptr) {
+    auto calls = history_->list(principal->user->sip_uri, limit);
+    if (!calls) return out.send(error_from(calls.error()));
+    for (const calls::CallInfo& call : *calls) list.emplace_back(to_json(call));
+  }
+  out.send(http::json_response(Status::ok, boost::json::object{{"calls", std::move(list)}}));
 }
 
 }  // namespace cvw::app

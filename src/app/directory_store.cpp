@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "app/call_history.hpp"
 #include "storage/migrate.hpp"
 
 namespace cvw::app {
@@ -69,8 +70,11 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions(user_key);
 )sql";
 
-constexpr std::array kMigrations{
+// The application's whole schema, in order: the directory's tables and the
+// call history (app/call_history.cpp) share one version sequence.
+const std::array kMigrations{
     storage::Migration{1, "directory, policies, dial plans, settings, sessions", kSchemaV1},
+    storage::Migration{2, "call history", kCallHistorySchema},
 };
 
 constexpr std::string_view kCallerIdSetting = "routing.call_via_work_caller_id";

@@ -65,6 +65,14 @@ sdp::LocalEndpoint endpoint_of(const sdp::Session& described) {
   return e;
 }
 
+// A leg that rang until our own timeout: no SIP status decided it.
+EndReason unanswered(EndReason r, Duration waited) {
+  r.sip_status = 0;
+  r.message = std::string(r.by == Party::Phone ? "Your phone" : "The person you called") + " did not answer within " +
+              std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) + " s";
+  return r;
+}
+
 EndReason reason(EndCode code, Party by, std::string message, int status = 0) {
   EndReason r;
   r.code = code;
@@ -207,8 +215,9 @@ Task<void> ClickToCall::run() {
   a.body = offer_body(phone_sdp_, sdp::build_offer(our_endpoint(*media_)));
   const int phone_status = co_await phone_.invite(a, plan_.phone_ring_timeout);
   if (phone_status != 200) {
-    finish(user_hung_up_ ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
-                         : phone_failure(phone_status));
+    finish(user_hung_up_        ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
+           : phone_.timed_out() ? unanswered(phone_failure(phone_status), plan_.phone_ring_timeout)
+                                : phone_failure(phone_status));
     co_return;
   }
   if (user_hung_up_ || phone_gone_) {
@@ -239,7 +248,8 @@ Task<void> ClickToCall::connect_callee() {
   if (callee_status != 200) {
     EndReason why = user_hung_up_ ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
                     : phone_gone_ ? reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the other person answered")
-                                  : callee_failure(callee_status);
+                    : callee_.timed_out() ? unanswered(callee_failure(callee_status), plan_.callee_ring_timeout)
+                                          : callee_failure(callee_status);
     co_await phone_.hangup();
     finish(std::move(why));
     co_return;

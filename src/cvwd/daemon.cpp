@@ -213,13 +213,17 @@ int run_daemon(DaemonOptions options) {
 
   // Click-to-call: cvw's own RTP for ringback, the calls in progress, and
   // each change of a call on its owner's event channel.
+  // The history of ended calls shares the directory's connection (one
+  // thread; writes batched, see app/call_history.hpp).
   media::MediaEngine media_engine(io, config.media);
+  app::CallHistory history(**db, stack.timers());
   calls::CallService calls(
       stack.ua(), stack.timers(), [&media_engine] { return calls::open_ringback(media_engine); },
-      calls::CallServiceConfig{config.calls.max_per_user}, [&hub](const calls::CallInfo& call) {
+      calls::CallServiceConfig{config.calls.max_per_user}, [&hub, &history](const calls::CallInfo& call) {
         hub.publish(call.owner, "call", boost::json::object{{"call", app::to_json(call)}}, call.operation_id);
+        if (call.state == calls::CallState::Ended) history.record(call);
       });
-  api.set_calls(calls, call_settings(config));
+  api.set_calls(calls, call_settings(config), history);
   api.register_routes(router);
   events::register_event_routes(router, hub, [&api](const http::Request& request) -> std::optional<events::Principal> {
     auto principal = api.authenticate(request);

@@ -30,6 +30,7 @@ Completion<int>& CallLeg::invite(const InviteParams& params, Duration timeout) {
   session_ = *s;
   timeout_ = timers_.schedule(timeout, [this] {
     timeout_ = 0;
+    timed_out_ = !invited_.ready();
     if (session_) session_->cancel();
     alerting_.set(408);
     invited_.set(408);

@@ -59,6 +59,9 @@ class CallLeg final : public InviteHandler {
   Completion<EndReason>& ended() { return ended_; }
 
   InviteSession* session() const { return session_.get(); }
+  // True when invite() completed with 408 because its own timeout ran out
+  // (and it cancelled the INVITE), not because the peer or Timer B said so.
+  bool timed_out() const { return timed_out_; }
   std::string_view remote_body() const { return session_ ? session_->remote_body() : std::string_view{}; }
 
   // InviteHandler
@@ -86,6 +89,7 @@ class CallLeg final : public InviteHandler {
   TimerService& timers_;
   std::shared_ptr<InviteSession> session_;
   TimerService::Handle timeout_ = 0;
+  bool timed_out_ = false;
   // Resumed from a zero-delay timer, never inside a SIP callback.
   Completion<int> invited_{&timers_};
   Completion<int> alerting_{&timers_};

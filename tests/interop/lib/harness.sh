@@ -41,6 +41,10 @@
 #                             without it allocation starts at a random point
 #                             of the range (two concurrent runs rarely meet)
 #   CVW_INTEROP_SIPUA_LOG     --log-level for cvw-sipua (default info)
+#   CVW_CVWD                  the cvwd binary (ctest sets it); else the newest
+#                             build/*/src/cvwd/cvwd of this checkout
+#   CVW_INTEROP_CVWD_LOG      cvwd's [log] level in the click-to-call tests
+#                             (default debug)
 #   CVW_INTEROP_VERBOSE=1     trace the harness's own steps
 #
 # Only 127.0.0.1 is ever used: every listener and every destination is
@@ -670,4 +674,398 @@ h_check_sipua_counts() {
       h_assert_eq "${got:-none}" "$want" "$label --stats JSON: $key"
     fi
   done
+}
+
+# ---------------------------------------------------------------------------
+# cvwd, the server (click-to-call tests)
+#
+# cvwd runs from a configuration file written into the work dir: SIP on a
+# free UDP port, plain HTTP on a free port, SQLite in the work dir, the PBX
+# (h_pbx_start first) as its [[trunk]], and --demo users
+# (sip:alice@example.com / alice-password-1, ...). The API is driven with
+# curl (never through a proxy: --noproxy '*'), every exchange logged to
+# $H_WORK/http.log; a background poller copies the user's event channel into
+# a JSON-lines file that the assertions read.
+#
+# Environment: CVW_CVWD (the cvwd binary; else the newest
+# build/*/src/cvwd/cvwd of this checkout), CVW_INTEROP_CVWD_LOG ([log] level,
+# default debug: a failing run keeps cvwd's view of every call).
+
+H_CVWD=""
+H_CVWD_URL=""          # http://127.0.0.1:PORT of the API
+H_CVWD_SIP_PORT=""     # cvwd's SIP port (UDP, 127.0.0.1)
+H_CVWD_TOKEN=""        # bearer token of h_cvwd_login; sent by h_cvwd_http when set
+H_HTTP_STATUS=""       # of the last h_cvwd_http ("000": no answer)
+H_HTTP_BODY=""         # its response body
+H_HTTP_HEADERS=""      # file with its response headers
+
+# h_cvwd_need: finds the binary (CVW_CVWD, else the newest build of this
+# checkout) or SKIPs.
+h_cvwd_need() {
+  if [ -n "${CVW_CVWD:-}" ]; then
+    H_CVWD=$CVW_CVWD
+  else
+    H_CVWD=$(ls -t "$H_REPO"/build/*/src/cvwd/cvwd 2>/dev/null | head -n 1)
+  fi
+  [ -n "$H_CVWD" ] && [ -x "$H_CVWD" ] || h_skip "cvwd not found (build it, or set CVW_CVWD)"
+  h_need curl python3
+  h_log "cvwd: $H_CVWD"
+}
+
+# h_cvwd_start [EXTRA_TOML]: writes $H_WORK/cvwd/cvwd.toml (EXTRA_TOML, whole
+# tables such as "[calls] ...", is appended), starts `cvwd --demo` (label
+# cvwd) and waits until GET /healthz answers 200. SKIPs when cvwd refuses
+# [calls] or [media] as unknown keys: a build from before click-to-call.
+h_cvwd_start() {
+  local extra=${1:-} dir="$H_WORK/cvwd" http trunk="" end
+  [ -n "$H_CVWD" ] || h_fail "harness: h_cvwd_start before h_cvwd_need"
+  h_port H_CVWD_SIP_PORT
+  h_port http
+  H_CVWD_URL="http://127.0.0.1:$http"
+  mkdir -p "$dir"
+  if [ -n "$H_PBX_PORT" ]; then
+    trunk="[[trunk]]
+name = \"pbx\"
+address = \"udp:127.0.0.1:$H_PBX_PORT\"
+allowed_sources = [\"127.0.0.1\"]"
+  fi
+  cat >"$dir/cvwd.toml" <<EOF
+# written by tests/interop/lib/harness.sh (h_cvwd_start) for $H_NAME
+[log]
+level = "${CVW_INTEROP_CVWD_LOG:-debug}"
+
+[sip]
+listen = ["udp:127.0.0.1:$H_CVWD_SIP_PORT"]
+domains = ["example.com"]
+
+$trunk
+
+[storage]
+url = "sqlite://$dir/cvw.db"
+
+[http]
+listen = "127.0.0.1:$http"
+tls = false
+
+$extra
+EOF
+  h_start cvwd -- "$H_CVWD" --config "$dir/cvwd.toml" --demo
+  # --demo hashes four passwords first (Argon2; slow in a sanitizer build)
+  end=$(h__deadline 30)
+  until curl -fsS --noproxy '*' --max-time 2 -o /dev/null "$H_CVWD_URL/healthz" 2>/dev/null; do
+    if ! h__alive "${H_PID[cvwd]}"; then
+      h_wait_exit cvwd 1
+      if grep -Eq "unknown key '(calls|media)" "${H_LOG[cvwd]}"; then
+        h_skip "this cvwd has no click-to-call: its configuration knows no [calls]/[media] ($H_CVWD)"
+      fi
+      h_fail "cvwd exited at start (status ${H_RC[cvwd]:-?}, see ${H_LOG[cvwd]})"
+    fi
+    h__before "$end" || h_fail "cvwd: no 200 from $H_CVWD_URL/healthz within 30 s"
+    sleep 0.1
+  done
+  h_wait_port udp "$H_CVWD_SIP_PORT" 5 || h_fail "cvwd does not listen on UDP $H_CVWD_SIP_PORT"
+  h_log "cvwd up: API $H_CVWD_URL, SIP udp:127.0.0.1:$H_CVWD_SIP_PORT, trunk ${H_PBX_PORT:+udp:127.0.0.1:$H_PBX_PORT}"
+}
+
+# h_cvwd_http METHOD PATH [JSON_BODY]: one API request (bearer token of
+# h_cvwd_login when set). Sets H_HTTP_STATUS, H_HTTP_BODY, H_HTTP_HEADERS.
+h_cvwd_http() {
+  local method=$1 path=$2 body=${3-} dir="$H_WORK/http" args
+  mkdir -p "$dir"
+  H_HTTP_HEADERS="$dir/headers"
+  args=(-sS --noproxy '*' --max-time 15 -X "$method" -o "$dir/body" -D "$H_HTTP_HEADERS" -w '%{http_code}')
+  [ -n "$H_CVWD_TOKEN" ] && args+=(-H "Authorization: Bearer $H_CVWD_TOKEN")
+  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+  : >"$dir/body"
+  H_HTTP_STATUS=$(curl "${args[@]}" "$H_CVWD_URL$path" 2>"$dir/stderr") || H_HTTP_STATUS=000
+  H_HTTP_BODY=$(cat "$dir/body")
+  printf '[%s] %s %s %s\n  -> %s %s\n' "$(date +%T.%3N)" "$method" "$path" "$body" "$H_HTTP_STATUS" \
+    "$(head -c 2000 "$dir/body")" >>"$H_WORK/http.log"
+}
+
+# h_cvwd_expect_status WANT WHAT: the last h_cvwd_http answered WANT.
+h_cvwd_expect_status() {
+  [ "$H_HTTP_STATUS" = "$1" ] || h_fail "$2: expected HTTP $1, got $H_HTTP_STATUS $(printf '%s' "$H_HTTP_BODY" | head -c 400)"
+}
+
+# h_cvwd_json EXPR [JSON]: a Python expression over d, the JSON (default: the
+# last response body). Strings print as they are, anything else as JSON;
+# "<Error: ...>" when the JSON or the expression fails (assertions then
+# show it).
+h_cvwd_json() {
+  printf '%s' "${2-$H_HTTP_BODY}" | python3 -c 'import json, sys
+try:
+    d = json.load(sys.stdin)
+    v = eval(sys.argv[1])
+except Exception as e:
+    print("<%s: %s>" % (type(e).__name__, e))
+    sys.exit(0)
+print(v if isinstance(v, str) else json.dumps(v))' "$1"
+}
+
+# h_cvwd_login USER PASSWORD: POST /api/v1/login; sets H_CVWD_TOKEN.
+h_cvwd_login() {
+  local body
+  body=$(python3 -c 'import json, sys; print(json.dumps({"username": sys.argv[1], "password": sys.argv[2]}))' "$1" "$2")
+  H_CVWD_TOKEN=""
+  h_cvwd_http POST /api/v1/login "$body"
+  h_cvwd_expect_status 200 "login as $1"
+  H_CVWD_TOKEN=$(h_cvwd_json 'd["accessToken"]')
+  [[ "$H_CVWD_TOKEN" != "<"* ]] && [ -n "$H_CVWD_TOKEN" ] || h_fail "login as $1: no accessToken in $H_HTTP_BODY"
+  h_log "signed in to cvwd as $1"
+}
+
+# h_cvwd_events_start LABEL: a background long-poller (label LABEL) of the
+# event channel of the signed-in session; every event becomes one JSON line
+# of $H_WORK/LABEL.jsonl, in order. Start it right after h_cvwd_login: the
+# channel keeps what comes before the first poll anyway.
+H__CVWD_POLLER='import json, os, sys, time, urllib.error, urllib.request
+base, out = sys.argv[1], sys.argv[2]
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+headers = {"Authorization": "Bearer " + os.environ["CVW_EVENTS_TOKEN"]}
+ack = 0
+with open(out, "a") as f:
+    while True:
+        request = urllib.request.Request("%s/api/v1/events?ack=%d&timeout=5" % (base, ack), headers=headers)
+        try:
+            with opener.open(request, timeout=20) as r:
+                batch = json.load(r)
+        except urllib.error.HTTPError as e:
+            print("poll ack=%d: HTTP %d %s" % (ack, e.code, e.read()[:300]), flush=True)
+            if e.code in (401, 403):
+                sys.exit(1)
+            time.sleep(0.5)
+            continue
+        except Exception as e:
+            print("poll ack=%d: %s" % (ack, e), flush=True)
+            time.sleep(0.5)
+            continue
+        for event in batch.get("events", []):
+            f.write(json.dumps(event, separators=(",", ":")) + "\n")
+            ack = max(ack, int(event["seq"]))
+        f.flush()'
+h_cvwd_events_start() {
+  local label=$1
+  [ -n "$H_CVWD_TOKEN" ] || h_fail "harness: h_cvwd_events_start before h_cvwd_login"
+  : >"$H_WORK/$label.jsonl"
+  h_start "$label" -- env CVW_EVENTS_TOKEN="$H_CVWD_TOKEN" python3 -u -c "$H__CVWD_POLLER" \
+    "$H_CVWD_URL" "$H_WORK/$label.jsonl"
+}
+
+# h_cvwd_call_events LABEL OPERATION_ID [EXPR]: for every "call" event of
+# poller LABEL with that top-level operationId, in order, EXPR (Python over
+# e, the event; default the call's state), space-separated on one line.
+h_cvwd_call_events() {
+  python3 -c 'import json, sys
+out = []
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("type") != "call" or e.get("operationId") != sys.argv[2]:
+        continue
+    try:
+        v = eval(sys.argv[3])
+    except Exception as x:
+        v = "<%s: %s>" % (type(x).__name__, x)
+    out.append(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))
+print(" ".join(out))' "$H_WORK/$1.jsonl" "$2" "${3:-e[\"data\"][\"call\"][\"state\"]}"
+}
+
+# h_cvwd_call_event LABEL OPERATION_ID STATE EXPR: EXPR (Python over e) for the
+# last "call" event of that operation in STATE; empty when there is none.
+h_cvwd_call_event() {
+  python3 -c 'import json, sys
+found = None
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("type") == "call" and e.get("operationId") == sys.argv[2] \
+            and e.get("data", {}).get("call", {}).get("state") == sys.argv[3]:
+        found = e
+if found is not None:
+    e = found
+    try:
+        v = eval(sys.argv[4])
+    except Exception as x:
+        v = "<%s: %s>" % (type(x).__name__, x)
+    print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))' "$H_WORK/$1.jsonl" "$2" "$3" "$4"
+}
+
+# h_cvwd_wait_call_state LABEL OPERATION_ID STATE [TIMEOUT_S]: until poller
+# LABEL has a "call" event of that operation in STATE; fails after TIMEOUT_S
+# (default 10) naming the states seen.
+h_cvwd_wait_call_state() {
+  local label=$1 op=$2 state=$3 timeout=${4:-10} end
+  end=$(h__deadline "$timeout")
+  until [ -n "$(h_cvwd_call_event "$label" "$op" "$state" 'e["seq"]')" ]; do
+    h__before "$end" || h_fail "call $op: no event with state $state within ${timeout} s (states seen: $(h_cvwd_call_events "$label" "$op"))"
+    sleep 0.2
+  done
+}
+
+# h_cvwd_metric SERIES: the value of one sample of GET /metrics, SERIES as
+# written there: cvw_sip_dialogs_open, cvw_sip_transactions_total{kind="client_invite"}.
+# Empty when there is no such sample.
+h_cvwd_metric() {
+  curl -sS --noproxy '*' --max-time 5 "$H_CVWD_URL/metrics" 2>/dev/null |
+    awk -v s="$1" '$1 == s { print $2; exit }'
+}
+
+# h_cvwd_wait_metric SERIES VALUE [TIMEOUT_S] WHAT: until SERIES is VALUE;
+# fails after TIMEOUT_S (default 5) with the last value seen.
+h_cvwd_wait_metric() {
+  local series=$1 want=$2 timeout=${3:-5} what=${4:-$1} end got
+  end=$(h__deadline "$timeout")
+  while got=$(h_cvwd_metric "$series"); [ "$got" != "$want" ]; do
+    h__before "$end" || h_fail "$what: $series is '${got:-missing}' after ${timeout} s, expected $want"
+    sleep 0.2
+  done
+}
+
+# h_cvwd_sipp_msg LABEL CALL DIR KIND N FIELD: one field of a SIP message in
+# the -trace_msg file of SIPp run LABEL. Retransmissions are skipped (a
+# message counts once per Call-ID, CSeq and start line).
+#   CALL   1-based, the Nth Call-ID of the trace (in order of appearance); * any
+#   DIR    recv | sent
+#   KIND   a request method (INVITE, ACK, BYE, CANCEL) or a status code,
+#          optionally with the CSeq method: 200, 200/INVITE, 486
+#   N      1-based among the matching messages of CALL (INVITE 1 = the initial
+#          INVITE, INVITE 2 = the first re-INVITE)
+#   FIELD  count (how many match; N ignored) | start | hdr:NAME (every value,
+#          " | "-separated; compact forms understood) | sdp:c (address of the
+#          first c= line) | sdp:m (port of m=audio) | sdp:o | body
+# Prints nothing when there is no such message.
+H__CVWD_SIPP_MSG='import re, sys
+path, call, direction, kind, n, field = sys.argv[1:7]
+STAMP = re.compile(r"^-{20,} \d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d\.\d+")
+KIND = re.compile(r"^(\w+) message (received|sent)")
+COMPACT = {"f": "from", "t": "to", "i": "call-id", "m": "contact", "l": "content-length",
+           "c": "content-type", "v": "via", "k": "supported", "s": "subject"}
+blocks, current = [], None
+for raw in open(path, encoding="latin-1"):
+    line = raw.rstrip("\r\n")
+    if STAMP.match(line):
+        current = []
+        blocks.append(current)
+    elif current is not None:
+        current.append(line)
+messages, seen, call_ids = [], set(), []
+for lines in blocks:
+    if not lines or not KIND.match(lines[0]):
+        continue
+    d = "recv" if KIND.match(lines[0]).group(2) == "received" else "sent"
+    rest = lines[1:]
+    while rest and not rest[0].strip():
+        rest.pop(0)
+    if not rest:
+        continue
+    start, headers, i = rest[0].strip(), [], 1
+    while i < len(rest) and rest[i].strip():
+        name, sep, value = rest[i].partition(":")
+        if sep:
+            name = name.strip().lower()
+            headers.append((COMPACT.get(name, name), value.strip()))
+        i += 1
+    body = "\n".join(rest[i + 1:]).strip("\n")
+    h = lambda k: [v for (nm, v) in headers if nm == k]
+    cid = (h("call-id") or [""])[0]
+    cseq = (h("cseq") or [""])[0]
+    if cid and cid not in call_ids:
+        call_ids.append(cid)
+    key = (d, cid, cseq, start)
+    if key in seen:
+        continue
+    seen.add(key)
+    messages.append((d, cid, cseq, start, headers, body))
+want_call = None if call == "*" else (call_ids[int(call) - 1] if int(call) <= len(call_ids) else "-none-")
+status, _, method = kind.partition("/")
+hits = []
+for (d, cid, cseq, start, headers, body) in messages:
+    if d != direction or (want_call is not None and cid != want_call):
+        continue
+    if status.isdigit():
+        parts = start.split()
+        if not (start.startswith("SIP/2.0 ") and len(parts) > 1 and parts[1] == status):
+            continue
+        if method and (cseq.split() + ["", ""])[1] != method:
+            continue
+    elif start.split()[0] != kind:
+        continue
+    hits.append((start, headers, body))
+if field == "count":
+    print(len(hits))
+    sys.exit(0)
+if int(n) > len(hits):
+    sys.exit(0)
+start, headers, body = hits[int(n) - 1]
+if field == "start":
+    print(start)
+elif field.startswith("hdr:"):
+    name = field[4:].lower()
+    print(" | ".join(v for (nm, v) in headers if nm == COMPACT.get(name, name)))
+elif field == "body":
+    print(body)
+elif field.startswith("sdp:"):
+    t = field[4:]
+    for line in body.splitlines():
+        line = line.strip()
+        if t == "c" and line.startswith("c="):
+            print(line.split()[-1])
+            break
+        if t == "m" and line.startswith("m=audio "):
+            print(line.split()[1])
+            break
+        if t == "o" and line.startswith("o="):
+            print(line[2:])
+            break'
+h_cvwd_sipp_msg() {
+  [ -f "$H_WORK/$1.messages.log" ] || { [ "$6" = count ] && echo 0; return 0; }
+  python3 -c "$H__CVWD_SIPP_MSG" "$H_WORK/$1.messages.log" "$2" "$3" "$4" "$5" "$6"
+}
+
+# h_cvwd_stop: SIGTERM to cvwd at the end of a test; it must exit 0 and its
+# log must hold no sanitizer report (a Debug build with CVW_SANITIZE=ON
+# reports memory errors, leaks and undefined behaviour there, and a report
+# found while real peers drove it is worth a failure).
+h_cvwd_stop() {
+  local rc
+  if h_stop cvwd; then rc=0; else rc=$?; fi
+  h_assert_eq "$rc" 0 "cvwd exit status after SIGTERM"
+  if grep -Eq 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "${H_LOG[cvwd]}"; then
+    h_fail "cvwd's log has a sanitizer report: $(grep -Em1 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "${H_LOG[cvwd]}")"
+  fi
+}
+
+# h_c2c_start CALLS_TOML: the click-to-call test bed. Starts the PBX and cvwd
+# with the [calls] keys CALLS_TOML and cvw's RTP ports from the test range,
+# signs alice in, starts the event poller "events", and SKIPs when this cvwd
+# has no calls API. Reads GET /api/v1/me into H_CVWD_ME (the body); cvw's RTP
+# range is H_C2C_MEDIA_MIN..H_C2C_MEDIA_MAX.
+h_c2c_start() {
+  local c2c_media
+  h_pbx_start
+  # cvw's RTP ports (ringback to the phone) from the test range, an even start
+  h_port c2c_media 20
+  H_C2C_MEDIA_MIN=$(((c2c_media + 1) / 2 * 2))
+  H_C2C_MEDIA_MAX=$((c2c_media + 19))
+  h_cvwd_start "[calls]
+$1
+
+[media]
+address = \"127.0.0.1\"
+port_min = $H_C2C_MEDIA_MIN
+port_max = $H_C2C_MEDIA_MAX"
+  h_cvwd_login sip:alice@example.com alice-password-1
+  h_cvwd_events_start events
+  # an older cvwd serves no /me/calls: nothing to test
+  h_cvwd_http POST /api/v1/me/calls '{}'
+  [ "$H_HTTP_STATUS" != 404 ] || h_skip "this cvwd has no POST /api/v1/me/calls (404)"
+  h_cvwd_expect_status 400 "POST /api/v1/me/calls without \"to\""
+  h_cvwd_http GET /api/v1/me
+  h_cvwd_expect_status 200 "GET /api/v1/me"
+  H_CVWD_ME=$H_HTTP_BODY
 }

@@ -20,7 +20,7 @@
 #include "events/event_hub.hpp"
 #include "events/routes.hpp"
 #include "http/server.hpp"
-#include "scratch_database.hpp"
+#include "directory_fixture.hpp"
 
 namespace cvw::app {
 namespace {
@@ -43,24 +43,11 @@ struct Reply {
   bhttp::fields headers;
 };
 
-class ApiTest : public ::testing::TestWithParam<Backend> {
+class ApiTest : public test::DirectoryTest {
  protected:
   void SetUp() override {
-    if (GetParam() == Backend::postgresql && !storage::test::postgres_test_url()) {
-      if (std::getenv("CI") && std::string_view(std::getenv("CI")) == "true")
-        FAIL() << "CVW_TEST_POSTGRES_URL is not set under CI=true";
-      GTEST_SKIP() << "no PostgreSQL test server (CVW_TEST_POSTGRES_URL unset)";
-    }
-    auto scratch = storage::test::ScratchDatabase::create(GetParam());
-    ASSERT_TRUE(scratch.ok()) << scratch.error().message;
-    scratch_ = std::move(*scratch);
-    auto db = scratch_->open();
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    db_ = std::move(*db);
-    store_ = std::make_unique<DirectoryStore>(*db_);
-    ASSERT_TRUE(store_->migrate().ok());
-    directory_ = std::make_unique<DirectoryService>(*store_);
-    ASSERT_TRUE(directory_->load().ok());
+    DirectoryTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     add_user("sip:admin@example.com", "admin-password-1", true);
     add_user("sip:alice@example.com", "alice-password-1", false, "+14255550101");
     add_user("sip:bob@example.com", "bob-password-1", false, "+14255550102");
@@ -72,7 +59,7 @@ class ApiTest : public ::testing::TestWithParam<Backend> {
     passwords_ = std::make_unique<PasswordWorker>(io_, kTestCost);
     ServerInfo info;
     info.version = "test";
-    info.storage_backend = std::string(db_->backend());
+    info.storage_backend = std::string(db().backend());
     info.trunks.push_back({"pbx", "udp:127.0.0.1:5070", {"127.0.0.1"}, false});
     hub_ = std::make_unique<events::EventHub>(timers_);
     sessions_->on_opened([this](const Principal& p) {
@@ -148,10 +135,6 @@ class ApiTest : public ::testing::TestWithParam<Backend> {
     return std::string(r.body.at("accessToken").as_string());
   }
 
-  std::unique_ptr<storage::test::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<DirectoryStore> store_;
-  std::unique_ptr<DirectoryService> directory_;
   std::atomic<std::int64_t> now_{1'800'000'000};
   std::unique_ptr<Sessions> sessions_;
   std::unique_ptr<LoginThrottle> throttle_;
@@ -401,7 +384,7 @@ TEST_P(ApiTest, EverythingSurvivesARestartFromStorage) {
   ASSERT_EQ(call(V::post, "/api/v1/dial-plans", R"({"identity":"Site:Redmond","rules":[]})", admin).status, 201u);
   ASSERT_EQ(call(V::patch, "/api/v1/users/sip:bob@example.com", R"({"callViaWorkPolicy":"Tag:Keep"})", admin).status,
             200u);
-  auto second = scratch_->open();  // another connection, as after a restart
+  auto second = scratch().open();  // another connection, as after a restart
   ASSERT_TRUE(second.ok());
   DirectoryStore store(**second);
   DirectoryService reloaded(store);

@@ -1,31 +1,19 @@
 // The Call Via Work rules of a click-to-call (app/call_planner.hpp): who may
 // call, what is refused and why, which phone rings first, and how each leg
-// is addressed and shown. A real directory on a scratch SQLite database.
+// is addressed and shown. A real directory on both storage backends.
 #include <gtest/gtest.h>
 
 #include "app/call_planner.hpp"
-#include "app/directory_store.hpp"
-#include "scratch_database.hpp"
+#include "directory_fixture.hpp"
 
 namespace cvw::app {
 namespace {
 
-using storage::test::Backend;
-
-class CallPlannerTest : public ::testing::Test {
+class CallPlannerTest : public test::DirectoryTest {
  protected:
   void SetUp() override {
-    auto scratch = storage::test::ScratchDatabase::create(Backend::sqlite);
-    ASSERT_TRUE(scratch.ok()) << scratch.error().message;
-    scratch_ = std::move(*scratch);
-    auto db = scratch_->open();
-    ASSERT_TRUE(db.ok());
-    db_ = std::move(*db);
-    store_ = std::make_unique<DirectoryStore>(*db_);
-    ASSERT_TRUE(store_->migrate().ok());
-    directory_ = std::make_unique<DirectoryService>(*store_);
-    ASSERT_TRUE(directory_->load().ok());
-
+    DirectoryTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     directory::CallViaWorkPolicyUpdate on;
     on.enabled = true;
     ASSERT_TRUE(directory_->set_policy(directory::PolicyIdentity::global(), on).ok());
@@ -64,15 +52,11 @@ class CallPlannerTest : public ::testing::Test {
     return "";
   }
 
-  std::unique_ptr<storage::test::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<DirectoryStore> store_;
-  std::unique_ptr<DirectoryService> directory_;
   directory::User alice_;
   CallSettings settings_;
 };
 
-TEST_F(CallPlannerTest, ANumberIsNormalizedAndBothLegsGoToTheTrunk) {
+TEST_P(CallPlannerTest, ANumberIsNormalizedAndBothLegsGoToTheTrunk) {
   PlannedCall p = plan(CallRequest{"123", {}, "op-7", "Quarterly numbers"});
   ASSERT_TRUE(p.plan) << p.refusal.message;
   const calls::ClickToCallPlan& c = *p.plan;
@@ -94,14 +78,14 @@ TEST_F(CallPlannerTest, ANumberIsNormalizedAndBothLegsGoToTheTrunk) {
   EXPECT_EQ(header(c.phone, "Subject"), "") << "the subject is for the callee";
 }
 
-TEST_F(CallPlannerTest, AUcUserIsReachedOnTheirPbxPhone) {
+TEST_P(CallPlannerTest, AUcUserIsReachedOnTheirPbxPhone) {
   PlannedCall p = plan("bob@example.com");
   ASSERT_TRUE(p.plan) << p.refusal.message;
   EXPECT_EQ(p.plan->info.target_kind, calls::TargetKind::User);
   EXPECT_EQ(p.plan->callee.request_uri, "sip:+14255550102@127.0.0.1:5070;user=phone");
 }
 
-TEST_F(CallPlannerTest, Refusals) {
+TEST_P(CallPlannerTest, Refusals) {
   struct Case {
     std::string to;
     int status;
@@ -129,7 +113,7 @@ TEST_F(CallPlannerTest, Refusals) {
   EXPECT_NE(plan("911").refusal.message.find("desk phone"), std::string::npos);
 }
 
-TEST_F(CallPlannerTest, AnEmergencyNumberTheDialPlanProducesIsRefusedToo) {
+TEST_P(CallPlannerTest, AnEmergencyNumberTheDialPlanProducesIsRefusedToo) {
   auto rule = directory::NormalizationRule::create("Emergency", "", R"(^\*9$)", "911");
   ASSERT_TRUE(rule.ok());
   ASSERT_TRUE(directory_->add_rule(directory::PolicyIdentity::global(), std::move(*rule), 0).ok());
@@ -138,7 +122,7 @@ TEST_F(CallPlannerTest, AnEmergencyNumberTheDialPlanProducesIsRefusedToo) {
   EXPECT_EQ(p.refusal.subcode, "EmergencyNumber");
 }
 
-TEST_F(CallPlannerTest, DisabledPolicyIsRefusedWithItsName) {
+TEST_P(CallPlannerTest, DisabledPolicyIsRefusedWithItsName) {
   directory::CallViaWorkPolicyUpdate off;
   off.enabled = false;
   ASSERT_TRUE(directory_->set_policy(directory::PolicyIdentity::global(), off).ok());
@@ -149,14 +133,14 @@ TEST_F(CallPlannerTest, DisabledPolicyIsRefusedWithItsName) {
   EXPECT_NE(p.refusal.message.find("Global"), std::string::npos) << p.refusal.message;
 }
 
-TEST_F(CallPlannerTest, NoTrunkMeans503) {
+TEST_P(CallPlannerTest, NoTrunkMeans503) {
   settings_.trunk.reset();
   PlannedCall p = plan("123");
   EXPECT_EQ(p.refusal.status, 503);
   EXPECT_EQ(p.refusal.subcode, "NoTrunk");
 }
 
-TEST_F(CallPlannerTest, TheUsersPhoneNumberIsHonouredOnlyWithoutAnAdminCallbackNumber) {
+TEST_P(CallPlannerTest, TheUsersPhoneNumberIsHonouredOnlyWithoutAnAdminCallbackNumber) {
   PlannedCall own = plan(CallRequest{"123", "456", {}, {}});
   ASSERT_TRUE(own.plan);
   EXPECT_EQ(own.plan->info.phone_number, "+14255550456") << "normalized by the user's dial plan";
@@ -171,14 +155,14 @@ TEST_F(CallPlannerTest, TheUsersPhoneNumberIsHonouredOnlyWithoutAnAdminCallbackN
   EXPECT_EQ(forced.plan->phone.request_uri, "sip:+14255550999@127.0.0.1:5070;user=phone");
 }
 
-TEST_F(CallPlannerTest, NoCallbackNumber) {
+TEST_P(CallPlannerTest, NoCallbackNumber) {
   directory::User lonely = add("sip:lonely@example.com", "Lonely", "", "");
   PlannedCall p = plan_click_to_call(*directory_, lonely, CallRequest{"123", {}, {}, {}}, settings_);
   EXPECT_FALSE(p.plan);
   EXPECT_EQ(p.refusal.subcode, "NoCallbackNumber");
 }
 
-TEST_F(CallPlannerTest, HeaderInjectionThroughSubjectOrOperationIdIsRefused) {
+TEST_P(CallPlannerTest, HeaderInjectionThroughSubjectOrOperationIdIsRefused) {
   PlannedCall subject = plan(CallRequest{"123", {}, {}, "hi\r\nX-Evil: 1"});
   EXPECT_FALSE(subject.plan);
   EXPECT_EQ(subject.refusal.status, 400);
@@ -188,12 +172,15 @@ TEST_F(CallPlannerTest, HeaderInjectionThroughSubjectOrOperationIdIsRefused) {
   EXPECT_FALSE(long_op.plan);
 }
 
-TEST_F(CallPlannerTest, TcpTrunkAndIpv6) {
+TEST_P(CallPlannerTest, TcpTrunkAndIpv6) {
   settings_.trunk = sip::Peer{sip::Protocol::Tcp, boost::asio::ip::make_address("::1"), 5070, 0};
   PlannedCall p = plan("123");
   ASSERT_TRUE(p.plan);
   EXPECT_EQ(p.plan->callee.request_uri, "sip:+14255550123@[::1]:5070;user=phone;transport=tcp");
 }
+
+INSTANTIATE_TEST_SUITE_P(Storage, CallPlannerTest, ::testing::ValuesIn(storage::test::kBothBackends),
+                         storage::test::BackendName());
 
 TEST(CallPlanner, DisplayNamesCannotBreakTheHeader) {
   EXPECT_EQ(quoted_display_name("A\r\nB"), "\"AB\"");

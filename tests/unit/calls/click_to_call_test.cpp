@@ -180,6 +180,8 @@ TEST_F(ClickToCallTest, UnansweredPhoneIsCancelledAfterTheRingTime) {
   net.run(2s);
   ASSERT_TRUE(done);
   EXPECT_EQ(reason().code, EndCode::PhoneNoAnswer);
+  EXPECT_EQ(reason().sip_status, 0) << "nobody answered 408: our own timer ran out";
+  EXPECT_EQ(reason().message, "Your phone did not answer within 5 s");
   EXPECT_EQ(count_sent(cvw, "CANCEL sip:1001"), 1);
   expect_no_dialogs_left();
 }

@@ -1,0 +1,164 @@
+#include "app/call_history.hpp"
+
+#include <utility>
+
+#include "common/log.hpp"
+#include "directory/user.hpp"
+
+namespace cvw::app {
+
+const std::string_view kCallHistorySchema = R"sql(
+CREATE TABLE call_history (
+  id TEXT PRIMARY KEY,
+  user_key TEXT NOT NULL REFERENCES users(sip_key) ON DELETE CASCADE,
+  owner TEXT NOT NULL,
+  to_text TEXT NOT NULL,
+  target_kind TEXT NOT NULL,
+  target_uri TEXT NOT NULL,
+  target_number TEXT NOT NULL,
+  phone_number TEXT NOT NULL,
+  operation_id TEXT,
+  subject TEXT,
+  started_at BIGINT NOT NULL,
+  connected_at BIGINT,
+  ended_at BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  reason_by TEXT NOT NULL,
+  sip_status INTEGER NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX call_history_user ON call_history(user_key, ended_at);
+)sql";
+
+namespace {
+
+using calls::Clock;
+
+std::int64_t unix_ms(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+Clock::time_point from_unix_ms(std::int64_t ms) { return Clock::time_point(std::chrono::milliseconds(ms)); }
+
+storage::Param optional_text(const std::optional<std::string>& v) {
+  return v ? storage::Param(*v) : storage::Param(std::monostate{});
+}
+
+// Names back to enums: the history only holds what to_string() wrote.
+template <typename E>
+E enum_from(std::string_view name, E last, E fallback) {
+  for (std::size_t i = 0; i <= static_cast<std::size_t>(last); ++i) {
+    if (calls::to_string(static_cast<E>(i)) == name) return static_cast<E>(i);
+  }
+  return fallback;
+}
+
+}  // namespace
+
+CallHistory::CallHistory(storage::Database& db, TimerService& timers, Duration flush_after, std::size_t batch_limit)
+    : db_(db), timers_(timers), flush_after_(flush_after), batch_limit_(batch_limit) {}
+
+CallHistory::~CallHistory() {
+  timers_.cancel(timer_);
+  if (auto r = flush(); !r) log().error("call history: {} calls not written: {}", queue_.size(), r.error().message);
+}
+
+void CallHistory::record(const calls::CallInfo& call) {
+  queue_.push_back(call);
+  if (queue_.size() >= batch_limit_) {
+    (void)flush();
+    return;
+  }
+  if (timer_ == 0) {
+    timer_ = timers_.schedule(flush_after_, [this] {
+      timer_ = 0;
+      (void)flush();
+    });
+  }
+}
+
+Result<void> CallHistory::flush() {
+  timers_.cancel(timer_);
+  timer_ = 0;
+  if (queue_.empty()) return {};
+  std::vector<calls::CallInfo> batch = std::move(queue_);
+  queue_.clear();
+  // INSERT ... SELECT ... WHERE EXISTS: a call of a user deleted meanwhile
+  // is skipped instead of failing the whole batch on the foreign key.
+  static constexpr std::string_view kInsert =
+      "INSERT INTO call_history (id, user_key, owner, to_text, target_kind, target_uri, target_number, "
+      "phone_number, operation_id, subject, started_at, connected_at, ended_at, reason, reason_by, sip_status, "
+      "message) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CAST($11 AS BIGINT), CAST($12 AS BIGINT), "
+      "CAST($13 AS BIGINT), $14, $15, CAST($16 AS INTEGER), $17 WHERE EXISTS (SELECT 1 FROM users WHERE sip_key = $2)";
+  auto written = db_.transaction([&]() -> Result<void> {
+    for (const calls::CallInfo& c : batch) {
+      const calls::EndReason reason = c.reason.value_or(calls::EndReason{});
+      const storage::Param connected =
+          c.connected_at ? storage::Param(unix_ms(*c.connected_at)) : storage::Param(std::monostate{});
+      const std::vector<storage::Param> params{
+          c.id,
+          directory::sip_uri_key(c.owner),
+          c.owner,
+          c.to,
+          std::string(calls::to_string(c.target_kind)),
+          c.target_uri,
+          c.target_number,
+          c.phone_number,
+          optional_text(c.operation_id),
+          optional_text(c.subject),
+          unix_ms(c.started_at),
+          connected,
+          unix_ms(c.ended_at.value_or(Clock::now())),
+          std::string(calls::to_string(reason.code)),
+          std::string(calls::to_string(reason.by)),
+          static_cast<std::int64_t>(reason.sip_status),
+          reason.message};
+      if (auto r = db_.execute(kInsert, params); !r) return r.error();
+    }
+    return {};
+  });
+  if (!written) {
+    metrics_.write_failures += batch.size();
+    log().error("call history: {} calls not written: {}", batch.size(), written.error().message);
+    return written.error();
+  }
+  metrics_.written += batch.size();
+  return {};
+}
+
+Result<std::vector<calls::CallInfo>> CallHistory::list(std::string_view owner, std::size_t limit) {
+  if (auto r = flush(); !r) return r.error();
+  auto rows = db_.execute(
+      "SELECT id, owner, to_text, target_kind, target_uri, target_number, phone_number, operation_id, subject, "
+      "started_at, connected_at, ended_at, reason, reason_by, sip_status, message FROM call_history "
+      "WHERE user_key = $1 ORDER BY ended_at DESC, id DESC LIMIT CAST($2 AS INTEGER)",
+      {directory::sip_uri_key(owner), static_cast<std::int64_t>(limit)});
+  if (!rows) return rows.error();
+  std::vector<calls::CallInfo> out;
+  out.reserve(rows->rows.size());
+  for (const storage::Row& row : rows->rows) {
+    calls::CallInfo c;
+    c.id = row.text(0);
+    c.owner = row.text(1);
+    c.to = row.text(2);
+    c.target_kind = row.text(3) == "user" ? calls::TargetKind::User : calls::TargetKind::Number;
+    c.target_uri = row.text(4);
+    c.target_number = row.text(5);
+    c.phone_number = row.text(6);
+    if (!row.is_null(7)) c.operation_id = std::string(row.text(7));
+    if (!row.is_null(8)) c.subject = std::string(row.text(8));
+    c.started_at = from_unix_ms(row.integer(9));
+    if (!row.is_null(10)) c.connected_at = from_unix_ms(row.integer(10));
+    c.ended_at = from_unix_ms(row.integer(11));
+    c.state = calls::CallState::Ended;
+    calls::EndReason reason;
+    reason.code = enum_from(row.text(12), calls::EndCode::Failed, calls::EndCode::Failed);
+    reason.by = enum_from(row.text(13), calls::Party::Server, calls::Party::None);
+    reason.sip_status = static_cast<int>(row.integer(14));
+    reason.message = row.text(15);
+    c.reason = std::move(reason);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace cvw::app
