@@ -53,6 +53,9 @@ boost::json::object to_json(const calls::CallInfo& call) {
   o["startedAt"] = events::rfc3339_utc(call.started_at);
   if (call.connected_at) o["connectedAt"] = events::rfc3339_utc(*call.connected_at);
   if (call.ended_at) o["endedAt"] = events::rfc3339_utc(*call.ended_at);
+  if (!call.transfer_kind.empty()) {
+    o["transfer"] = boost::json::object{{"kind", call.transfer_kind}, {"to", call.transferred_to}};
+  }
   if (call.reason) {
     boost::json::object reason{{"code", calls::to_string(call.reason->code)}, {"message", call.reason->message}};
     if (call.reason->sip_status != 0) reason["sipStatus"] = call.reason->sip_status;

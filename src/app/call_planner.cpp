@@ -227,6 +227,8 @@ PlannedCall plan_click_to_call(const DirectoryService& directory, const director
   if (request.subject && !request.subject->empty()) plan.callee.headers.emplace_back("Subject", *request.subject);
   info.target_uri = plan.callee.request_uri;
 
+  // A blind transfer from the phone goes where the phone's PBX would send it.
+  plan.route_user = [trunk](std::string_view number) { return trunk_uri(number, trunk); };
   plan.phone_ring_timeout = settings.phone_ring_timeout;
   plan.callee_ring_timeout = settings.callee_ring_timeout;
   out.plan = std::move(plan);

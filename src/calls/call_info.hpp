@@ -80,6 +80,11 @@ struct CallInfo {
   std::optional<Clock::time_point> connected_at;
   std::optional<Clock::time_point> ended_at;
   std::optional<EndReason> reason;  // set when state == Ended
+  // Set once the phone handed the call on: "attended" (an INVITE with
+  // Replaces took the phone's place) or "blind" (a REFER from the phone), and
+  // to whom (the new party's From, or the Refer-To target).
+  std::string transfer_kind;
+  std::string transferred_to;
 };
 
 }  // namespace cvw::calls

@@ -89,6 +89,14 @@ bool CallService::hang_up(std::string_view owner, std::string_view id) {
   return true;
 }
 
+ClickToCall* CallService::find_by_phone(const sip::dialog::InviteSession* session) {
+  // A scan: transfers are rare, and calls_ is keyed by the API's id.
+  for (auto& [id, entry] : calls_) {
+    if (entry.call->phone_session() == session) return entry.call.get();
+  }
+  return nullptr;
+}
+
 void CallService::hang_up_all() {
   for (auto& [id, entry] : calls_) entry.call->hang_up();
 }

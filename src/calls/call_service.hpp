@@ -61,6 +61,9 @@ class CallService {
   const CallInfo* find(std::string_view owner, std::string_view id) const;
   // The user ends the call: false when find() would return nullptr.
   bool hang_up(std::string_view owner, std::string_view id);
+  // The call whose user-side leg is `session` (an INVITE with Replaces
+  // names it), or nullptr.
+  ClickToCall* find_by_phone(const sip::dialog::InviteSession* session);
   // Shutdown: every call is hung up; active() drops to 0 as they end.
   void hang_up_all();
 

@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "common/random.hpp"
 #include "sdp/session.hpp"
+#include "sip/header_values.hpp"
 
 namespace cvw::calls {
 
@@ -86,21 +87,19 @@ EndReason reason(EndCode code, Party by, std::string message, int status = 0) {
 
 ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::unique_ptr<Ringback> media,
                          ClickToCallPlan plan, Observer changed)
-    : timers_(timers),
+    : ua_(ua),
+      timers_(timers),
       media_(std::move(media)),
       plan_(std::move(plan)),
       changed_(std::move(changed)),
       info_(plan_.info),
-      phone_(ua, timers),
+      phone_(std::make_unique<sip::dialog::CallLeg>(ua, timers)),
       callee_(ua, timers),
       phone_sdp_(origin_for(media_->address())),
       callee_sdp_(origin_for(media_->address())),
       first_to_leave_(&timers) {
   info_.state = CallState::CallingPhone;
-  phone_.on_provisional = [this](const sip::Message&) {
-    if (info_.state == CallState::CallingPhone) set_state(CallState::PhoneRinging);
-  };
-  phone_.on_end = [this](sip::dialog::EndReason r, int) { on_phone_gone(r); };
+  watch_phone(*phone_);
   callee_.on_provisional = [this](const sip::Message& provisional) {
     // Early media (a 183 with SDP): the callee's tones or announcements go
     // to the phone directly, since the callee was offered the phone's media.
@@ -109,16 +108,10 @@ ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::
   };
   callee_.on_end = [this](sip::dialog::EndReason r, int) { on_callee_gone(r); };
 
-  // A re-offer from either phone (a session refresh, hold) is answered on
+  // A re-offer from either side (a session refresh, hold) is answered on
   // behalf of the other party, from its last description: the re-offer is
   // not relayed, so a phone that moves its media address mid-call is not
   // followed (see issue #4's note).
-  phone_.offer_handler = [this](std::string_view offer) -> std::optional<std::string> {
-    auto parsed = sdp::parse(offer);
-    if (!parsed) return std::nullopt;
-    const sdp::Session other = callee_answer_ ? *callee_answer_ : sdp::build_offer(our_endpoint(*media_));
-    return sdp::serialize(phone_sdp_.stamp(sdp::build_answer(*parsed, endpoint_of(other))));
-  };
   callee_.offer_handler = [this](std::string_view offer) -> std::optional<std::string> {
     auto parsed = sdp::parse(offer);
     if (!parsed || !phone_answer_) return std::nullopt;
@@ -127,6 +120,137 @@ ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::
 }
 
 ClickToCall::~ClickToCall() { timers_.cancel(cancel_callee_); }
+
+void ClickToCall::watch_phone(sip::dialog::CallLeg& leg) {
+  leg.on_provisional = [this](const sip::Message&) {
+    if (info_.state == CallState::CallingPhone) set_state(CallState::PhoneRinging);
+  };
+  leg.on_end = [this](sip::dialog::EndReason r, int) { on_phone_gone(r); };
+  leg.offer_handler = [this](std::string_view offer) -> std::optional<std::string> {
+    auto parsed = sdp::parse(offer);
+    if (!parsed) return std::nullopt;
+    const sdp::Session other = callee_answer_ ? *callee_answer_ : sdp::build_offer(our_endpoint(*media_));
+    return sdp::serialize(phone_sdp_.stamp(sdp::build_answer(*parsed, endpoint_of(other))));
+  };
+  leg.refer_handler = [this](const sip::Message& refer) { return on_refer(refer); };
+}
+
+void ClickToCall::swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::LocalSession local,
+                             const sdp::Session& media, std::string kind, std::string to) {
+  // The old leg leaves without ending the call: its observers go first.
+  old_phone_ = std::move(phone_);
+  old_phone_->on_end = nullptr;
+  old_phone_->on_provisional = nullptr;
+  old_phone_->refer_handler = nullptr;
+  old_phone_->hangup();
+  phone_ = std::move(next);
+  watch_phone(*phone_);
+  phone_sdp_ = std::move(local);
+  phone_answer_ = media;
+  info_.transfer_kind = std::move(kind);
+  info_.transferred_to = std::move(to);
+  log().info("call {}: transferred ({}) to {}", info_.id, info_.transfer_kind, info_.transferred_to);
+  if (changed_) changed_(*this);
+}
+
+bool ClickToCall::accept_replacement(std::shared_ptr<sip::dialog::InviteSession> incoming) {
+  if (info_.state != CallState::Connected || transferring_ || !incoming || !incoming->invite()) return false;
+  transferring_ = true;
+  transfer_ = take_replacement(std::make_unique<sip::dialog::CallLeg>(ua_, timers_, std::move(incoming)));
+  transfer_.start();
+  return true;
+}
+
+Task<void> ClickToCall::take_replacement(std::unique_ptr<sip::dialog::CallLeg> incoming) {
+  const std::string who = std::string(incoming->session()->invite()->header(sip::HeaderId::From));
+  auto offer = sdp::parse(incoming->session()->invite()->body());
+  if (!offer || sdp::active_media_count(*offer) == 0) {
+    incoming->reject(488);
+    end_transfer();
+    co_return;
+  }
+  // Point the callee at the new party first: if it refuses, nothing changed.
+  const int moved = co_await callee_.reinvite(kSdp, offer_body(callee_sdp_, sdp::build_offer_from(*offer)));
+  auto callee_now = sdp::parse(callee_.remote_body());
+  if (moved < 200 || moved >= 300 || !callee_now || callee_gone_) {
+    incoming->reject(callee_gone_ ? 480 : 488);
+    end_transfer();
+    co_return;
+  }
+  callee_answer_ = *callee_now;
+  // Answer the new party on the callee's behalf, in a dialog of its own.
+  sdp::LocalSession local(origin_for(media_->address()));
+  const std::string answer = sdp::serialize(local.stamp(sdp::build_answer(*offer, endpoint_of(*callee_answer_))));
+  const int answered = co_await incoming->answer(kSdp, answer);
+  if (answered != 200) {
+    // The new party gave up; the callee now sends to nobody: end the call.
+    end_transfer();
+    first_to_leave_.set(Party::Phone);
+    co_return;
+  }
+  // RFC 3891 §3: the dialog it replaces is ended by us, with BYE.
+  swap_phone(std::move(incoming), std::move(local), *offer, "attended", who);
+  end_transfer();
+}
+
+bool ClickToCall::on_refer(const sip::Message& refer) {
+  if (info_.state != CallState::Connected || transferring_ || !plan_.route_user) return false;
+  std::string scratch;
+  auto target = sip::parse_name_addr(refer.header(sip::HeaderId::ReferTo), scratch);
+  // A Refer-To carrying Replaces (an attended transfer by REFER) is not
+  // ours to perform: the phone's PBX does that with an INVITE (above).
+  if (!target || target->uri.user.empty() || !target->uri.headers.empty()) return false;
+  transferring_ = true;
+  transfer_ = blind_transfer(plan_.route_user(target->uri.user), phone_.get());
+  transfer_.start();
+  return true;
+}
+
+Task<void> ClickToCall::blind_transfer(std::string target_uri, sip::dialog::CallLeg* referrer) {
+  // The referrer is the phone leg as it was when the REFER came; it reports
+  // the new call's progress by NOTIFY (RFC 3515 §2.4.4) until it is replaced.
+  auto leg = std::make_unique<sip::dialog::CallLeg>(ua_, timers_);
+  leg->on_provisional = [referrer](const sip::Message& provisional) { referrer->notify_refer(provisional.status()); };
+  sdp::LocalSession local(origin_for(media_->address()));
+  sip::dialog::InviteParams p = plan_.callee;
+  p.request_uri = target_uri;
+  p.to = "<" + target_uri + ">";
+  p.content_type = std::string(kSdp);
+  p.body = offer_body(local, sdp::build_offer_from(*callee_answer_));
+  const int status = co_await leg->invite(p, plan_.callee_ring_timeout);
+  if (status != 200) {
+    referrer->notify_refer(status == 0 ? 500 : status);
+    end_transfer();
+    co_return;
+  }
+  auto answer = sdp::parse(leg->remote_body());
+  int moved = 488;
+  if (answer) moved = co_await callee_.reinvite(kSdp, offer_body(callee_sdp_, sdp::build_offer_from(*answer)));
+  auto callee_now = sdp::parse(callee_.remote_body());
+  if (moved < 200 || moved >= 300 || callee_gone_ || !callee_now) {
+    referrer->notify_refer(503);
+    co_await leg->hangup();
+    end_transfer();
+    co_return;
+  }
+  callee_answer_ = *callee_now;
+  referrer->notify_refer(200);
+  leg->on_provisional = nullptr;
+  swap_phone(std::move(leg), std::move(local), *answer, "blind", target_uri);
+  end_transfer();
+}
+
+void ClickToCall::end_transfer() {
+  transferring_ = false;
+  // The phone hung up while we transferred (blind transferors do, right
+  // after the 202): unless the transfer put someone in its place, the call
+  // is over.
+  const bool left = std::exchange(phone_left_during_transfer_, false);
+  const sip::dialog::InviteSession* now = phone_->session();
+  if (left && (now == nullptr || now->state() == sip::dialog::SessionState::Terminated)) {
+    first_to_leave_.set(Party::Phone);
+  }
+}
 
 void ClickToCall::set_state(CallState state) {
   if (info_.state == state || info_.state == CallState::Ended) return;
@@ -152,10 +276,15 @@ void ClickToCall::hang_up() {
   // SIP stack stops right after this. Both calls are no-ops on a leg that
   // was never placed or has ended, and CANCEL a leg still ringing.
   callee_.hangup();
-  phone_.hangup();
+  phone_->hangup();
 }
 
 void ClickToCall::on_phone_gone(sip::dialog::EndReason r) {
+  if (transferring_) {
+    // Expected of a transferor; end_transfer() decides once it is done.
+    phone_left_during_transfer_ = true;
+    return;
+  }
   phone_gone_ = r;
   // While the callee rings, the phone hanging up means the user gave up:
   // cancel the callee. Not from inside the phone's SIP callback, though.
@@ -200,7 +329,7 @@ void ClickToCall::start_ringback(const sdp::Session& answer) {
 }
 
 Task<void> ClickToCall::release_both() {
-  auto& phone_done = phone_.hangup();
+  auto& phone_done = phone_->hangup();
   auto& callee_done = callee_.hangup();
   co_await phone_done;
   co_await callee_done;
@@ -213,22 +342,22 @@ Task<void> ClickToCall::run() {
   sip::dialog::InviteParams a = plan_.phone;
   a.content_type = std::string(kSdp);
   a.body = offer_body(phone_sdp_, sdp::build_offer(our_endpoint(*media_)));
-  const int phone_status = co_await phone_.invite(a, plan_.phone_ring_timeout);
+  const int phone_status = co_await phone_->invite(a, plan_.phone_ring_timeout);
   if (phone_status != 200) {
     finish(user_hung_up_        ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
-           : phone_.timed_out() ? unanswered(phone_failure(phone_status), plan_.phone_ring_timeout)
+           : phone_->timed_out() ? unanswered(phone_failure(phone_status), plan_.phone_ring_timeout)
                                 : phone_failure(phone_status));
     co_return;
   }
   if (user_hung_up_ || phone_gone_) {
-    co_await phone_.hangup();
+    co_await phone_->hangup();
     finish(user_hung_up_ ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
                          : reason(EndCode::PhoneHungUp, Party::Phone, "You hung up your phone"));
     co_return;
   }
-  auto answer = sdp::parse(phone_.remote_body());
+  auto answer = sdp::parse(phone_->remote_body());
   if (!answer || sdp::active_media_count(*answer) == 0) {
-    co_await phone_.hangup();
+    co_await phone_->hangup();
     finish(reason(EndCode::Failed, Party::Phone, "Your phone answered without media cvw can use"));
     co_return;
   }
@@ -250,7 +379,7 @@ Task<void> ClickToCall::connect_callee() {
                     : phone_gone_ ? reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the other person answered")
                     : callee_.timed_out() ? unanswered(callee_failure(callee_status), plan_.callee_ring_timeout)
                                           : callee_failure(callee_status);
-    co_await phone_.hangup();
+    co_await phone_->hangup();
     finish(std::move(why));
     co_return;
   }
@@ -269,7 +398,7 @@ Task<void> ClickToCall::connect_callee() {
   callee_answer_ = *callee_answer;
 
   // Point the phone at the callee.
-  const int update = co_await phone_.reinvite(kSdp, offer_body(phone_sdp_, sdp::build_offer_from(*callee_answer)));
+  const int update = co_await phone_->reinvite(kSdp, offer_body(phone_sdp_, sdp::build_offer_from(*callee_answer)));
   if (update < 200 || update >= 300) {
     // Decided before the release: our own BYEs end the legs too.
     EndReason why = user_hung_up_ ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")

@@ -63,6 +63,9 @@ struct ClickToCallPlan {
   sip::dialog::InviteParams callee;           // leg B, likewise
   Duration phone_ring_timeout = std::chrono::seconds(30);
   Duration callee_ring_timeout = std::chrono::seconds(60);
+  // The Request-URI that reaches `user` (a number or extension) through the
+  // PBX: where a blind transfer from the phone (REFER) is sent.
+  std::function<std::string(std::string_view user)> route_user;
 };
 
 class ClickToCall {
@@ -83,11 +86,29 @@ class ClickToCall {
   // ends with CancelledByUser, or Completed by the user once connected.
   void hang_up();
 
+  // Attended transfer from the phone (RFC 3891): `incoming` is an INVITE
+  // whose Replaces names our dialog with the phone. Once the callee is
+  // pointed at the new party and the new leg answered, it takes the phone's
+  // place and the old dialog gets BYE. False (the caller rejects the INVITE)
+  // unless the call is connected and no other transfer is under way.
+  bool accept_replacement(std::shared_ptr<sip::dialog::InviteSession> incoming);
+  // The leg on the user's side now: their phone, or who took its place.
+  const sip::dialog::InviteSession* phone_session() const { return phone_->session(); }
+
   const CallInfo& info() const { return info_; }
 
  private:
   Task<void> connect_callee();
   Task<void> release_both();
+  Task<void> take_replacement(std::unique_ptr<sip::dialog::CallLeg> incoming);
+  Task<void> blind_transfer(std::string target_uri, sip::dialog::CallLeg* referrer);
+  bool on_refer(const sip::Message& refer);
+  void end_transfer();
+  // Observers and handlers of whichever leg is on the user's side.
+  void watch_phone(sip::dialog::CallLeg& leg);
+  // `next` takes the phone's place (a transfer); the old leg is released.
+  void swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::LocalSession local, const sdp::Session& media,
+                  std::string kind, std::string to);
   void set_state(CallState state);
   void finish(EndReason reason);
   void on_phone_gone(sip::dialog::EndReason reason);
@@ -95,14 +116,20 @@ class ClickToCall {
   void start_ringback(const sdp::Session& phone_answer);
   std::string offer_body(sdp::LocalSession& local, const sdp::Session& offer) const;
 
+  sip::dialog::UserAgent& ua_;
   TimerService& timers_;
   std::unique_ptr<Ringback> media_;
   ClickToCallPlan plan_;
   Observer changed_;
   CallInfo info_;
 
-  sip::dialog::CallLeg phone_;
+  // The user's side: their phone, then whoever a transfer put in its place.
+  std::unique_ptr<sip::dialog::CallLeg> phone_;
+  std::unique_ptr<sip::dialog::CallLeg> old_phone_;  // replaced by a transfer, being released
   sip::dialog::CallLeg callee_;
+  Task<void> transfer_;          // the transfer under way, if any
+  bool transferring_ = false;
+  bool phone_left_during_transfer_ = false;
   sdp::LocalSession phone_sdp_;   // our o= line towards the phone
   sdp::LocalSession callee_sdp_;  // and towards the callee
   std::optional<sdp::Session> phone_answer_;   // the phone's media

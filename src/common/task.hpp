@@ -85,6 +85,7 @@ class [[nodiscard]] Task {
   using promise_type = detail::TaskPromise<T>;
   using Handle = std::coroutine_handle<promise_type>;
 
+  Task() = default;  // empty: nothing to run (a slot for a flow started later)
   explicit Task(Handle h) : handle_(h) {}
   Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
   Task& operator=(Task&& other) noexcept {
@@ -122,7 +123,7 @@ class [[nodiscard]] Task {
   }
 
  private:
-  Handle handle_;
+  Handle handle_{};
 };
 
 namespace detail {

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "app/api.hpp"
+#include "calls/call_router.hpp"
 #include "calls/call_service.hpp"
 #include "calls/engine_ringback.hpp"
 #include "common/log.hpp"
@@ -224,6 +225,11 @@ int run_daemon(DaemonOptions options) {
         if (call.state == calls::CallState::Ended) history.record(call);
       });
   api.set_calls(calls, call_settings(config), history);
+  // INVITEs outside a dialog: only from the trunks; transfers into a call.
+  std::vector<net::ip::address> trunk_sources;
+  for (const auto& t : config.trunks) trunk_sources.insert(trunk_sources.end(), t.allowed_sources.begin(), t.allowed_sources.end());
+  calls::CallRouter router_of_invites(calls, std::move(trunk_sources));
+  stack.ua().set_handler(&router_of_invites);
   api.register_routes(router);
   events::register_event_routes(router, hub, [&api](const http::Request& request) -> std::optional<events::Principal> {
     auto principal = api.authenticate(request);
@@ -240,6 +246,14 @@ int run_daemon(DaemonOptions options) {
   metrics.add([&server](MetricsWriter& out) { server.collect(out); });
   metrics.add([&hub](MetricsWriter& out) { hub.collect(out); });
   metrics.add([&calls, &media_engine](MetricsWriter& out) { collect_calls(calls, media_engine, out); });
+  metrics.add([&router_of_invites](MetricsWriter& out) {
+    const auto& r = router_of_invites.metrics();
+    out.family("cvw_sip_invites_routed_total", MetricsWriter::Type::Counter,
+               "INVITEs outside a dialog, by what cvwd did with them.");
+    out.sample("cvw_sip_invites_routed_total", r.refused_source, {{"outcome", "refused_source"}});
+    out.sample("cvw_sip_invites_routed_total", r.replaced, {{"outcome", "replaced"}});
+    out.sample("cvw_sip_invites_routed_total", r.unavailable, {{"outcome", "unavailable"}});
+  });
   metrics.add([&directory, &sessions](MetricsWriter& out) {
     out.family("cvw_directory_users", MetricsWriter::Type::Gauge, "Users in the directory.");
     out.sample("cvw_directory_users", static_cast<std::uint64_t>(directory.user_count()));

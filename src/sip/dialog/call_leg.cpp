@@ -79,6 +79,8 @@ std::optional<std::string> CallLeg::on_offer(InviteSession&, std::string_view of
 
 void CallLeg::on_reinvite_result(InviteSession&, int status) { reinvited_.set(status); }
 
+bool CallLeg::on_refer(InviteSession&, const Message& refer) { return refer_handler && refer_handler(refer); }
+
 void CallLeg::on_terminated(InviteSession&, EndReason reason, int status) {
   stop_timer();
   // Whatever was pending learns how the leg ended. Order matters: ended_

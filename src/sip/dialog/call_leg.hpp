@@ -69,7 +69,16 @@ class CallLeg final : public InviteHandler {
   void on_established(InviteSession&) override;
   std::optional<std::string> on_offer(InviteSession&, std::string_view offer) override;
   void on_reinvite_result(InviteSession&, int status) override;
+  bool on_refer(InviteSession&, const Message& refer) override;
   void on_terminated(InviteSession&, EndReason reason, int status) override;
+
+  // A REFER from the peer (RFC 3515): return true to accept it (202, then
+  // report with notify_refer()); by default declined (603).
+  std::function<bool(const Message& refer)> refer_handler;
+  // After accepting a REFER: the referred call's progress as a NOTIFY.
+  void notify_refer(int status) {
+    if (session_) session_->notify_refer(status);
+  }
 
   // Answers the peer's re-INVITE/UPDATE offers; by default refuses (488).
   std::function<std::optional<std::string>(std::string_view offer)> offer_handler;

@@ -122,6 +122,10 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   std::uint32_t session_interval() const { return session_interval_; }
   bool refresher() const { return we_refresh_; }
 
+  // UAS: where the INVITE came from (its replies go there): the transport
+  // address an application checks against its trunks' allowed sources.
+  const Peer& peer() const { return reply_to_; }
+
   SessionState state() const { return state_; }
   bool is_uac() const { return uac_; }
   const Dialog* dialog() const { return dialog_ ? &*dialog_ : nullptr; }

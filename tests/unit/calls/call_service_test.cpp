@@ -2,6 +2,7 @@
 // user's hang-up, every change reported, and calls freed once they end.
 #include <gtest/gtest.h>
 
+#include "calls/call_router.hpp"
 #include "calls/call_service.hpp"
 #include "phones.hpp"
 
@@ -104,6 +105,34 @@ TEST_F(CallServiceTest, HangUpEndsTheCallReportsItAndFreesIt) {
   EXPECT_EQ(service.active(), 0u);
   EXPECT_EQ(service.find("sip:alice@example.com", id), nullptr);
   EXPECT_EQ(service.metrics().ended[static_cast<std::size_t>(EndCode::CancelledByUser)], 1u);
+}
+
+
+// INVITEs outside a dialog: only the trunk may call; plain calls get 480
+// until cvw takes incoming calls.
+TEST_F(CallServiceTest, RouterRefusesCallsFromAnythingButATrunk) {
+  CallRouter router(service, {boost::asio::ip::make_address("127.0.0.2")});
+  cvw.ua->set_handler(&router);
+  Host& stranger = net.add("127.0.0.9");
+  int stranger_status = 0;
+  int trunk_status = 0;
+  sip::dialog::CallLeg from_stranger(*stranger.ua, net.timers);
+  sip::dialog::CallLeg from_trunk(*phone_host.ua, net.timers);
+  sip::dialog::InviteParams p;
+  p.request_uri = "sip:cvw@127.0.0.1:5060";
+  p.body = phone_sdp("127.0.0.9", 40000);
+  spawn([](sip::dialog::CallLeg& leg, sip::dialog::InviteParams params, int& out) -> Task<void> {
+    out = co_await leg.invite(params, 30s);
+  }(from_stranger, p, stranger_status));
+  spawn([](sip::dialog::CallLeg& leg, sip::dialog::InviteParams params, int& out) -> Task<void> {
+    out = co_await leg.invite(params, 30s);
+  }(from_trunk, p, trunk_status));
+  net.run(1s);
+  EXPECT_EQ(stranger_status, 403);
+  EXPECT_EQ(trunk_status, 480);
+  EXPECT_EQ(router.metrics().refused_source, 1u);
+  EXPECT_EQ(router.metrics().unavailable, 1u);
+  cvw.ua->set_handler(nullptr);
 }
 
 }  // namespace

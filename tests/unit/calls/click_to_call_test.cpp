@@ -26,8 +26,10 @@ class ClickToCallTest : public ::testing::Test {
   Host& cvw = net.add("127.0.0.1");
   Host& phone_host = net.add("127.0.0.2", contact("1001"));
   Host& callee_host = net.add("127.0.0.3", contact("1002"));
+  Host& third_host = net.add("127.0.0.4", contact("1004"));  // a transfer target
   Phone phone{net, phone_host};
   Phone callee{net, callee_host};
+  Phone third{net, third_host};
   FakeRingback::Log ringback;
   std::vector<std::string> states;
   std::unique_ptr<ClickToCall> call;
@@ -49,6 +51,7 @@ class ClickToCallTest : public ::testing::Test {
     p.callee.from = "\"Alice Anders\" <sip:alice@example.com>";
     p.phone_ring_timeout = 30s;
     p.callee_ring_timeout = 60s;
+    p.route_user = [](std::string_view user) { return "sip:" + std::string(user) + "@127.0.0.4:5060"; };
     return p;
   }
 
@@ -355,6 +358,136 @@ TEST_F(ClickToCallTest, PhoneAnsweringWithoutMediaIsReleased) {
   EXPECT_EQ(reason().code, EndCode::Failed);
   EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
   EXPECT_EQ(callee.offers.size(), 0u);
+  expect_no_dialogs_left();
+}
+
+
+// --- transfers from the phone ------------------------------------------------
+
+// cvw's handling of INVITEs with Replaces (what calls::CallRouter does in cvwd).
+struct ReplacesRouter : sip::dialog::UaHandler {
+  ClickToCall** call = nullptr;
+  void on_invite(std::shared_ptr<sip::dialog::InviteSession> session) override {
+    if (!(*call)->accept_replacement(session)) session->reject(486);
+  }
+};
+
+TEST_F(ClickToCallTest, BlindTransferFromThePhoneConnectsTheCalleeToTheTarget) {
+  const std::string third_media = phone_sdp("127.0.0.4", 44000);
+  phone.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
+    phone.accept_reoffers(phone_media);
+    co_await leg.answer("application/sdp", phone_media);
+    co_await sleep(5s);
+    leg.session()->refer("sip:1004@127.0.0.1");
+    co_await leg.ended();
+  };
+  callee.script = answers(callee, callee_media);
+  third.script = [this, third_media](sip::dialog::CallLeg& leg) -> Task<void> {
+    third.accept_reoffers(third_media);
+    leg.ring();
+    co_await sleep(1s);
+    co_await leg.answer("application/sdp", third_media);
+    co_await sleep(10s);
+    co_await leg.hangup();
+  };
+  start();
+  net.run(4s);
+  EXPECT_EQ(states.back(), "connected");
+  net.run(4s);
+  // The target was called with the callee's media, the callee re-pointed at
+  // the target, the phone told (NOTIFY 200) and released.
+  ASSERT_EQ(third.offers.size(), 1u);
+  EXPECT_EQ(media_of(third.offers[0]), (std::pair<std::string, int>{"127.0.0.3", 42000}));
+  EXPECT_NE(third.invite_wire.find("INVITE sip:1004@127.0.0.4:5060 SIP/2.0"), std::string::npos);
+  ASSERT_GE(callee.offers.size(), 2u);
+  EXPECT_EQ(media_of(callee.offers.back()), (std::pair<std::string, int>{"127.0.0.4", 44000}));
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
+  int notify_200 = 0;
+  for (const auto& w : cvw.sent) notify_200 += w.starts_with("NOTIFY ") && w.find("SIP/2.0 200") != std::string::npos;
+  EXPECT_EQ(notify_200, 1);
+  EXPECT_EQ(call->info().transfer_kind, "blind");
+  EXPECT_EQ(call->info().transferred_to, "sip:1004@127.0.0.4:5060");
+  EXPECT_EQ(states.back(), "connected") << "the call goes on between the callee and the target";
+  net.run(10s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::Completed);
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1002"), 1) << "the callee is released when the target hangs up";
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, FailedBlindTransferKeepsTheCall) {
+  phone.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
+    phone.accept_reoffers(phone_media);
+    co_await leg.answer("application/sdp", phone_media);
+    co_await sleep(5s);
+    leg.session()->refer("sip:1004@127.0.0.1");
+    co_await leg.ended();
+  };
+  callee.script = answers(callee, callee_media);
+  third.script = rejects(486);
+  start();
+  net.run(10s);
+  int notify_486 = 0;
+  for (const auto& w : cvw.sent) notify_486 += w.starts_with("NOTIFY ") && w.find("SIP/2.0 486") != std::string::npos;
+  EXPECT_EQ(notify_486, 1);
+  EXPECT_EQ(states.back(), "connected");
+  EXPECT_TRUE(call->info().transfer_kind.empty());
+  EXPECT_EQ(count_sent(cvw, "BYE "), 0);
+  call->hang_up();
+  net.run(1s);
+  ASSERT_TRUE(done);
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, AttendedTransferReplacesThePhoneLeg) {
+  ClickToCall* current = nullptr;
+  ReplacesRouter router;
+  router.call = &current;
+  cvw.ua->set_handler(&router);
+  const std::string third_media = phone_sdp("127.0.0.4", 44000);
+  phone.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
+    phone.accept_reoffers(phone_media);
+    co_await leg.answer("application/sdp", phone_media);
+    co_await leg.ended();
+  };
+  callee.script = answers(callee, callee_media);
+  start();
+  current = call.get();
+  net.run(4s);
+  ASSERT_EQ(states.back(), "connected");
+
+  // The new party (as the phone's PBX would, after a consultation call)
+  // INVITEs cvw with Replaces naming cvw's dialog with the phone.
+  const sip::dialog::Dialog* d = phone.legs.at(0)->session()->dialog();
+  ASSERT_NE(d, nullptr);
+  sip::dialog::InviteParams p;
+  p.request_uri = "sip:cvw@127.0.0.1:5060";
+  p.from = "\"Carol\" <sip:1004@127.0.0.4>";
+  p.body = third_media;
+  p.headers.emplace_back("Replaces",
+                         d->id().call_id + ";to-tag=" + d->id().remote_tag + ";from-tag=" + d->id().local_tag);
+  sip::dialog::CallLeg carol(*third_host.ua, net.timers);
+  carol.offer_handler = [third_media](std::string_view) -> std::optional<std::string> { return third_media; };
+  int carol_status = 0;
+  spawn([](sip::dialog::CallLeg& leg, sip::dialog::InviteParams params, int& out) -> Task<void> {
+    out = co_await leg.invite(params, 30s);
+  }(carol, p, carol_status));
+  net.run(2s);
+  EXPECT_EQ(carol_status, 200);
+  // Carol got the callee's media in cvw's answer; the callee was re-pointed at Carol.
+  EXPECT_EQ(media_of(carol.remote_body()), (std::pair<std::string, int>{"127.0.0.3", 42000}));
+  EXPECT_EQ(media_of(callee.offers.back()), (std::pair<std::string, int>{"127.0.0.4", 44000}));
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1) << "the replaced dialog is ended by cvw";
+  EXPECT_EQ(call->info().transfer_kind, "attended");
+  EXPECT_NE(call->info().transferred_to.find("sip:1004@127.0.0.4"), std::string::npos);
+  EXPECT_EQ(states.back(), "connected");
+  // Carol hangs up: the callee is released, the call completed.
+  spawn([](sip::dialog::CallLeg& leg) -> Task<void> { co_await leg.hangup(); }(carol));
+  net.run(2s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::Completed);
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1002"), 1);
+  cvw.ua->set_handler(nullptr);
   expect_no_dialogs_left();
 }
 

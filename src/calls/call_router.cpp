@@ -1,0 +1,43 @@
+#include "calls/call_router.hpp"
+
+#include <algorithm>
+
+#include "common/log.hpp"
+
+namespace cvw::calls {
+
+bool CallRouter::from_trunk(const boost::asio::ip::address& source) const {
+  // An IPv4 peer reaching an IPv6 socket shows up as ::ffff:a.b.c.d.
+  const boost::asio::ip::address plain =
+      source.is_v6() && source.to_v6().is_v4_mapped()
+          ? boost::asio::ip::address(boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, source.to_v6()))
+          : source;
+  return std::find(trunk_sources_.begin(), trunk_sources_.end(), plain) != trunk_sources_.end();
+}
+
+void CallRouter::on_invite(std::shared_ptr<sip::dialog::InviteSession> session) {
+  const sip::Peer& peer = session->peer();
+  if (!from_trunk(peer.address)) {
+    ++metrics_.refused_source;
+    log().warn("sip: INVITE from {} refused (403): not an allowed source of any trunk", peer.to_string());
+    session->reject(403, "Forbidden (not a trunk)");
+    return;
+  }
+  if (auto replaced = session->replaced()) {
+    ClickToCall* call = calls_.find_by_phone(replaced.get());
+    if (call != nullptr && call->accept_replacement(session)) {
+      ++metrics_.replaced;
+      log().info("call {}: INVITE with Replaces from {} takes the phone's place", call->info().id, peer.to_string());
+      return;
+    }
+    ++metrics_.unavailable;
+    // RFC 3891 §3: a dialog we cannot replace now (not connected, a transfer
+    // under way) is refused; 486 tells the transferor to try later.
+    session->reject(call != nullptr ? 486 : 481);
+    return;
+  }
+  ++metrics_.unavailable;
+  session->reject(480, "Temporarily Unavailable (cvw takes no incoming calls yet)");
+}
+
+}  // namespace cvw::calls
