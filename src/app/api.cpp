@@ -44,6 +44,7 @@ void Api::register_routes(http::Router& router) {
   router.add(Verb::get, v1 + "/me/calls/{id}", bind(&Api::get_call));
   router.add(Verb::delete_, v1 + "/me/calls/{id}", bind(&Api::end_call));
   router.add(Verb::get, v1 + "/me/call-history", bind(&Api::call_history));
+  router.add(Verb::get, v1 + "/call-history.csv", bind(&Api::export_call_history));
   router.add(Verb::get, v1 + "/users", bind(&Api::list_users));
   router.add(Verb::post, v1 + "/users", bind(&Api::create_user));
   router.add(Verb::get, v1 + "/users.csv", bind(&Api::export_users));

@@ -117,6 +117,7 @@ class Api {
   void get_call(const http::Incoming&, http::Responder);
   void end_call(const http::Incoming&, http::Responder);
   void call_history(const http::Incoming&, http::Responder);
+  void export_call_history(const http::Incoming&, http::Responder);
 
   // Applies a user PATCH/POST body onto `user` (password handled by the caller).
   Result<void> apply_user_fields(JsonFields& fields, directory::User& user) const;

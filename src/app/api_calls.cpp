@@ -20,16 +20,27 @@ http::Response refusal_response(const Refusal& r) {
   return http::error_response(static_cast<Status>(r.status), r.subcode, r.message);
 }
 
-// 1..500: a page of history is read from storage on the event loop.
-std::optional<std::size_t> parse_limit(std::string_view text) {
+// 1..max: a page of history is read from storage on the event loop, so a
+// page is bounded.
+std::optional<std::size_t> parse_limit(std::string_view text, std::size_t max) {
   std::size_t n = 0;
-  if (text.empty() || text.size() > 3) return std::nullopt;
+  if (text.empty() || text.size() > 6) return std::nullopt;
   for (char c : text) {
     if (c < '0' || c > '9') return std::nullopt;
     n = n * 10 + static_cast<std::size_t>(c - '0');
   }
-  if (n < 1 || n > 500) return std::nullopt;
+  if (n < 1 || n > max) return std::nullopt;
   return n;
+}
+
+// ?limit=N, or `fallback` when absent; nullopt (and a 400 sent) when bad.
+std::optional<std::size_t> limit_of(const Incoming& in, std::size_t fallback, std::size_t max, Responder& out) {
+  auto text = http::query_param(http::split_target(in.request.target()).second, "limit");
+  if (!text) return fallback;
+  if (auto n = parse_limit(*text, max)) return n;
+  out.send(error_from(Error{400, "\"limit\" must be a whole number from 1 to " + std::to_string(max) + " (got \"" +
+                                     *text + "\")"}));
+  return std::nullopt;
 }
 
 http::Response calls_unavailable() {
@@ -132,19 +143,34 @@ void Api::end_call(const Incoming& in, Responder out) {
 void Api::call_history(const Incoming& in, Responder out) {
   auto principal = require_user(in, out);
   if (!principal) return;
-  std::size_t limit = 50;
-  if (auto text = http::query_param(http::split_target(in.request.target()).second, "limit")) {
-    const auto n = parse_limit(*text);
-    if (!n) return out.send(error_from(Error{400, "\"limit\" must be a whole number from 1 to 500 (got \"" + *text + "\")"}));
-    limit = *n;
-  }
+  const auto limit = limit_of(in, 50, 500, out);
+  if (!limit) return;
   boost::json::array list;
   if (history_ != nullptr) {
-    auto calls = history_->list(principal->user->sip_uri, limit);
+    auto calls = history_->list(principal->user->sip_uri, *limit);
     if (!calls) return out.send(error_from(calls.error()));
     for (const calls::CallInfo& call : *calls) list.emplace_back(to_json(call));
   }
   out.send(http::json_response(Status::ok, boost::json::object{{"calls", std::move(list)}}));
+}
+
+void Api::export_call_history(const Incoming& in, Responder out) {
+  if (!require_admin(in, out)) return;
+  const auto limit = limit_of(in, 1000, 10000, out);
+  if (!limit) return;
+  std::vector<calls::CallInfo> calls;
+  if (history_ != nullptr) {
+    const auto user = http::query_param(http::split_target(in.request.target()).second, "user");
+    const directory::User* who = user ? directory_.find_user(*user) : nullptr;
+    if (user && who == nullptr) return out.send(http::error_response(Status::not_found, "NotFound", "no user " + *user));
+    auto rows = who ? history_->list(who->sip_uri, *limit) : history_->list_all(*limit);
+    if (!rows) return out.send(error_from(rows.error()));
+    calls = std::move(*rows);
+  }
+  http::Response r{Status::ok, 11};
+  r.set(boost::beast::http::field::content_type, "text/csv; charset=utf-8");
+  r.body() = call_history_csv(calls);
+  out.send(std::move(r));
 }
 
 }  // namespace cvw::app

@@ -3,7 +3,9 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "directory/csv.hpp"
 #include "directory/user.hpp"
+#include "events/event_json.hpp"
 
 namespace cvw::app {
 
@@ -126,12 +128,21 @@ Result<void> CallHistory::flush() {
 }
 
 Result<std::vector<calls::CallInfo>> CallHistory::list(std::string_view owner, std::size_t limit) {
+  return select("WHERE user_key = $1 ORDER BY ended_at DESC, id DESC LIMIT CAST($2 AS INTEGER)",
+                {directory::sip_uri_key(owner), static_cast<std::int64_t>(limit)});
+}
+
+Result<std::vector<calls::CallInfo>> CallHistory::list_all(std::size_t limit) {
+  return select("ORDER BY ended_at DESC, id DESC LIMIT CAST($1 AS INTEGER)", {static_cast<std::int64_t>(limit)});
+}
+
+Result<std::vector<calls::CallInfo>> CallHistory::select(std::string_view where, std::vector<storage::Param> params) {
   if (auto r = flush(); !r) return r.error();
-  auto rows = db_.execute(
+  const std::string sql =
       "SELECT id, owner, to_text, target_kind, target_uri, target_number, phone_number, operation_id, subject, "
-      "started_at, connected_at, ended_at, reason, reason_by, sip_status, message FROM call_history "
-      "WHERE user_key = $1 ORDER BY ended_at DESC, id DESC LIMIT CAST($2 AS INTEGER)",
-      {directory::sip_uri_key(owner), static_cast<std::int64_t>(limit)});
+      "started_at, connected_at, ended_at, reason, reason_by, sip_status, message FROM call_history " +
+      std::string(where);
+  auto rows = db_.execute(sql, params);
   if (!rows) return rows.error();
   std::vector<calls::CallInfo> out;
   out.reserve(rows->rows.size());
@@ -157,6 +168,26 @@ Result<std::vector<calls::CallInfo>> CallHistory::list(std::string_view owner, s
     reason.message = row.text(15);
     c.reason = std::move(reason);
     out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::string call_history_csv(const std::vector<calls::CallInfo>& calls) {
+  auto time = [](const std::optional<Clock::time_point>& t) { return t ? events::rfc3339_utc(*t) : std::string(); };
+  std::string out = directory::format_csv_record({"id", "user", "to", "target", "targetNumber", "phoneNumber",
+                                                  "startedAt", "connectedAt", "endedAt", "seconds", "reason", "by",
+                                                  "sipStatus", "message", "operationId", "subject"});
+  for (const calls::CallInfo& c : calls) {
+    const calls::EndReason reason = c.reason.value_or(calls::EndReason{});
+    const std::string seconds =
+        c.connected_at && c.ended_at
+            ? std::to_string(std::chrono::duration_cast<std::chrono::seconds>(*c.ended_at - *c.connected_at).count())
+            : "0";
+    out += directory::format_csv_record(
+        {c.id, c.owner, c.to, c.target_uri, c.target_number, c.phone_number, events::rfc3339_utc(c.started_at),
+         time(c.connected_at), time(c.ended_at), seconds, std::string(calls::to_string(reason.code)),
+         std::string(calls::to_string(reason.by)), reason.sip_status ? std::to_string(reason.sip_status) : "",
+         reason.message, c.operation_id.value_or(""), c.subject.value_or("")});
   }
   return out;
 }

@@ -42,6 +42,8 @@ class CallHistory {
   void record(const calls::CallInfo& call);
   // The owner's calls, newest first, at most `limit`.
   Result<std::vector<calls::CallInfo>> list(std::string_view owner, std::size_t limit);
+  // Everyone's calls (the administrators' export), newest first.
+  Result<std::vector<calls::CallInfo>> list_all(std::size_t limit);
   // Writes the queue now, in one transaction.
   Result<void> flush();
 
@@ -55,7 +57,15 @@ class CallHistory {
   std::vector<calls::CallInfo> queue_;
   TimerService::Handle timer_ = 0;
   CallHistoryMetrics metrics_;
+
+  Result<std::vector<calls::CallInfo>> select(std::string_view where, std::vector<storage::Param> params);
 };
+
+// The history as CSV (RFC 4180), one call per row under a header row:
+// id, user, to, target, targetNumber, phoneNumber, startedAt, connectedAt,
+// endedAt, seconds (connected time), reason, by, sipStatus, message,
+// operationId, subject.
+std::string call_history_csv(const std::vector<calls::CallInfo>& calls);
 
 // The schema of the history (a migration of the app's schema, see directory_store.cpp).
 extern const std::string_view kCallHistorySchema;

@@ -142,7 +142,7 @@ for command in login logout user "user list" "user show" "user add" "user set" "
   "user export" "user test-number" policy "policy list" "policy show" "policy new" "policy set" "policy remove" \
   "policy grant" routing "routing show" "routing set" dialplan "dialplan list" "dialplan show" "dialplan new" \
   "dialplan set" "dialplan remove" "dialplan grant" "dialplan rule" "dialplan rule add" "dialplan rule set" \
-  "dialplan rule remove" "dialplan test" trunk "trunk list" status; do
+  "dialplan rule remove" "dialplan test" trunk "trunk list" status history "history export"; do
   # shellcheck disable=SC2086 # split "user list" into two words on purpose
   t 0 $command --help; has_out "Usage"
 done
@@ -280,6 +280,11 @@ t 1 dialplan show Tag:E2E; has_err "(404 NotFound"
 t 0 user export; has_out "SipAddress"; has_out "sip:alice@example.com"
 t 0 user export "$work/users.csv"; has_out "Exported users to $work/users.csv"
 last="export file"; grep -q "sip:dave@example.com" "$work/users.csv" || bad "the exported file lacks dave"
+# The call history export (no calls placed here: the header row only).
+t 0 history export; has_out "id,user,to,target,targetNumber,phoneNumber,startedAt"
+t 0 history export --user sip:alice@example.com "$work/history.csv"; has_out "Exported the call history to $work/history.csv"
+t 1 history export --user sip:nobody@example.com; has_err "(404 NotFound"
+t 2 history export --limit 0; has_err "cvwctl: "
 printf 'SipAddress,DisplayName,LineUri,CvwPhoneNumber,EnterpriseVoiceEnabled\r\nsip:erin@example.com,Erin Eck,tel:+14255550105,+14255550105,True\r\nsip:alice@example.com,Alice A.,tel:+14255550101;ext=101,+14255550101,True\r\n' \
   >"$work/import.csv"
 t 0 user import "$work/import.csv"; has_out "1 created, 1 updated"

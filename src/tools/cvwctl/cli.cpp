@@ -35,6 +35,7 @@ int run_cvwctl(int argc, const char* const* argv, Context& context) {
   add_routing_commands(app, context);
   add_dial_plan_commands(app, context);
   add_service_commands(app, context);
+  add_history_commands(app, context);
 
   try {
     app.parse(argc, argv);

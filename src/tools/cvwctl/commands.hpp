@@ -17,6 +17,10 @@ void add_policy_commands(CLI::App& app, Context& context);     // policy ...
 void add_routing_commands(CLI::App& app, Context& context);    // routing ...
 void add_dial_plan_commands(CLI::App& app, Context& context);  // dialplan ...
 void add_service_commands(CLI::App& app, Context& context);    // trunk list, status
+void add_history_commands(CLI::App& app, Context& context);    // history export
+
+// Writes `text` to `path` (created or truncated); a Failure names the path.
+void write_file(const std::string& path, const std::string& text);
 
 // "/api/v1/users/<sip>", the SIP URI escaped as a path segment.
 std::string user_path(std::string_view sip_uri);

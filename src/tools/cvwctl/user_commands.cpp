@@ -119,14 +119,6 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw Failure(ExitCode::kFailed, path + ": cannot create: " + std::strerror(errno));
-  out << text;
-  out.close();
-  if (!out) throw Failure(ExitCode::kFailed, path + ": cannot write: " + std::strerror(errno));
-}
-
 std::string count_text(const json::value& reply, std::string_view key) {
   return cell_text(find_path(reply, key));
 }
@@ -269,6 +261,14 @@ void add_test_number(CLI::App& group, Context& context) {
 }
 
 }  // namespace
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw Failure(ExitCode::kFailed, path + ": cannot create: " + std::strerror(errno));
+  out << text;
+  out.close();
+  if (!out) throw Failure(ExitCode::kFailed, path + ": cannot write: " + std::strerror(errno));
+}
 
 std::string user_path(std::string_view sip_uri) {
   return "/api/v1/users/" + encode_path_segment(sip_uri);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "app/call_history.hpp"
+#include "directory/csv.hpp"
 #include "directory_fixture.hpp"
 
 namespace cvw::app {
@@ -127,6 +128,28 @@ TEST_P(CallHistoryTest, DestructionWritesWhatIsQueued) {
   history_->record(ended("c-1", "sip:alice@example.com", 1'000'000ms));
   history_.reset();
   EXPECT_EQ(rows(), 1u);
+}
+
+TEST_P(CallHistoryTest, CsvExportHasOneRowPerCallNewestFirst) {
+  calls::CallInfo c = ended("c-1", "sip:alice@example.com", 1'800'000'000'000ms);
+  c.connected_at = calls::Clock::time_point(1'800'000'000'000ms - 20s);
+  c.subject = "Budget, \"Q3\"";
+  history_->record(c);
+  history_->record(ended("c-2", "sip:bob@example.com", 1'800'000'100'000ms));
+  auto all = history_->list_all(10);
+  ASSERT_TRUE(all.ok());
+  const std::string csv = call_history_csv(*all);
+  auto rows = directory::parse_csv(csv);
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_EQ((*rows)[0].fields.at(0), "id");
+  EXPECT_EQ((*rows)[1].fields.at(0), "c-2");
+  EXPECT_EQ((*rows)[2].fields.at(0), "c-1");
+  EXPECT_EQ((*rows)[2].fields.at(1), "sip:alice@example.com");
+  EXPECT_EQ((*rows)[2].fields.at(9), "20") << "seconds connected";
+  EXPECT_EQ((*rows)[2].fields.at(10), "CalleeBusy");
+  EXPECT_EQ((*rows)[2].fields.at(12), "486");
+  EXPECT_EQ((*rows)[2].fields.at(15), "Budget, \"Q3\"") << "quoted and escaped, read back intact";
 }
 
 INSTANTIATE_TEST_SUITE_P(Storage, CallHistoryTest, ::testing::ValuesIn(storage::test::kBothBackends),
