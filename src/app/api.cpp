@@ -136,6 +136,7 @@ boost::json::object to_json(const directory::User& u) {
   o["lineUri"] = u.line_uri;
   o["cvwPhoneNumber"] = u.cvw_phone_number;
   o["enterpriseVoice"] = u.enterprise_voice;
+  o["autoAnswer"] = u.auto_answer;
   o["simultaneousRing"] = {{"enabled", u.simultaneous_ring.enabled}, {"target", u.simultaneous_ring.target}};
   o["enabled"] = u.enabled;
   o["admin"] = u.admin;

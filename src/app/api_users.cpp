@@ -41,8 +41,8 @@ Result<void> Api::apply_user_fields(JsonFields& f, directory::User& u) const {
     std::string_view name;
     bool* target;
   };
-  for (const FlagField& b : {FlagField{"enterpriseVoice", &u.enterprise_voice}, FlagField{"enabled", &u.enabled},
-                             FlagField{"admin", &u.admin}})
+  for (const FlagField& b : {FlagField{"enterpriseVoice", &u.enterprise_voice}, FlagField{"autoAnswer", &u.auto_answer},
+                             FlagField{"enabled", &u.enabled}, FlagField{"admin", &u.admin}})
     if (auto r = read_into([&] { return f.boolean(b.name); }, *b.target); !r) return r;
   auto ring = f.object("simultaneousRing");
   if (!ring) return ring.error();

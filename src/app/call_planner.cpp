@@ -218,6 +218,16 @@ PlannedCall plan_click_to_call(const DirectoryService& directory, const director
     plan.phone.from = shown_name + " <sip:cvw@" + settings.domain + ">";
   }
 
+  if (user.auto_answer) {
+    // Intercom-style auto-answer, in the three spellings phones understand:
+    // RFC 5373, Call-Info answer-after (Snom, Yealink, Grandstream, ...) and
+    // Alert-Info info=alert-autoanswer (Polycom, Cisco SPA, ...).
+    plan.phone.headers.emplace_back("Answer-Mode", "Auto");
+    plan.phone.headers.emplace_back("Call-Info", "<" + number_uri(caller_id.empty() ? "cvw" : caller_id, settings.domain) +
+                                                     ">;answer-after=0");
+    plan.phone.headers.emplace_back("Alert-Info", "<http://127.0.0.1/>;info=alert-autoanswer;delay=0");
+  }
+
   plan.callee.request_uri = trunk_uri(callee_number, trunk);
   plan.callee.to = "<" + plan.callee.request_uri + ">";
   const std::string user_name = quoted_display_name(user.display_name);

@@ -75,6 +75,7 @@ CREATE INDEX sessions_user ON sessions(user_key);
 const std::array kMigrations{
     storage::Migration{1, "directory, policies, dial plans, settings, sessions", kSchemaV1},
     storage::Migration{2, "call history", kCallHistorySchema},
+    storage::Migration{3, "users: auto-answer", "ALTER TABLE users ADD COLUMN auto_answer INTEGER NOT NULL DEFAULT 0"},
 };
 
 constexpr std::string_view kCallerIdSetting = "routing.call_via_work_caller_id";
@@ -92,7 +93,7 @@ Result<DirectorySnapshot> DirectoryStore::load() {
   auto users = db_.execute(
       "SELECT sip_uri, display_name, title, department, company, email, line_uri, cvw_phone_number, "
       "enterprise_voice, sim_ring_enabled, sim_ring_target, password_hash, enabled, admin, site, cvw_policy, "
-      "dial_plan FROM users ORDER BY sip_key");
+      "dial_plan, auto_answer FROM users ORDER BY sip_key");
   if (!users) return users.error();
   for (const storage::Row& row : users->rows) {
     directory::User u;
@@ -104,6 +105,7 @@ Result<DirectorySnapshot> DirectoryStore::load() {
     u.email = row.text(5);
     u.line_uri = row.text(6);
     u.cvw_phone_number = row.text(7);
+    u.auto_answer = row.boolean(17);
     u.enterprise_voice = row.boolean(8);
     u.simultaneous_ring.enabled = row.boolean(9);
     u.simultaneous_ring.target = row.text(10);
@@ -161,7 +163,7 @@ Result<DirectorySnapshot> DirectoryStore::load() {
 }
 
 Result<void> DirectoryStore::write_user(const directory::User& u) {
-  const std::array<Param, 18> params{text(directory::sip_uri_key(u.sip_uri)),
+  const std::array<Param, 19> params{text(directory::sip_uri_key(u.sip_uri)),
                                      text(u.sip_uri),
                                      text(u.display_name),
                                      text(u.title),
@@ -178,18 +180,19 @@ Result<void> DirectoryStore::write_user(const directory::User& u) {
                                      flag(u.admin),
                                      text(u.site),
                                      optional_text(u.cvw_policy),
-                                     optional_text(u.dial_plan)};
+                                     optional_text(u.dial_plan),
+                                     flag(u.auto_answer)};
   auto r = db_.execute(
       "INSERT INTO users (sip_key, sip_uri, display_name, title, department, company, email, line_uri, "
       "cvw_phone_number, enterprise_voice, sim_ring_enabled, sim_ring_target, password_hash, enabled, admin, site, "
-      "cvw_policy, dial_plan) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-      "$18) ON CONFLICT (sip_key) DO UPDATE SET sip_uri = excluded.sip_uri, display_name = excluded.display_name, "
+      "cvw_policy, dial_plan, auto_answer) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+      "$16, $17, $18, $19) ON CONFLICT (sip_key) DO UPDATE SET sip_uri = excluded.sip_uri, display_name = excluded.display_name, "
       "title = excluded.title, department = excluded.department, company = excluded.company, email = "
       "excluded.email, line_uri = excluded.line_uri, cvw_phone_number = excluded.cvw_phone_number, "
       "enterprise_voice = excluded.enterprise_voice, sim_ring_enabled = excluded.sim_ring_enabled, "
       "sim_ring_target = excluded.sim_ring_target, password_hash = excluded.password_hash, enabled = "
       "excluded.enabled, admin = excluded.admin, site = excluded.site, cvw_policy = excluded.cvw_policy, "
-      "dial_plan = excluded.dial_plan",
+      "dial_plan = excluded.dial_plan, auto_answer = excluded.auto_answer",
       params);
   if (!r) return r.error();
   return {};

@@ -35,6 +35,9 @@ struct User {
   // extension of 1-15 digits. Optional.
   std::string cvw_phone_number;
   bool enterprise_voice = false;
+  // The desk phone answers cvw's first leg by itself (intercom-style
+  // auto-answer headers on the INVITE): opt-in, for phones that support it.
+  bool auto_answer = false;
   SimultaneousRing simultaneous_ring;
   std::string password_hash;  // opaque PHC string from hash_password(); empty: no password
   bool enabled = true;
@@ -61,6 +64,7 @@ inline constexpr std::string_view kEmail = "Email";
 inline constexpr std::string_view kLineUri = "LineUri";
 inline constexpr std::string_view kCvwPhoneNumber = "CvwPhoneNumber";
 inline constexpr std::string_view kEnterpriseVoice = "EnterpriseVoiceEnabled";
+inline constexpr std::string_view kAutoAnswer = "AutoAnswer";
 inline constexpr std::string_view kSimRingEnabled = "SimultaneousRingEnabled";
 inline constexpr std::string_view kSimRingNumber = "SimultaneousRingNumber";
 inline constexpr std::string_view kPasswordHash = "PasswordHash";

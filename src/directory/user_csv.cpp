@@ -75,7 +75,7 @@ Result<User> user_from_row(const std::map<std::string_view, std::string_view>& r
     bool if_empty;
   };
   for (const Flag& flag :
-       {Flag{f::kEnterpriseVoice, &user.enterprise_voice, false},
+       {Flag{f::kEnterpriseVoice, &user.enterprise_voice, false}, Flag{f::kAutoAnswer, &user.auto_answer, false},
         Flag{f::kSimRingEnabled, &user.simultaneous_ring.enabled, false},
         Flag{f::kEnabled, &user.enabled, true}, Flag{f::kAdmin, &user.admin, false}}) {
     Result<bool> value = parse_bool(flag.column, get(flag.column), flag.if_empty);
@@ -100,6 +100,7 @@ std::string export_field(const User& u, std::string_view column) {
   if (column == f::kLineUri) return u.line_uri;
   if (column == f::kCvwPhoneNumber) return u.cvw_phone_number;
   if (column == f::kEnterpriseVoice) return bool_text(u.enterprise_voice);
+  if (column == f::kAutoAnswer) return bool_text(u.auto_answer);
   if (column == f::kSimRingEnabled) return bool_text(u.simultaneous_ring.enabled);
   if (column == f::kSimRingNumber) return u.simultaneous_ring.target;
   if (column == f::kEnabled) return bool_text(u.enabled);

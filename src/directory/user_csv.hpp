@@ -39,10 +39,10 @@
 namespace cvw::directory {
 
 // Export order.
-inline constexpr std::array<std::string_view, 16> kUserCsvColumns = {
+inline constexpr std::array<std::string_view, 17> kUserCsvColumns = {
     user_field::kSipAddress,     user_field::kDisplayName,    user_field::kTitle,
     user_field::kDepartment,     user_field::kCompany,        user_field::kEmail,
-    user_field::kLineUri,        user_field::kCvwPhoneNumber, user_field::kEnterpriseVoice,
+    user_field::kLineUri,        user_field::kCvwPhoneNumber, user_field::kEnterpriseVoice, user_field::kAutoAnswer,
     user_field::kSimRingEnabled, user_field::kSimRingNumber,  user_field::kEnabled,
     user_field::kAdmin,          user_field::kSite,           user_field::kCallViaWorkPolicy,
     user_field::kDialPlan,

@@ -38,6 +38,7 @@ constexpr std::array kUserRecord = {
     Field{"LineUri", "lineUri"},
     Field{"CvwPhoneNumber", "cvwPhoneNumber"},
     Field{"EnterpriseVoice", "enterpriseVoice"},
+    Field{"AutoAnswer", "autoAnswer"},
     Field{"SimultaneousRing", "simultaneousRing.enabled"},
     Field{"SimultaneousRingTarget", "simultaneousRing.target"},
     Field{"Enabled", "enabled"},
@@ -77,6 +78,8 @@ struct FlagField {
 constexpr std::array kFlagFields = {
     FlagField{"--enterprise-voice,!--no-enterprise-voice", "enterpriseVoice",
               "Enterprise Voice on / off"},
+    FlagField{"--auto-answer,!--no-auto-answer", "autoAnswer",
+              "the desk phone answers Call Via Work's first leg by itself (phones that support it)"},
     FlagField{"--admin,!--no-admin", "admin", "administrator of cvw or not"},
     FlagField{"--enabled,!--disabled", "enabled", "may sign in or not"},
 };

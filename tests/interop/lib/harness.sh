@@ -1046,14 +1046,160 @@ h_cvwd_stop() {
 # has no calls API. Reads GET /api/v1/me into H_CVWD_ME (the body); cvw's RTP
 # range is H_C2C_MEDIA_MIN..H_C2C_MEDIA_MAX.
 h_c2c_start() {
-  local c2c_media
+  h_c2c_start_span 20 "$1"
+}
+
+# ---------------------------------------------------------------------------
+# click-to-call audio and outcomes (click_to_call_audio.sh,
+# click_to_call_outcomes.sh)
+
+# h_phone_start_with EXT [BARESIP OPTIONS...]: as h_phone_start, with extra
+# options on baresip's command line, e.g. -s (SIP trace: every message the
+# phone sends and receives goes to its log, which h_phone_sip_trace reads).
+h_phone_start_with() {
+  local ext=$1
+  shift
+  h_start "baresip-$ext" -- baresip -f "${H_PHONE_DIR[$ext]}" "$@"
+  h_wait_port tcp "${H_PHONE_CTRL[$ext]}" 5 || h_fail "baresip $ext: no control port after 5 s"
+  if grep -q outbound= "${H_PHONE_DIR[$ext]}/accounts"; then
+    h_pbx_wait_registered "$ext" 5
+  fi
+  h_log "baresip $ext up (SIP 127.0.0.1:${H_PHONE_SIP[$ext]}, ctrl ${H_PHONE_CTRL[$ext]}, options: $*)"
+}
+
+# h_phone_sip_trace EXT LABEL: the SIP messages in the log of baresip phone
+# EXT (started with -s, see h_phone_start_with), rewritten as a SIPp
+# -trace_msg file $H_WORK/LABEL.messages.log, so that h_cvwd_sipp_msg LABEL
+# ... reads what the phone received ("recv") and sent ("sent"). baresip
+# prints each message after a "UDP FROM -> TO" line and ends it with a
+# colour reset; its call statistics (carriage returns, no newline) may run
+# into the line before the next message, never into one.
+H__PHONE_TRACE='import re, sys
+log, out, port = sys.argv[1], sys.argv[2], sys.argv[3]
+ADDR = re.compile(r"(?:^|\s)(UDP|TCP|TLS) (\S+):(\d+) -> (\S+):(\d+)\s*$")
+ESC = re.compile(r"\x1b\[[0-9;]*m")
+lines = open(log, encoding="latin-1").read().split("\n")
+with open(out, "w") as f:
+    i, n = 0, 0
+    while i < len(lines):
+        m = ADDR.search(ESC.sub("", lines[i]))
+        i += 1
+        if not m:
+            continue
+        direction = "received" if m.group(5) == port else "sent"
+        msg = []
+        while i < len(lines) and "\x1b[" not in lines[i] and not ADDR.search(lines[i]):
+            msg.append(lines[i].rstrip("\r"))
+            i += 1
+        if not msg or not (msg[0].startswith("SIP/2.0 ") or msg[0].endswith(" SIP/2.0")):
+            continue
+        n += 1
+        f.write("----------------------------------------------- 2000-01-01 00:00:%02d.%06d\n" % (n // 1000000 % 60, n % 1000000))
+        f.write("%s message %s [%d] bytes :\n\n" % (m.group(1), direction, sum(len(x) + 2 for x in msg)))
+        f.write("\n".join(msg).rstrip("\n") + "\n\n")'
+h_phone_sip_trace() {
+  local ext=$1 label=$2
+  python3 -c "$H__PHONE_TRACE" "$(h_phone_log "$ext")" "$H_WORK/$label.messages.log" "${H_PHONE_SIP[$ext]}" ||
+    h_fail "harness: cannot read the SIP trace of baresip $ext"
+}
+
+# h_phone_recording EXT: the WAV file of what phone EXT received in its last
+# call (baresip's sndfile module names it in the log: "dumping decode audio
+# to FILE"). Empty when the phone recorded nothing.
+h_phone_recording() {
+  grep -Eo 'dumping decode audio to .*\.wav' "$(h_phone_log "$1")" | tail -n 1 | sed 's/^dumping decode audio to //'
+}
+
+# h_audio_tones WAV NAME=F1[+F2...] ...: which of the named tones a WAV (S16LE
+# mono, as baresip records G.711) holds, window by window (50 ms: at 8 kHz
+# every multiple of 20 Hz is an exact Goertzel bin, so 440 and 480 Hz fall
+# in separate bins). A window is NAME when its frequencies hold >= 80 % of
+# its energy and each of them >= 60 % of its fair share (both tones of a
+# dual-tone ringback present); "silence" when its RMS is below 50 (of
+# 32767); "other" else. Prints one line per name, plus silence and other:
+#   NAME total_s=T first_s=S last_s=E longest_s=L share=F rms=R
+# (seconds of the recording; share and rms averaged over the NAME windows;
+# first_s/last_s are -1 when there is none), then "timeline ..." with one
+# character per 100 ms: the first letter of the name (upper case), "." for
+# silence, "?" for other. Pure Python (no numpy).
+H__AUDIO_TONES='import math, struct, sys, wave
+path, specs = sys.argv[1], sys.argv[2:]
+tones = []
+for s in specs:
+    name, _, fs_ = s.partition("=")
+    tones.append((name, [float(x) for x in fs_.split("+")]))
+w = wave.open(path)
+if w.getsampwidth() != 2 or w.getnchannels() != 1:
+    sys.exit("%s: expected 16-bit mono, got %d bytes x %d channels" % (path, w.getsampwidth(), w.getnchannels()))
+rate, count = w.getframerate(), w.getnframes()
+x = struct.unpack("<%dh" % count, w.readframes(count))
+N = int(rate * 0.05)
+def power(frame, f):
+    c = 2 * math.cos(2 * math.pi * f / rate)
+    s1 = s2 = 0.0
+    for v in frame:
+        s1, s2 = v + c * s1 - s2, s1
+    return s1 * s1 + s2 * s2 - c * s1 * s2
+classes, stats = [], {}
+for name in [t[0] for t in tones] + ["silence", "other"]:
+    stats[name] = {"n": 0, "first": -1, "last": -1, "run": 0, "longest": 0, "share": 0.0, "rms": 0.0}
+previous = None
+for start in range(0, count - N + 1, N):
+    frame = x[start:start + N]
+    energy = float(sum(v * v for v in frame))
+    rms = math.sqrt(energy / N)
+    label, share = "other", 0.0
+    if rms < 50:
+        label = "silence"
+    else:
+        for name, freqs in tones:
+            shares = [2 * power(frame, f) / (N * energy) for f in freqs]
+            if sum(shares) >= 0.8 and min(shares) >= 0.6 * 0.8 / len(freqs):
+                label, share = name, sum(shares)
+                break
+    s = stats[label]
+    t = start / rate
+    s["n"] += 1
+    if s["first"] < 0:
+        s["first"] = t
+    s["last"] = t + N / rate
+    s["run"] = s["run"] + 1 if previous == label else 1
+    s["longest"] = max(s["longest"], s["run"])
+    s["share"] += share
+    s["rms"] += rms
+    previous = label
+    classes.append(label)
+for name, s in stats.items():
+    n = max(s["n"], 1)
+    print("%s total_s=%.2f first_s=%.2f last_s=%.2f longest_s=%.2f share=%.3f rms=%.0f" % (
+        name, s["n"] * N / rate, s["first"], s["last"], s["longest"] * N / rate, s["share"] / n, s["rms"] / n))
+line = ""
+for i in range(0, len(classes), 2):
+    c = classes[i]
+    line += "." if c == "silence" else "?" if c == "other" else c[0].upper()
+print("timeline " + line)'
+h_audio_tones() {
+  python3 -c "$H__AUDIO_TONES" "$@"
+}
+
+# h_audio_value TONES_OUTPUT NAME KEY: one value (total_s, first_s, ...) of
+# NAME from the output of h_audio_tones.
+h_audio_value() {
+  printf '%s\n' "$1" | awk -v n="$2" -v k="$3" '$1 == n { for (i = 2; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }'
+}
+
+# h_c2c_start_span SPAN CALLS_TOML: as h_c2c_start, with SPAN ports (even)
+# for cvw's RTP instead of 20: cvw holds one even/odd pair per call that is
+# up, so many simultaneous calls need a wider range.
+h_c2c_start_span() {
+  local span=$1 c2c_media
   h_pbx_start
-  # cvw's RTP ports (ringback to the phone) from the test range, an even start
-  h_port c2c_media 20
+  # one more than SPAN, so that an even start still leaves SPAN ports
+  h_port c2c_media $((span + 1))
   H_C2C_MEDIA_MIN=$(((c2c_media + 1) / 2 * 2))
-  H_C2C_MEDIA_MAX=$((c2c_media + 19))
+  H_C2C_MEDIA_MAX=$((H_C2C_MEDIA_MIN + span - 1))
   h_cvwd_start "[calls]
-$1
+$2
 
 [media]
 address = \"127.0.0.1\"
@@ -1061,7 +1207,6 @@ port_min = $H_C2C_MEDIA_MIN
 port_max = $H_C2C_MEDIA_MAX"
   h_cvwd_login sip:alice@example.com alice-password-1
   h_cvwd_events_start events
-  # an older cvwd serves no /me/calls: nothing to test
   h_cvwd_http POST /api/v1/me/calls '{}'
   [ "$H_HTTP_STATUS" != 404 ] || h_skip "this cvwd has no POST /api/v1/me/calls (404)"
   h_cvwd_expect_status 400 "POST /api/v1/me/calls without \"to\""

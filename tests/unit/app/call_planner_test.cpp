@@ -179,6 +179,20 @@ TEST_P(CallPlannerTest, TcpTrunkAndIpv6) {
   EXPECT_EQ(p.plan->callee.request_uri, "sip:+14255550123@[::1]:5070;user=phone;transport=tcp");
 }
 
+TEST_P(CallPlannerTest, AutoAnswerHeadersOnlyForUsersWhoOptIn) {
+  PlannedCall plain = plan("123");
+  ASSERT_TRUE(plain.plan);
+  EXPECT_EQ(header(plain.plan->phone, "Answer-Mode"), "");
+  EXPECT_EQ(header(plain.plan->phone, "Alert-Info"), "");
+  alice_.auto_answer = true;
+  PlannedCall intercom = plan("123");
+  ASSERT_TRUE(intercom.plan);
+  EXPECT_EQ(header(intercom.plan->phone, "Answer-Mode"), "Auto");
+  EXPECT_EQ(header(intercom.plan->phone, "Call-Info"), "<sip:+14255550100@example.com;user=phone>;answer-after=0");
+  EXPECT_EQ(header(intercom.plan->phone, "Alert-Info"), "<http://127.0.0.1/>;info=alert-autoanswer;delay=0");
+  EXPECT_EQ(header(intercom.plan->callee, "Answer-Mode"), "") << "never on the callee's leg";
+}
+
 INSTANTIATE_TEST_SUITE_P(Storage, CallPlannerTest, ::testing::ValuesIn(storage::test::kBothBackends),
                          storage::test::BackendName());
 

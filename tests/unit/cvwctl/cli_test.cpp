@@ -27,7 +27,7 @@ constexpr std::int64_t kNow = 1'800'000'000;
 const char* kAlice =
     R"({"sipUri": "sip:alice@example.com", "displayName": "Alice Liddell", "title": "", "department": "",
   "company": "", "email": "alice@example.com", "lineUri": "tel:+14255550101", "cvwPhoneNumber": "+14255550101",
-  "enterpriseVoice": true, "simultaneousRing": {"enabled": false, "target": ""}, "enabled": true, "admin": false,
+  "enterpriseVoice": true, "autoAnswer": false, "simultaneousRing": {"enabled": false, "target": ""}, "enabled": true, "admin": false,
   "site": "Redmond", "callViaWorkPolicy": "Tag:Sales", "dialPlan": null})";
 
 struct Outcome {
@@ -184,6 +184,7 @@ TEST_F(CliTest, UserShowIsAKeyValueBlock) {
             "LineUri:                tel:+14255550101\n"
             "CvwPhoneNumber:         +14255550101\n"
             "EnterpriseVoice:        True\n"
+            "AutoAnswer:             False\n"
             "SimultaneousRing:       False\n"
             "SimultaneousRingTarget:\n"
             "Enabled:                True\n"

@@ -54,7 +54,7 @@ TEST(UserCsv, ExportHasEveryColumnAndNoPasswordHash) {
   const std::string text = export_users_csv({ken()});
   EXPECT_TRUE(
       text.starts_with("SipAddress,DisplayName,Title,Department,Company,Email,LineUri,"
-                       "CvwPhoneNumber,EnterpriseVoiceEnabled,"
+                       "CvwPhoneNumber,EnterpriseVoiceEnabled,AutoAnswer,"
                        "SimultaneousRingEnabled,SimultaneousRingNumber,Enabled,Admin,Site,"
                        "CallViaWorkPolicy,DialPlan\r\n"))
       << text;
