@@ -18,20 +18,16 @@ CallService::~CallService() {
   // which send BYE or CANCEL as they are destroyed.
 }
 
-std::size_t CallService::count_for(std::string_view owner) const {
-  return static_cast<std::size_t>(std::count_if(calls_.begin(), calls_.end(), [owner](const auto& kv) {
-    return kv.second.call->info().owner == owner;
-  }));
-}
-
 Result<const CallInfo*> CallService::start(ClickToCallPlan plan) {
-  if (count_for(plan.info.owner) >= config_.max_per_user) {
+  std::size_t& owned = per_owner_[plan.info.owner];
+  if (owned >= config_.max_per_user) {
     ++metrics_.refused_limit;
     return Error{409, "you already have " + std::to_string(config_.max_per_user) +
                           " calls in progress; end one before starting another"};
   }
   auto media = media_();
   if (!media) return Error{503, "no media port is free for the call: " + media.error().message};
+  ++owned;
 
   plan.info.id = "c-" + random_token(20);
   plan.info.started_at = Clock::now();
@@ -58,8 +54,10 @@ void CallService::on_change(const ClickToCall& call) {
   if (info.reason) ++metrics_.ended[static_cast<std::size_t>(info.reason->code)];
   // Freed on a later loop turn: the flow reports the end just before it
   // finishes, from inside its own frame.
-  timers_.schedule(Duration{0}, [this, alive = alive_, id = info.id] {
-    if (*alive) calls_.erase(id);
+  timers_.schedule(Duration{0}, [this, alive = alive_, id = info.id, owner = info.owner] {
+    if (!*alive) return;
+    calls_.erase(id);
+    if (auto it = per_owner_.find(owner); it != per_owner_.end() && --it->second == 0) per_owner_.erase(it);
   });
 }
 

@@ -79,7 +79,6 @@ class CallService {
     std::uint64_t order = 0;
   };
   void on_change(const ClickToCall& call);
-  std::size_t count_for(std::string_view owner) const;
 
   sip::dialog::UserAgent& ua_;
   TimerService& timers_;
@@ -87,6 +86,9 @@ class CallService {
   CallServiceConfig config_;
   Observer changed_;
   std::unordered_map<std::string, Entry> calls_;  // by id
+  // Calls per owner, for the limit: a map lookup per POST, not a scan of
+  // every call in progress.
+  std::unordered_map<std::string, std::size_t> per_owner_;
   std::uint64_t next_order_ = 0;
   CallMetrics metrics_;
   // Cleared by the destructor: a pending "free this call" timer finds it gone.
