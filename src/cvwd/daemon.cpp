@@ -56,6 +56,13 @@ void collect_calls(const calls::CallService& calls, const media::MediaEngine& me
   out.family("cvw_media_rtp_packets_total", T::Counter, "RTP packets of cvw's own media.");
   out.sample("cvw_media_rtp_packets_total", m.packets_sent, {{"direction", "out"}});
   out.sample("cvw_media_rtp_packets_total", m.packets_received, {{"direction", "in"}});
+  out.family("cvw_media_relayed_packets_total", T::Counter,
+             "RTP/RTCP packets relayed between two channels (anchored media).");
+  out.sample("cvw_media_relayed_packets_total", m.packets_relayed);
+  out.family("cvw_media_relay_dropped_packets_total", T::Counter,
+             "Packets a forwarding channel received and did not relay.");
+  out.sample("cvw_media_relay_dropped_packets_total", m.relay_drops, {{"reason", "no_target_or_send_error"}});
+  out.sample("cvw_media_relay_dropped_packets_total", m.relay_malformed, {{"reason", "malformed"}});
 }
 
 // The click-to-call rules from the configuration: the trunk the calls go to

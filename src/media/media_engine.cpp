@@ -1,7 +1,8 @@
-// The media engine: channels, the shared 20 ms tick, the play list; see
-// media_engine.hpp for the threading and ownership rules.
+// The media engine: channels, the shared 20 ms tick, the play list, the relay;
+// see media_engine.hpp for the threading and ownership rules.
 #include "media/media_engine.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
@@ -34,6 +35,10 @@ constexpr std::int64_t kMaxCatchUpFrames = 2;
 constexpr std::size_t kNotPlaying = std::numeric_limits<std::size_t>::max();
 // Datagrams read per wake-up before the other handlers get their turn.
 constexpr int kDrainBatch = 64;
+// RFC 3550 §A.1/A.2: the fixed RTP header; an RTCP header plus the SSRC of an
+// empty receiver report, the smallest compound packet.
+constexpr std::size_t kMinRtpBytes = rtp::kHeaderBytes;
+constexpr std::size_t kMinRtcpBytes = 8;
 
 }  // namespace
 
@@ -53,6 +58,19 @@ struct ChannelState {
   rtp::Header stream;
   Clock::time_point stopped_at{};
   bool has_played = false;
+
+  // Where relayed packets to this channel go; port 0: nowhere (yet). A
+  // playing ringback keeps its own copy in its Player.
+  udp::endpoint remote;
+  udp::endpoint remote_rtcp;  // remote port + 1; port 0 when there is none
+  bool latching = false;
+  bool latch_armed = true;  // no packet latched since open() or the last set_remote()
+  // forward_to(): `forwarding` says it was asked, `forward` is the target, or
+  // nullptr once the target is closed. `forwarded_from` lists every channel
+  // whose `forward` is this one, so that closing this one can clear theirs.
+  bool forwarding = false;
+  ChannelState* forward = nullptr;
+  std::vector<ChannelState*> forwarded_from;
 };
 
 namespace {
@@ -80,9 +98,33 @@ std::string sdp_address(const asio::ip::address& address) {
   return text;
 }
 
+// Built by appending: GCC 12 at -O3 sees a false -Wrestrict overlap in
+// "[" + std::string.
 std::string show(const udp::endpoint& e) {
-  return e.address().is_v6() ? "[" + e.address().to_string() + "]:" + std::to_string(e.port())
-                             : e.address().to_string() + ":" + std::to_string(e.port());
+  const bool v6 = e.address().is_v6();
+  std::string text;
+  if (v6) text += '[';
+  text += e.address().to_string();
+  if (v6) text += ']';
+  text += ':';
+  text += std::to_string(e.port());
+  return text;
+}
+
+// RTP and RTCP both start with the version in the top two bits (RFC 3550 §5.1,
+// §6.4); a datagram of kMaxRelayedBytes + 1 was cut by the read: too big.
+bool relayable(const std::uint8_t* bytes, std::size_t size, bool rtcp) {
+  return size >= (rtcp ? kMinRtcpBytes : kMinRtpBytes) && size <= kMaxRelayedBytes &&
+         (bytes[0] >> 6) == rtp::kVersion;
+}
+
+// The channel leaves the forwarded_from list of its target.
+void unlink_forward(ChannelState& c) {
+  if (c.forward != nullptr) {
+    std::vector<ChannelState*>& from = c.forward->forwarded_from;
+    if (const auto it = std::find(from.begin(), from.end(), &c); it != from.end()) from.erase(it);
+    c.forward = nullptr;
+  }
 }
 
 }  // namespace
@@ -127,6 +169,10 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
 
   void close(ChannelState& c) {
     stop(c);
+    unlink_forward(c);
+    c.forwarding = false;
+    for (ChannelState* source : c.forwarded_from) source->forward = nullptr;  // they count drops
+    c.forwarded_from.clear();
     ChannelState* last = channels_.back();
     channels_[c.channel_slot] = last;
     last->channel_slot = c.channel_slot;
@@ -141,10 +187,8 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
     const char* refused = nullptr;
     if (payload_type != kPayloadTypePcmu && payload_type != kPayloadTypePcma)
       refused = "the payload type is neither PCMU (0) nor PCMA (8)";
-    else if (remote.port() == 0)
-      refused = "port 0 (a rejected stream)";
-    else if (remote.address().is_v4() != config_.address.is_v4())
-      refused = "the address family differs from media.address";
+    else
+      refused = unsendable(remote);
     if (refused != nullptr) {
       log().warn("media: port {}: no ringback to {} with payload type {}: {}", c.port, show(remote),
                  unsigned{payload_type}, refused);
@@ -171,7 +215,43 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
     p.header.payload_type = payload_type;
     p.header.marker = true;
     c.has_played = true;
+    store_remote(c, remote);
     if (!ticking_) start_tick();
+  }
+
+  void set_remote(ChannelState& c, const udp::endpoint& remote) {
+    if (const char* refused = unsendable(remote)) {
+      // Port 0 is no fault: RFC 3264 §6, the peer rejected (or holds no) stream.
+      if (remote.port() != 0)
+        log().warn("media: port {}: remote {} refused: {}", c.port, show(remote), refused);
+      c.remote = c.remote_rtcp = udp::endpoint();
+      c.latch_armed = false;  // the peer said where not to send: no stranger overrides that
+      stop(c);
+      return;
+    }
+    store_remote(c, remote);
+    if (c.remote.port() == 0)
+      stop(c);  // refused by store_remote: nowhere to send
+    else if (c.player_slot != kNotPlaying)
+      players_[c.player_slot].remote = remote;
+  }
+
+  void forward_to(ChannelState& c, ChannelState* target) {
+    unlink_forward(c);
+    c.forwarding = false;
+    if (target == nullptr) return;
+    if (target->engine != this) {
+      log().warn("media: port {}: cannot forward to port {}: {}", c.port, target->port,
+                 target->engine == nullptr ? "it is closed" : "it belongs to another engine");
+      return;
+    }
+    c.forwarding = true;
+    c.forward = target;
+    target->forwarded_from.push_back(&c);
+    // Relayed audio replaces the tone, on the way there and (with the usual
+    // forward_to the other way round) on the way back.
+    stop(c);
+    stop(*target);
   }
 
   void stop(ChannelState& c) {
@@ -194,6 +274,9 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
       close_sockets(*c);
       c->engine = nullptr;
       c->player_slot = kNotPlaying;
+      c->forwarding = false;
+      c->forward = nullptr;
+      c->forwarded_from.clear();
     }
     channels_.clear();
     metrics_.channels_open = 0;
@@ -215,26 +298,116 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
     }
   }
 
+  // Reads what the socket holds, kDrainBatch datagrams at most; true when it
+  // is empty. Each datagram is relayed if `c` forwards, else only read so the
+  // socket buffer never fills.
+  bool drain(ChannelState& c, udp::socket& socket) {
+    const bool rtcp = &socket == &c.rtcp;
+    for (int i = 0; i < kDrainBatch; ++i) {
+      boost::system::error_code ec;
+      udp::endpoint from;
+      // One byte more than kMaxRelayedBytes, so that a datagram too big to
+      // relay shows as one (the read cuts it silently).
+      const std::size_t size = socket.receive_from(asio::buffer(buffer_), from, 0, ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) return true;
+      // Another error (an ICMP error queued on the socket) is consumed by this read.
+      if (ec) continue;
+      ++metrics_.packets_received;
+      const bool valid = relayable(buffer_.data(), size, rtcp);
+      if (valid && !rtcp && c.latching && c.latch_armed) latch(c, from);
+      if (c.forwarding) relay(c.forward, rtcp, valid, size);
+    }
+    return false;
+  }
+
  private:
+  // Asio starts each wait with EPOLL_CTL_MOD, which reports a socket still
+  // holding datagrams as ready again at once: what a batch left is read on the
+  // next turn, after the other ready handlers.
   static void watch(std::shared_ptr<ChannelState> channel, udp::socket& socket) {
     socket.async_wait(udp::socket::wait_read, [channel = std::move(channel),
                                                &socket](boost::system::error_code ec) mutable {
       if (ec || channel->engine == nullptr) return;
-      channel->engine->drain(socket);
+      channel->engine->drain(*channel, socket);
       watch(std::move(channel), socket);
     });
   }
 
-  // The phone's RTP and RTCP are read only so the socket buffers never fill;
-  // the bytes go to one engine-wide scratch buffer, nobody reads them.
-  void drain(udp::socket& socket) {
-    for (int i = 0; i < kDrainBatch; ++i) {
-      boost::system::error_code ec;
-      socket.receive(asio::buffer(sink_), 0, ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) return;
-      // Another error (an ICMP error queued on the socket) is consumed by this read.
-      if (!ec) ++metrics_.packets_received;
+  // Sends the `size` bytes in buffer_ on from `target` (nullptr: closed since).
+  void relay(ChannelState* target, bool rtcp, bool valid, std::size_t size) {
+    if (!valid) {
+      ++metrics_.relay_malformed;
+      return;
     }
+    if (target == nullptr) {
+      ++metrics_.relay_drops;
+      return;
+    }
+    const udp::endpoint& to = rtcp ? target->remote_rtcp : target->remote;
+    if (to.port() == 0) {
+      ++metrics_.relay_drops;
+      return;
+    }
+    boost::system::error_code ec;
+    (rtcp ? target->rtcp : target->rtp).send_to(asio::buffer(buffer_.data(), size), to, 0, ec);
+    if (ec)
+      ++metrics_.relay_drops;  // dropped, as the network drops packets; the stream goes on
+    else
+      ++metrics_.packets_relayed;
+  }
+
+  void latch(ChannelState& c, const udp::endpoint& from) {
+    if (from == c.remote) {
+      c.latch_armed = false;
+      return;
+    }
+    // A (spoofed) source of our own would make relaying loop; the phone's own
+    // packet may still come.
+    if (in_own_range(from)) return;
+    log().info("media: port {}: latched to {} (was {})", c.port, show(from),
+               c.remote.port() == 0 ? std::string("none") : show(c.remote));
+    c.remote = from;
+    c.remote_rtcp = rtcp_of(from);
+    c.latch_armed = false;
+    if (c.player_slot != kNotPlaying) players_[c.player_slot].remote = from;
+  }
+
+  // Why nothing can be sent to `remote`, or nullptr.
+  const char* unsendable(const udp::endpoint& remote) const {
+    if (remote.port() == 0) return "port 0 (a rejected stream)";
+    if (remote.address().is_v4() != config_.address.is_v4())
+      return "the address family differs from media.address";
+    return nullptr;
+  }
+
+  // An RTP or RTCP port of media.address that RtpPortRange may bind (the top
+  // pair's RTCP may be port_max + 1).
+  bool in_own_range(const udp::endpoint& e) const {
+    return e.address() == config_.address && e.port() >= config_.port_min &&
+           std::uint32_t{e.port()} <= std::uint32_t{config_.port_max} + 1;
+  }
+
+  static udp::endpoint rtcp_of(const udp::endpoint& remote) {
+    if (remote.port() == std::numeric_limits<std::uint16_t>::max()) return {};  // no port + 1
+    return udp::endpoint(remote.address(), static_cast<std::uint16_t>(remote.port() + 1));
+  }
+
+  // The channel's new remote, and latching starts over. Never one of our own
+  // ports: a packet relayed there would come back in and go round for ever.
+  // (A ringback may still play there: a tone played into a channel is read,
+  // relayed once at most, and gone.)
+  void store_remote(ChannelState& c, const udp::endpoint& remote) {
+    c.latch_armed = true;
+    if (in_own_range(remote)) {
+      log().warn(
+          "media: port {}: nothing will be relayed to {}: it is in cvw's own media port "
+          "range (media.port_min..media.port_max), relaying there would loop",
+          c.port, show(remote));
+      c.remote = c.remote_rtcp = udp::endpoint();
+      return;
+    }
+    c.remote = remote;
+    c.remote_rtcp = rtcp_of(remote);
   }
 
   const std::vector<std::uint8_t>& cycle_for(std::uint8_t payload_type) {
@@ -310,11 +483,18 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
   bool ticking_ = false;
   Clock::time_point next_tick_{};
   std::array<std::uint8_t, rtp::kHeaderBytes + kFrameSamples> packet_{};
-  std::array<std::uint8_t, 2048> sink_{};
+  std::array<std::uint8_t, kMaxRelayedBytes + 1> buffer_{};  // every read, relayed or not
 };
 
 void send_frame_now(MediaEngine& engine) {
   engine.core_->send_frames(1, 0);
+}
+
+void drain_rtp_now(MediaChannel& channel) {
+  ChannelState& c = *channel.state_;
+  if (c.engine == nullptr) return;
+  while (!c.engine->drain(c, c.rtp)) {
+  }
 }
 
 }  // namespace detail
@@ -364,6 +544,27 @@ void MediaChannel::stop() {
 
 bool MediaChannel::playing() const {
   return state_->player_slot != detail::kNotPlaying;
+}
+
+void MediaChannel::set_remote(const boost::asio::ip::udp::endpoint& remote) {
+  if (state_->engine != nullptr) state_->engine->set_remote(*state_, remote);
+}
+
+void MediaChannel::forward_to(MediaChannel* to) {
+  if (state_->engine != nullptr)
+    state_->engine->forward_to(*state_, to == nullptr ? nullptr : to->state_.get());
+}
+
+bool MediaChannel::forwarding() const {
+  return state_->forwarding;
+}
+
+void MediaChannel::set_latching(bool on) {
+  state_->latching = on;
+}
+
+boost::asio::ip::udp::endpoint MediaChannel::remote() const {
+  return state_->remote;
 }
 
 }  // namespace cvw::media

@@ -16,6 +16,8 @@
 #include <span>
 #include <vector>
 
+#include "media/media_config.hpp"
+
 namespace cvw::media::test {
 
 namespace asio = boost::asio;
@@ -95,6 +97,17 @@ inline std::uint16_t free_even_block(unsigned ports) {
     if (free) return static_cast<std::uint16_t>(base);
   }
   return 0;
+}
+
+// A [media] configuration on 127.0.0.1 with a free block of 8 ports (four
+// RTP/RTCP pairs); port_min is 0 when no block is free.
+inline MediaConfig loopback_config() {
+  MediaConfig config;
+  const std::uint16_t base = free_even_block(8);
+  config.address = kLoopback;
+  config.port_min = base;
+  config.port_max = static_cast<std::uint16_t>(base == 0 ? 0 : base + 7);
+  return config;
 }
 
 struct RtpHeader {

@@ -22,11 +22,8 @@ using test::udp;
 class RtpStreamTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::uint16_t base = test::free_even_block(8);
-    ASSERT_NE(base, 0) << "no free block of 8 UDP ports on 127.0.0.1";
-    config_.address = kLoopback;
-    config_.port_min = base;
-    config_.port_max = static_cast<std::uint16_t>(base + 7);
+    config_ = test::loopback_config();
+    ASSERT_NE(config_.port_min, 0) << "no free block of 8 UDP ports on 127.0.0.1";
   }
 
   std::unique_ptr<MediaChannel> open(MediaEngine& engine) {
