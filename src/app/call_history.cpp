@@ -94,26 +94,31 @@ Result<void> CallHistory::flush() {
   auto written = db_.transaction([&]() -> Result<void> {
     for (const calls::CallInfo& c : batch) {
       const calls::EndReason reason = c.reason.value_or(calls::EndReason{});
-      const storage::Param connected =
-          c.connected_at ? storage::Param(unix_ms(*c.connected_at)) : storage::Param(std::monostate{});
-      const std::vector<storage::Param> params{
-          c.id,
-          directory::sip_uri_key(c.owner),
-          c.owner,
-          c.to,
-          std::string(calls::to_string(c.target_kind)),
-          c.target_uri,
-          c.target_number,
-          c.phone_number,
-          optional_text(c.operation_id),
-          optional_text(c.subject),
-          unix_ms(c.started_at),
-          connected,
-          unix_ms(c.ended_at.value_or(Clock::now())),
-          std::string(calls::to_string(reason.code)),
-          std::string(calls::to_string(reason.by)),
-          static_cast<std::int64_t>(reason.sip_status),
-          reason.message};
+      // Built by emplace_back: g++ 12 at -O2 warns falsely (-Wmaybe-uninitialized)
+      // about a std::variant temporary copied into an initializer list.
+      std::vector<storage::Param> params;
+      params.reserve(17);
+      params.emplace_back(c.id);
+      params.emplace_back(directory::sip_uri_key(c.owner));
+      params.emplace_back(c.owner);
+      params.emplace_back(c.to);
+      params.emplace_back(std::string(calls::to_string(c.target_kind)));
+      params.emplace_back(c.target_uri);
+      params.emplace_back(c.target_number);
+      params.emplace_back(c.phone_number);
+      params.push_back(optional_text(c.operation_id));
+      params.push_back(optional_text(c.subject));
+      params.emplace_back(unix_ms(c.started_at));
+      if (c.connected_at) {
+        params.emplace_back(unix_ms(*c.connected_at));
+      } else {
+        params.emplace_back(std::monostate{});
+      }
+      params.emplace_back(unix_ms(c.ended_at.value_or(Clock::now())));
+      params.emplace_back(std::string(calls::to_string(reason.code)));
+      params.emplace_back(std::string(calls::to_string(reason.by)));
+      params.emplace_back(static_cast<std::int64_t>(reason.sip_status));
+      params.emplace_back(reason.message);
       if (auto r = db_.execute(kInsert, params); !r) return r.error();
     }
     return {};
