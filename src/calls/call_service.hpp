@@ -39,7 +39,7 @@ class CallService {
  public:
   // Opens the server-side media of a new call (an RTP port); an error
   // (no free port) refuses the call with 503.
-  using MediaFactory = std::function<Result<std::unique_ptr<Ringback>>()>;
+  using MediaFactory = std::function<Result<std::unique_ptr<CallMedia>>()>;
   // Every change of a call, the last one with state Ended.
   using Observer = std::function<void(const CallInfo&)>;
 

@@ -28,11 +28,11 @@ sdp::Origin origin_for(const std::string& address) {
   return o;
 }
 
-sdp::LocalEndpoint our_endpoint(const Ringback& media) {
+sdp::LocalEndpoint our_endpoint(const CallMedia& media) {
   sdp::LocalEndpoint e;
   e.address = media.address();
   sdp::LocalMedia audio;
-  audio.port = media.port();
+  audio.port = media.phone_port();
   audio.codecs = sdp::default_audio_codecs();
   audio.ptime = 20;
   e.media.push_back(std::move(audio));
@@ -66,6 +66,44 @@ sdp::LocalEndpoint endpoint_of(const sdp::Session& described) {
   return e;
 }
 
+// Our relay endpoint at `port`, carrying the formats of `described`'s first
+// audio stream: what the relay passes through untouched must be what both
+// sides agreed on.
+sdp::LocalEndpoint anchored_endpoint(const CallMedia& media, std::uint16_t port, const sdp::Session& described) {
+  sdp::LocalEndpoint e;
+  e.address = media.address();
+  for (sdp::LocalMedia& m : endpoint_of(described).media) {
+    if (m.type != "audio") continue;
+    m.port = port;
+    e.media.push_back(std::move(m));
+    break;
+  }
+  return e;
+}
+
+// The first audio stream of `s` that is not rejected.
+const sdp::Media* first_audio(const sdp::Session& s) {
+  for (const sdp::Media& m : s.media) {
+    if (!m.is_rejected() && m.type == "audio") return &m;
+  }
+  return nullptr;
+}
+
+// Where RTP for `s`'s first audio stream goes. Port 0 (send nothing) when
+// there is none, on hold by c=0.0.0.0 (sending to 0.0.0.0 on Linux reaches
+// this host, not a black hole), or named by a host name in c= (RFC 8866
+// allows it; phones do not use it and we resolve nothing on the media path).
+boost::asio::ip::udp::endpoint audio_destination(const sdp::Session& s) {
+  const sdp::Media* m = first_audio(s);
+  if (m == nullptr) return {};
+  const sdp::Connection* c = sdp::effective_connection(s, *m);
+  if (c == nullptr || c->is_unspecified()) return {};
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(c->address, ec);
+  if (ec) return {};
+  return {address, m->port};
+}
+
 // A leg that rang until our own timeout: no SIP status decided it.
 EndReason unanswered(EndReason r, Duration waited) {
   r.sip_status = 0;
@@ -85,7 +123,7 @@ EndReason reason(EndCode code, Party by, std::string message, int status = 0) {
 
 }  // namespace
 
-ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::unique_ptr<Ringback> media,
+ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::unique_ptr<CallMedia> media,
                          ClickToCallPlan plan, Observer changed)
     : ua_(ua),
       timers_(timers),
@@ -102,20 +140,34 @@ ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::
   watch_phone(*phone_);
   callee_.on_provisional = [this](const sip::Message& provisional) {
     // Early media (a 183 with SDP): the callee's tones or announcements go
-    // to the phone directly, since the callee was offered the phone's media.
-    if (!provisional.body().empty()) media_->stop();
+    // to the phone directly, since the callee was offered the phone's media,
+    // or through the relay, which replaces the ringback.
+    if (!provisional.body().empty()) {
+      media_->stop_ringback();
+      if (media_->anchored()) {
+        if (auto early = sdp::parse(provisional.body())) {
+          callee_answer_ = std::move(*early);
+          relay();
+        }
+      }
+    }
     if (info_.state == CallState::CallingCallee) set_state(CallState::CalleeRinging);
   };
   callee_.on_end = [this](sip::dialog::EndReason r, int) { on_callee_gone(r); };
 
   // A re-offer from either side (a session refresh, hold) is answered on
-  // behalf of the other party, from its last description: the re-offer is
-  // not relayed, so a phone that moves its media address mid-call is not
-  // followed (see issue #4's note).
+  // behalf of the other party, from its last description. With direct media
+  // the re-offer is not passed on, so a party that moves its media address
+  // mid-call is not followed; anchored, the relay follows it.
   callee_.offer_handler = [this](std::string_view offer) -> std::optional<std::string> {
     auto parsed = sdp::parse(offer);
     if (!parsed || !phone_answer_) return std::nullopt;
-    return sdp::serialize(callee_sdp_.stamp(sdp::build_answer(*parsed, endpoint_of(*phone_answer_))));
+    sdp::Session answer = sdp::build_answer(*parsed, seen_endpoint(media_->callee_port(), *phone_answer_));
+    if (media_->anchored()) {
+      callee_answer_ = std::move(*parsed);
+      relay();
+    }
+    return sdp::serialize(callee_sdp_.stamp(answer));
   };
 }
 
@@ -129,8 +181,13 @@ void ClickToCall::watch_phone(sip::dialog::CallLeg& leg) {
   leg.offer_handler = [this](std::string_view offer) -> std::optional<std::string> {
     auto parsed = sdp::parse(offer);
     if (!parsed) return std::nullopt;
-    const sdp::Session other = callee_answer_ ? *callee_answer_ : sdp::build_offer(our_endpoint(*media_));
-    return sdp::serialize(phone_sdp_.stamp(sdp::build_answer(*parsed, endpoint_of(other))));
+    sdp::Session answer = sdp::build_answer(
+        *parsed, callee_answer_ ? seen_endpoint(media_->phone_port(), *callee_answer_) : our_endpoint(*media_));
+    if (media_->anchored()) {
+      phone_answer_ = std::move(*parsed);
+      relay();
+    }
+    return sdp::serialize(phone_sdp_.stamp(answer));
   };
   leg.refer_handler = [this](const sip::Message& refer) { return on_refer(refer); };
 }
@@ -147,6 +204,7 @@ void ClickToCall::swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::Lo
   watch_phone(*phone_);
   phone_sdp_ = std::move(local);
   phone_answer_ = media;
+  relay();
   info_.transfer_kind = std::move(kind);
   info_.transferred_to = std::move(to);
   log().info("call {}: transferred ({}) to {}", info_.id, info_.transfer_kind, info_.transferred_to);
@@ -170,22 +228,21 @@ Task<void> ClickToCall::take_replacement(std::unique_ptr<sip::dialog::CallLeg> i
     co_return;
   }
   // Point the callee at the new party first: if it refuses, nothing changed.
-  const int moved = co_await callee_.reinvite(kSdp, offer_body(callee_sdp_, sdp::build_offer_from(*offer)));
-  auto callee_now = sdp::parse(callee_.remote_body());
-  if (moved < 200 || moved >= 300 || !callee_now || callee_gone_) {
+  if (!co_await point_callee_at(*offer)) {
     incoming->reject(callee_gone_ ? 480 : 488);
     end_transfer();
     co_return;
   }
-  callee_answer_ = *callee_now;
   // Answer the new party on the callee's behalf, in a dialog of its own.
   sdp::LocalSession local(origin_for(media_->address()));
-  const std::string answer = sdp::serialize(local.stamp(sdp::build_answer(*offer, endpoint_of(*callee_answer_))));
+  const std::string answer = sdp::serialize(
+      local.stamp(sdp::build_answer(*offer, seen_endpoint(media_->phone_port(), *callee_answer_))));
   const int answered = co_await incoming->answer(kSdp, answer);
   if (answered != 200) {
-    // The new party gave up; the callee now sends to nobody: end the call.
+    // The new party gave up. Direct media: the callee now sends to nobody,
+    // end the call; anchored, the callee still talks to the phone.
     end_transfer();
-    first_to_leave_.set(Party::Phone);
+    if (!media_->anchored()) first_to_leave_.set(Party::Phone);
     co_return;
   }
   // RFC 3891 §3: the dialog it replaces is ended by us, with BYE.
@@ -216,7 +273,7 @@ Task<void> ClickToCall::blind_transfer(std::string target_uri, sip::dialog::Call
   p.request_uri = target_uri;
   p.to = "<" + target_uri + ">";
   p.content_type = std::string(kSdp);
-  p.body = offer_body(local, sdp::build_offer_from(*callee_answer_));
+  p.body = offer_body(local, seen_offer(media_->phone_port(), *callee_answer_));
   const int status = co_await leg->invite(p, plan_.callee_ring_timeout);
   if (status != 200) {
     referrer->notify_refer(status == 0 ? 500 : status);
@@ -224,16 +281,12 @@ Task<void> ClickToCall::blind_transfer(std::string target_uri, sip::dialog::Call
     co_return;
   }
   auto answer = sdp::parse(leg->remote_body());
-  int moved = 488;
-  if (answer) moved = co_await callee_.reinvite(kSdp, offer_body(callee_sdp_, sdp::build_offer_from(*answer)));
-  auto callee_now = sdp::parse(callee_.remote_body());
-  if (moved < 200 || moved >= 300 || callee_gone_ || !callee_now) {
+  if (!answer || !co_await point_callee_at(*answer)) {
     referrer->notify_refer(503);
     co_await leg->hangup();
     end_transfer();
     co_return;
   }
-  callee_answer_ = *callee_now;
   referrer->notify_refer(200);
   leg->on_provisional = nullptr;
   swap_phone(std::move(leg), std::move(local), *answer, "blind", target_uri);
@@ -260,7 +313,7 @@ void ClickToCall::set_state(CallState state) {
 
 void ClickToCall::finish(EndReason why) {
   if (info_.state == CallState::Ended) return;
-  media_->stop();
+  media_->stop_ringback();
   info_.reason = std::move(why);
   info_.ended_at = Clock::now();
   info_.state = CallState::Ended;
@@ -307,25 +360,41 @@ std::string ClickToCall::offer_body(sdp::LocalSession& local, const sdp::Session
 }
 
 void ClickToCall::start_ringback(const sdp::Session& answer) {
-  for (const sdp::Media& m : answer.media) {
-    if (m.is_rejected() || m.type != "audio") continue;
-    const sdp::Connection* c = sdp::effective_connection(answer, m);
-    if (c == nullptr || c->is_unspecified()) return;
-    boost::system::error_code ec;
-    const auto address = boost::asio::ip::make_address(c->address, ec);
-    if (ec) return;  // a host name in c=: nothing we would send to (RFC 8866 allows it, phones do not use it)
-    // The phone's first G.711 format. The tone is pre-encoded for the
-    // static payload types only (0 PCMU, 8 PCMA), which is how every phone
-    // offers and answers G.711.
-    for (const std::string& format : m.formats) {
-      const auto pt = sdp::payload_type_of(format);
-      if (pt && (*pt == 0 || *pt == 8)) {
-        media_->play(boost::asio::ip::udp::endpoint(address, m.port), *pt);
-        return;
-      }
+  const boost::asio::ip::udp::endpoint to = audio_destination(answer);
+  if (to.port() == 0) return;
+  // The phone's first G.711 format. The tone is pre-encoded for the static
+  // payload types only (0 PCMU, 8 PCMA), which is how every phone offers and
+  // answers G.711.
+  for (const std::string& format : first_audio(answer)->formats) {
+    const auto pt = sdp::payload_type_of(format);
+    if (pt && (*pt == 0 || *pt == 8)) {
+      media_->play_ringback(to, *pt);
+      return;
     }
-    return;
   }
+}
+
+void ClickToCall::relay() {
+  if (media_->anchored() && phone_answer_ && callee_answer_) {
+    media_->relay(audio_destination(*phone_answer_), audio_destination(*callee_answer_));
+  }
+}
+
+Task<bool> ClickToCall::point_callee_at(const sdp::Session& media) {
+  if (media_->anchored()) co_return !callee_gone_;
+  const int moved = co_await callee_.reinvite(kSdp, offer_body(callee_sdp_, sdp::build_offer_from(media)));
+  auto callee_now = sdp::parse(callee_.remote_body());
+  if (moved < 200 || moved >= 300 || !callee_now || callee_gone_) co_return false;
+  callee_answer_ = std::move(*callee_now);
+  co_return true;
+}
+
+sdp::LocalEndpoint ClickToCall::seen_endpoint(std::uint16_t port, const sdp::Session& other) const {
+  return media_->anchored() ? anchored_endpoint(*media_, port, other) : endpoint_of(other);
+}
+
+sdp::Session ClickToCall::seen_offer(std::uint16_t port, const sdp::Session& other) const {
+  return media_->anchored() ? sdp::build_offer(anchored_endpoint(*media_, port, other)) : sdp::build_offer_from(other);
 }
 
 Task<void> ClickToCall::release_both() {
@@ -371,9 +440,9 @@ Task<void> ClickToCall::connect_callee() {
   // Leg B: the callee, offered the phone's media.
   sip::dialog::InviteParams b = plan_.callee;
   b.content_type = std::string(kSdp);
-  b.body = offer_body(callee_sdp_, sdp::build_offer_from(*phone_answer_));
+  b.body = offer_body(callee_sdp_, seen_offer(media_->callee_port(), *phone_answer_));
   const int callee_status = co_await callee_.invite(b, plan_.callee_ring_timeout);
-  media_->stop();
+  media_->stop_ringback();
   if (callee_status != 200) {
     EndReason why = user_hung_up_ ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
                     : phone_gone_ ? reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the other person answered")
@@ -397,8 +466,13 @@ Task<void> ClickToCall::connect_callee() {
   }
   callee_answer_ = *callee_answer;
 
-  // Point the phone at the callee.
-  const int update = co_await phone_->reinvite(kSdp, offer_body(phone_sdp_, sdp::build_offer_from(*callee_answer)));
+  // Join the two: the relay, or point the phone at the callee.
+  int update = 200;
+  if (media_->anchored()) {
+    relay();
+  } else {
+    update = co_await phone_->reinvite(kSdp, offer_body(phone_sdp_, sdp::build_offer_from(*callee_answer)));
+  }
   if (update < 200 || update >= 300) {
     // Decided before the release: our own BYEs end the legs too.
     EndReason why = user_hung_up_ ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")

@@ -18,6 +18,10 @@
 // callee answers or sends early media (183 with SDP), which then reaches the
 // phone directly.
 //
+// With anchored media (call_media.hpp) the callee is offered cvw's second
+// RTP endpoint instead, and when it answers the relay joins the two: no
+// re-INVITE; re-offers and transfers re-point one side of the relay.
+//
 // Every way a call ends is one EndReason (call_info.hpp): a refusal on either
 // leg, the ring timeouts (CANCEL), the user's hang-up at any stage, the phone
 // hanging up while the callee rings (CANCEL to the callee), the re-INVITE
@@ -28,8 +32,6 @@
 // live inside it, so the sessions' handlers outlive their activity.
 #pragma once
 
-#include <boost/asio/ip/udp.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,23 +39,13 @@
 #include <string_view>
 
 #include "calls/call_info.hpp"
+#include "calls/call_media.hpp"
 #include "common/task.hpp"
 #include "common/timer.hpp"
 #include "sdp/offer_answer.hpp"
 #include "sip/dialog/call_leg.hpp"
 
 namespace cvw::calls {
-
-// The server's own media on the phone's leg: an RTP endpoint that plays a
-// ringback tone while the callee rings.
-class Ringback {
- public:
-  virtual ~Ringback() = default;
-  virtual const std::string& address() const = 0;  // for c= (IPv4 or IPv6 literal)
-  virtual std::uint16_t port() const = 0;          // RTP port for m=
-  virtual void play(const boost::asio::ip::udp::endpoint& to, std::uint8_t payload_type) = 0;
-  virtual void stop() = 0;
-};
 
 // What the application decided before the call starts: who is called, how
 // each leg is addressed and shown, how long each may ring.
@@ -73,7 +65,7 @@ class ClickToCall {
   // Called after every change of info(): each state, and the end.
   using Observer = std::function<void(const ClickToCall&)>;
 
-  ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::unique_ptr<Ringback> media,
+  ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::unique_ptr<CallMedia> media,
               ClickToCallPlan plan, Observer changed);
   ~ClickToCall();
   ClickToCall(const ClickToCall&) = delete;
@@ -114,11 +106,21 @@ class ClickToCall {
   void on_phone_gone(sip::dialog::EndReason reason);
   void on_callee_gone(sip::dialog::EndReason reason);
   void start_ringback(const sdp::Session& phone_answer);
+  // Anchored media: points the relay at both parties' current media.
+  void relay();
+  // Where the callee now sends the user's side (a transfer): direct media
+  // re-INVITEs the callee with `media`; anchored, the relay follows instead
+  // and this does nothing. False when the callee refused or left.
+  Task<bool> point_callee_at(const sdp::Session& media);
+  // How one side is shown the other's media, `other`: as it is (direct), or
+  // as our relay endpoint at `port` with `other`'s formats (anchored).
+  sdp::LocalEndpoint seen_endpoint(std::uint16_t port, const sdp::Session& other) const;
+  sdp::Session seen_offer(std::uint16_t port, const sdp::Session& other) const;
   std::string offer_body(sdp::LocalSession& local, const sdp::Session& offer) const;
 
   sip::dialog::UserAgent& ua_;
   TimerService& timers_;
-  std::unique_ptr<Ringback> media_;
+  std::unique_ptr<CallMedia> media_;
   ClickToCallPlan plan_;
   Observer changed_;
   CallInfo info_;

@@ -265,7 +265,7 @@ Result<void> load_calls(const toml::table& root, Config& config) {
   const toml::table& t = **calls;
   Config::Calls& c = config.calls;
   if (auto r = check_keys(t, "calls.", {"ring_timeout", "callee_ring_timeout", "max_per_user", "emergency_numbers",
-                                        "caller_id_name", "trunk"});
+                                        "caller_id_name", "trunk", "media"});
       !r)
     return r;
   if (auto r = get_integer(t, "ring_timeout", "calls.ring_timeout", c.ring_timeout, 1, 600); !r) return r;
@@ -288,6 +288,11 @@ Result<void> load_calls(const toml::table& root, Config& config) {
     return config_error("calls.caller_id_name: at most 64 characters, no quotes, backslashes or control characters (got " +
                         quoted(c.caller_id_name) + ")");
   if (auto r = get_string(t, "trunk", "calls.trunk", c.trunk); !r) return r;
+  std::string media = c.anchor_media ? "anchored" : "direct";
+  if (auto r = get_string(t, "media", "calls.media", media); !r) return r;
+  if (media != "direct" && media != "anchored")
+    return config_error("calls.media: must be \"direct\" or \"anchored\" (got " + quoted(media) + ")");
+  c.anchor_media = media == "anchored";
   // [[trunk]] tables are loaded before [calls], so the name can be checked.
   if (!c.trunk.empty() && std::none_of(config.trunks.begin(), config.trunks.end(),
                                        [&](const Config::Trunk& tr) { return tr.name == c.trunk; }))

@@ -45,6 +45,9 @@ struct Config {
     std::vector<std::string> emergency_numbers{"911", "112", "999", "000"};
     std::string caller_id_name = "Call Via Work";  // display name on the phone's leg
     std::string trunk;                             // [[trunk]] name; empty: the first trunk
+    // media = "anchored": RTP relayed through cvw (calls/call_media.hpp);
+    // "direct" (default): the two phones send to each other.
+    bool anchor_media = false;
   };
   Calls calls;
   media::MediaConfig media;  // [media] cvw's own RTP (ringback)

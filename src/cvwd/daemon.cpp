@@ -9,7 +9,7 @@
 #include "app/api.hpp"
 #include "calls/call_router.hpp"
 #include "calls/call_service.hpp"
-#include "calls/engine_ringback.hpp"
+#include "calls/engine_media.hpp"
 #include "common/log.hpp"
 #include "cvwd/demo.hpp"
 #include "events/event_hub.hpp"
@@ -219,14 +219,17 @@ int run_daemon(DaemonOptions options) {
                  hub.publish(user, type, std::move(data));
                });
 
-  // Click-to-call: cvw's own RTP for ringback, the calls in progress, and
+  // Click-to-call: cvw's own RTP (ringback; the relay when media is
+  // anchored), the calls in progress, and
   // each change of a call on its owner's event channel.
   // The history of ended calls shares the directory's connection (one
   // thread; writes batched, see app/call_history.hpp).
   media::MediaEngine media_engine(io, config.media);
   app::CallHistory history(**db, stack.timers());
   calls::CallService calls(
-      stack.ua(), stack.timers(), [&media_engine] { return calls::open_ringback(media_engine); },
+      stack.ua(), stack.timers(), [&media_engine, anchored = config.calls.anchor_media] {
+        return calls::open_call_media(media_engine, anchored);
+      },
       calls::CallServiceConfig{config.calls.max_per_user}, [&hub, &history](const calls::CallInfo& call) {
         hub.publish(call.owner, "call", boost::json::object{{"call", app::to_json(call)}}, call.operation_id);
         if (call.state == calls::CallState::Ended) history.record(call);

@@ -24,15 +24,28 @@
 # Every measured tone share, level and run length is printed, so that a
 # failure says what was heard. SKIPs when the cvwd binary has no
 # click-to-call yet.
+#
+# With the argument "anchored" ([calls] media = "anchored") the same call
+# goes through cvw's RTP relay: what the phones hear must be the same, but
+# phone A gets no re-INVITE, phone B is offered cvw's second endpoint (an
+# address and port of cvw's media range, not phone A's), and cvw counts the
+# packets it relayed.
+MEDIA=${1:-direct}
+case $MEDIA in
+  direct) name=click_to_call_audio ;;
+  anchored) name=click_to_call_audio_anchored ;;
+  *) echo "usage: $0 [direct|anchored]" >&2; exit 2 ;;
+esac
 source "$(dirname "$0")/lib/harness.sh"
-h_init click_to_call_audio 80
+h_init "$name" 80
 h_need kamailio baresip sox curl python3
 h_cvwd_need
 
 # ring_timeout/callee_ring_timeout well above what the test needs, so that a
 # slow (sanitizer) build still connects
 h_c2c_start "ring_timeout = 15
-callee_ring_timeout = 20"
+callee_ring_timeout = 20
+media = \"$MEDIA\""
 CALLBACK=$(h_cvwd_json 'd["callbackNumber"]')
 CALLER_ID=$(h_cvwd_json 'd["callViaWorkCallerId"]')
 ALICE_NAME=$(h_cvwd_json 'd["displayName"]')
@@ -104,11 +117,28 @@ h_log "phone A got: P-Asserted-Identity: $pai"
 [[ "$pai" == *'"Call Via Work"'* && "$pai" == *"$CALLER_ID"[@\;\>]* ]] ||
   h_fail "phone A's INVITE P-Asserted-Identity should be \"Call Via Work\" with $CALLER_ID, is: ${pai:-none}"
 h_assert_file_has "$LOG_A" "Call established: sip:\\$CALLER_ID@" "phone A's display of the caller"
-h_assert_eq "$(h_cvwd_sipp_msg phoneA '*' recv INVITE 1 count)" 2 "INVITEs phone A got (initial + re-INVITE)"
-h_assert_eq "$(h_cvwd_sipp_msg phoneA '*' recv INVITE 2 sdp:m)" "$(h_cvwd_sipp_msg phoneB '*' sent 200/INVITE 1 sdp:m)" \
-  "media port in phone A's re-INVITE (phone B's answer)"
-h_assert_eq "$(h_cvwd_sipp_msg phoneB '*' recv INVITE 1 sdp:m)" "$(h_cvwd_sipp_msg phoneA '*' sent 200/INVITE 1 sdp:m)" \
-  "media port offered to phone B (phone A's answer)"
+if [ "$MEDIA" = direct ]; then
+  h_assert_eq "$(h_cvwd_sipp_msg phoneA '*' recv INVITE 1 count)" 2 "INVITEs phone A got (initial + re-INVITE)"
+  h_assert_eq "$(h_cvwd_sipp_msg phoneA '*' recv INVITE 2 sdp:m)" "$(h_cvwd_sipp_msg phoneB '*' sent 200/INVITE 1 sdp:m)" \
+    "media port in phone A's re-INVITE (phone B's answer)"
+  h_assert_eq "$(h_cvwd_sipp_msg phoneB '*' recv INVITE 1 sdp:m)" "$(h_cvwd_sipp_msg phoneA '*' sent 200/INVITE 1 sdp:m)" \
+    "media port offered to phone B (phone A's answer)"
+else
+  h_assert_eq "$(h_cvwd_sipp_msg phoneA '*' recv INVITE 1 count)" 1 "INVITEs phone A got (no re-INVITE: the relay joins the phones)"
+  a_port=$(h_cvwd_sipp_msg phoneA '*' recv INVITE 1 sdp:m)
+  b_port=$(h_cvwd_sipp_msg phoneB '*' recv INVITE 1 sdp:m)
+  h_log "cvw's media range $H_C2C_MEDIA_MIN-$H_C2C_MEDIA_MAX; phone A was offered port $a_port, phone B port $b_port"
+  for port in "$a_port" "$b_port"; do
+    h_assert_ge "${port:-0}" "$H_C2C_MEDIA_MIN" "an offered RTP port is in cvw's media range"
+    h_assert_le "${port:-0}" "$H_C2C_MEDIA_MAX" "an offered RTP port is in cvw's media range"
+  done
+  [ "$a_port" != "$b_port" ] || h_fail "phones A and B were offered the same RTP port ($a_port)"
+  h_assert_eq "$(h_cvwd_sipp_msg phoneB '*' recv INVITE 1 sdp:c)" 127.0.0.1 "media address offered to phone B"
+  # 3 s of conversation both ways at 50 packets/s: about 300 relayed
+  h_assert_ge "$(h_cvwd_metric cvw_media_relayed_packets_total)" 250 "RTP/RTCP packets cvw relayed"
+  h_assert_eq "$(h_cvwd_metric 'cvw_media_relay_dropped_packets_total{reason="malformed"}')" 0 \
+    "relayed packets refused as malformed"
+fi
 from=$(h_cvwd_sipp_msg phoneB '*' recv INVITE 1 hdr:From)
 pai=$(h_cvwd_sipp_msg phoneB '*' recv INVITE 1 hdr:P-Asserted-Identity)
 h_log "phone B got: From: $from"

@@ -15,14 +15,14 @@ class CallServiceTest : public ::testing::Test {
   Host& cvw = net.add("127.0.0.1");
   Host& phone_host = net.add("127.0.0.2");
   Phone phone{net, phone_host};
-  FakeRingback::Log ringback;
+  FakeMedia::Log media;
   int ports_left = 100;
   std::vector<CallInfo> changes;
   CallService service{*cvw.ua, net.timers,
-                      [this]() -> Result<std::unique_ptr<Ringback>> {
+                      [this]() -> Result<std::unique_ptr<CallMedia>> {
                         if (ports_left == 0) return Error{503, "media ports 20000-20001 are all in use"};
                         --ports_left;
-                        return std::unique_ptr<Ringback>(std::make_unique<FakeRingback>(ringback));
+                        return std::unique_ptr<CallMedia>(std::make_unique<FakeMedia>(media));
                       },
                       CallServiceConfig{2}, [this](const CallInfo& info) { changes.push_back(info); }};
 

@@ -30,7 +30,8 @@ class ClickToCallTest : public ::testing::Test {
   Phone phone{net, phone_host};
   Phone callee{net, callee_host};
   Phone third{net, third_host};
-  FakeRingback::Log ringback;
+  FakeMedia::Log media;
+  bool anchored = false;  // the media cvw gives the call: relayed (true) or direct
   std::vector<std::string> states;
   std::unique_ptr<ClickToCall> call;
   bool done = false;
@@ -56,7 +57,7 @@ class ClickToCallTest : public ::testing::Test {
   }
 
   void start(ClickToCallPlan p) {
-    call = std::make_unique<ClickToCall>(*cvw.ua, net.timers, std::make_unique<FakeRingback>(ringback), std::move(p),
+    call = std::make_unique<ClickToCall>(*cvw.ua, net.timers, std::make_unique<FakeMedia>(media, anchored), std::move(p),
                                          [this](const ClickToCall& c) {
                                            states.emplace_back(to_string(c.info().state));
                                          });
@@ -89,6 +90,17 @@ class ClickToCallTest : public ::testing::Test {
       co_await leg.ended();
     };
   }
+  // The user's phone: answers, and `after` that transfers the callee blind
+  // to `target` (REFER); then waits to be released.
+  std::function<Task<void>(sip::dialog::CallLeg&)> refers(std::string target, Duration after = 5s) {
+    return [this, target, after](sip::dialog::CallLeg& leg) -> Task<void> {
+      phone.accept_reoffers(phone_media);
+      co_await leg.answer("application/sdp", phone_media);
+      co_await sleep(after);
+      leg.session()->refer(target);
+      co_await leg.ended();
+    };
+  }
   // A Completion completed by the manual clock after `d`.
   Completion<int>& sleep(Duration d) {
     sleeps_.push_back(std::make_unique<Completion<int>>(&net.timers));
@@ -105,6 +117,13 @@ class ClickToCallTest : public ::testing::Test {
     EXPECT_EQ(cvw.transactions->size(), 0u);
   }
   const EndReason& reason() const { return *call->info().reason; }
+  // The user hangs up; the call completes and leaves nothing behind.
+  void hang_up_cleanly() {
+    call->hang_up();
+    net.run(1s);
+    ASSERT_TRUE(done);
+    expect_no_dialogs_left();
+  }
 
  private:
   std::vector<std::unique_ptr<Completion<int>>> sleeps_;
@@ -126,7 +145,7 @@ TEST_F(ClickToCallTest, ConnectsPhoneAndCalleeAndEndsWhenTheCalleeHangsUp) {
                                               "connected"}));
   // The phone was offered our media and got ringback while the callee rang.
   EXPECT_EQ(media_of(phone.offers.at(0)), (std::pair<std::string, int>{"127.0.0.1", 30000}));
-  EXPECT_EQ(ringback.events, (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop"}));
+  EXPECT_EQ(media.events, (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop"}));
   // The callee was offered the phone's media, the phone re-pointed at the callee's.
   EXPECT_EQ(media_of(callee.offers.at(0)), (std::pair<std::string, int>{"127.0.0.2", 40000}));
   ASSERT_EQ(phone.offers.size(), 2u);
@@ -160,7 +179,7 @@ TEST_F(ClickToCallTest, BusyPhoneEndsTheCallBeforeTheCalleeIsCalled) {
   EXPECT_EQ(reason().code, EndCode::PhoneBusy);
   EXPECT_EQ(reason().sip_status, 486);
   EXPECT_EQ(callee.offers.size(), 0u);
-  EXPECT_TRUE(ringback.events.empty());
+  EXPECT_TRUE(media.events.empty());
   expect_no_dialogs_left();
 }
 
@@ -207,7 +226,7 @@ TEST_F(ClickToCallTest, BusyCalleeReleasesThePhone) {
   EXPECT_EQ(reason().code, EndCode::CalleeBusy);
   EXPECT_EQ(reason().by, Party::Callee);
   EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
-  EXPECT_EQ(ringback.events, (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop"}));
+  EXPECT_EQ(media.events, (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop"}));
   expect_no_dialogs_left();
 }
 
@@ -340,7 +359,7 @@ TEST_F(ClickToCallTest, EarlyMediaFromTheCalleeStopsTheRingback) {
   start();
   net.run(3s);
   EXPECT_EQ(states.back(), "calleeRinging");
-  EXPECT_EQ(ringback.events, (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop"}));
+  EXPECT_EQ(media.events, (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop"}));
   net.run(5s);
   EXPECT_EQ(states.back(), "connected");
   call->hang_up();
@@ -364,23 +383,9 @@ TEST_F(ClickToCallTest, PhoneAnsweringWithoutMediaIsReleased) {
 
 // --- transfers from the phone ------------------------------------------------
 
-// cvw's handling of INVITEs with Replaces (what calls::CallRouter does in cvwd).
-struct ReplacesRouter : sip::dialog::UaHandler {
-  ClickToCall** call = nullptr;
-  void on_invite(std::shared_ptr<sip::dialog::InviteSession> session) override {
-    if (!(*call)->accept_replacement(session)) session->reject(486);
-  }
-};
-
 TEST_F(ClickToCallTest, BlindTransferFromThePhoneConnectsTheCalleeToTheTarget) {
   const std::string third_media = phone_sdp("127.0.0.4", 44000);
-  phone.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
-    phone.accept_reoffers(phone_media);
-    co_await leg.answer("application/sdp", phone_media);
-    co_await sleep(5s);
-    leg.session()->refer("sip:1004@127.0.0.1");
-    co_await leg.ended();
-  };
+  phone.script = refers("sip:1004@127.0.0.1");
   callee.script = answers(callee, callee_media);
   third.script = [this, third_media](sip::dialog::CallLeg& leg) -> Task<void> {
     third.accept_reoffers(third_media);
@@ -416,13 +421,7 @@ TEST_F(ClickToCallTest, BlindTransferFromThePhoneConnectsTheCalleeToTheTarget) {
 }
 
 TEST_F(ClickToCallTest, FailedBlindTransferKeepsTheCall) {
-  phone.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
-    phone.accept_reoffers(phone_media);
-    co_await leg.answer("application/sdp", phone_media);
-    co_await sleep(5s);
-    leg.session()->refer("sip:1004@127.0.0.1");
-    co_await leg.ended();
-  };
+  phone.script = refers("sip:1004@127.0.0.1");
   callee.script = answers(callee, callee_media);
   third.script = rejects(486);
   start();
@@ -439,39 +438,59 @@ TEST_F(ClickToCallTest, FailedBlindTransferKeepsTheCall) {
   expect_no_dialogs_left();
 }
 
-TEST_F(ClickToCallTest, AttendedTransferReplacesThePhoneLeg) {
-  ClickToCall* current = nullptr;
-  ReplacesRouter router;
-  router.call = &current;
-  cvw.ua->set_handler(&router);
-  const std::string third_media = phone_sdp("127.0.0.4", 44000);
-  phone.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
-    phone.accept_reoffers(phone_media);
-    co_await leg.answer("application/sdp", phone_media);
-    co_await leg.ended();
-  };
-  callee.script = answers(callee, callee_media);
-  start();
-  current = call.get();
-  net.run(4s);
-  ASSERT_EQ(states.back(), "connected");
+class TransferTest : public ClickToCallTest {
+ protected:
+  void SetUp() override {
+    cvw.ua->set_handler(&router);
+    phone.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
+      phone.accept_reoffers(phone_media);
+      co_await leg.answer("application/sdp", phone_media);
+      co_await leg.ended();
+    };
+    callee.script = answers(callee, callee_media);
+  }
+  void TearDown() override { cvw.ua->set_handler(nullptr); }
 
   // The new party (as the phone's PBX would, after a consultation call)
-  // INVITEs cvw with Replaces naming cvw's dialog with the phone.
-  const sip::dialog::Dialog* d = phone.legs.at(0)->session()->dialog();
-  ASSERT_NE(d, nullptr);
-  sip::dialog::InviteParams p;
-  p.request_uri = "sip:cvw@127.0.0.1:5060";
-  p.from = "\"Carol\" <sip:1004@127.0.0.4>";
-  p.body = third_media;
-  p.headers.emplace_back("Replaces",
-                         d->id().call_id + ";to-tag=" + d->id().remote_tag + ";from-tag=" + d->id().local_tag);
+  // INVITEs cvw with Replaces naming cvw's dialog with the phone; `status`
+  // gets the final answer.
+  void replace_phone(sip::dialog::CallLeg& carol, const std::string& sdp, int& status) {
+    const sip::dialog::Dialog* d = phone.legs.at(0)->session()->dialog();
+    ASSERT_NE(d, nullptr);
+    sip::dialog::InviteParams p;
+    p.request_uri = "sip:cvw@127.0.0.1:5060";
+    p.from = "\"Carol\" <sip:1004@127.0.0.4>";
+    p.body = sdp;
+    p.headers.emplace_back("Replaces",
+                           d->id().call_id + ";to-tag=" + d->id().remote_tag + ";from-tag=" + d->id().local_tag);
+    carol.offer_handler = [sdp](std::string_view) -> std::optional<std::string> { return sdp; };
+    spawn([](sip::dialog::CallLeg& leg, sip::dialog::InviteParams params, int& out) -> Task<void> {
+      out = co_await leg.invite(params, 30s);
+    }(carol, p, status));
+  }
+  void start_connected() {
+    start();
+    router.call = call.get();
+    net.run(4s);
+    ASSERT_EQ(states.back(), "connected");
+  }
+
+  // cvw's handling of INVITEs with Replaces (what calls::CallRouter does in cvwd).
+  struct ReplacesRouter : sip::dialog::UaHandler {
+    ClickToCall* call = nullptr;
+    void on_invite(std::shared_ptr<sip::dialog::InviteSession> session) override {
+      if (call == nullptr || !call->accept_replacement(session)) session->reject(486);
+    }
+  } router;
+  const std::string third_media = phone_sdp("127.0.0.4", 44000);
+};
+
+TEST_F(TransferTest, AttendedTransferReplacesThePhoneLeg) {
+  start_connected();
+
   sip::dialog::CallLeg carol(*third_host.ua, net.timers);
-  carol.offer_handler = [third_media](std::string_view) -> std::optional<std::string> { return third_media; };
   int carol_status = 0;
-  spawn([](sip::dialog::CallLeg& leg, sip::dialog::InviteParams params, int& out) -> Task<void> {
-    out = co_await leg.invite(params, 30s);
-  }(carol, p, carol_status));
+  replace_phone(carol, third_media, carol_status);
   net.run(2s);
   EXPECT_EQ(carol_status, 200);
   // Carol got the callee's media in cvw's answer; the callee was re-pointed at Carol.
@@ -487,8 +506,133 @@ TEST_F(ClickToCallTest, AttendedTransferReplacesThePhoneLeg) {
   ASSERT_TRUE(done);
   EXPECT_EQ(reason().code, EndCode::Completed);
   EXPECT_EQ(count_sent(cvw, "BYE sip:1002"), 1);
-  cvw.ua->set_handler(nullptr);
   expect_no_dialogs_left();
+}
+
+// --- anchored media: the relay instead of pointing the phones at each other --
+
+using Endpoint = std::pair<std::string, int>;
+
+TEST_F(ClickToCallTest, AnchoredMediaJoinsBothSidesThroughTheRelayWithoutAReinvite) {
+  anchored = true;
+  phone.script = answers(phone, phone_media);
+  callee.script = answers(callee, callee_media, 2s);
+  start();
+  net.run(5s);
+  EXPECT_EQ(states.back(), "connected");
+  // The callee was offered cvw's second endpoint with the formats the phone
+  // answered with (what the relay passes through must suit both).
+  ASSERT_EQ(callee.offers.size(), 1u);
+  EXPECT_EQ(media_of(callee.offers[0]), (Endpoint{"127.0.0.1", 30002}));
+  auto offer = sdp::parse(callee.offers[0]);
+  ASSERT_TRUE(offer && offer->media.size() == 1);
+  EXPECT_EQ(offer->media[0].formats, (std::vector<std::string>{"0", "8"}));
+  EXPECT_EQ(phone.offers.size(), 1u) << "no re-INVITE of the phone";
+  EXPECT_EQ(media.events, (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop",
+                                                    "relay 127.0.0.2:40000 <-> 127.0.0.3:42000"}));
+  hang_up_cleanly();
+  EXPECT_EQ(reason().code, EndCode::Completed);
+}
+
+TEST_F(ClickToCallTest, AnchoredEarlyMediaIsRelayedInPlaceOfTheRingback) {
+  anchored = true;
+  phone.script = answers(phone, phone_media);
+  callee.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
+    co_await sleep(1s);
+    leg.session()->ring(183, "application/sdp", callee_media);
+    co_await sleep(3s);
+    co_await leg.answer("application/sdp", callee_media);
+  };
+  start();
+  net.run(3s);
+  EXPECT_EQ(states.back(), "calleeRinging");
+  EXPECT_EQ(media.events, (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop",
+                                                    "relay 127.0.0.2:40000 <-> 127.0.0.3:42000"}));
+  net.run(5s);
+  EXPECT_EQ(states.back(), "connected");
+  EXPECT_EQ(phone.offers.size(), 1u);
+  hang_up_cleanly();
+}
+
+TEST_F(ClickToCallTest, AnchoredRelayFollowsAPartyThatMovesOrHoldsItsMedia) {
+  anchored = true;
+  const std::string held =
+      "v=0\r\no=phone 7 3 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+      "m=audio 40100 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendonly\r\n";
+  int moved = 0;
+  int hold = 0;
+  phone.script = [&](sip::dialog::CallLeg& leg) -> Task<void> {
+    phone.accept_reoffers(phone_media);
+    co_await leg.answer("application/sdp", phone_media);
+    co_await sleep(5s);
+    moved = co_await leg.reinvite("application/sdp", phone_sdp("127.0.0.2", 40100, 2));
+    co_await sleep(1s);
+    hold = co_await leg.reinvite("application/sdp", held);
+    co_await leg.ended();
+  };
+  callee.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
+    callee.accept_reoffers(callee_media);
+    co_await leg.answer("application/sdp", callee_media);
+    co_await sleep(10s);
+    co_await leg.reinvite("application/sdp", phone_sdp("127.0.0.3", 42200, 2));
+    co_await leg.ended();
+  };
+  start();
+  net.run(5500ms);
+  // The phone moved: answered with cvw's own endpoint, the relay re-pointed,
+  // the callee not bothered.
+  EXPECT_EQ(moved, 200);
+  EXPECT_EQ(media_of(phone.legs.at(0)->remote_body()), (Endpoint{"127.0.0.1", 30000}));
+  EXPECT_EQ(media.events.back(), "relay 127.0.0.2:40100 <-> 127.0.0.3:42000");
+  net.run(1s);
+  EXPECT_EQ(hold, 200);
+  EXPECT_EQ(media.events.back(), "relay none <-> 127.0.0.3:42000") << "nothing is sent to 0.0.0.0";
+  net.run(5s);
+  // The callee moved too: answered with cvw's callee-side endpoint.
+  EXPECT_EQ(media_of(callee.legs.at(0)->remote_body()), (Endpoint{"127.0.0.1", 30002}));
+  EXPECT_EQ(media.events.back(), "relay none <-> 127.0.0.3:42200");
+  EXPECT_EQ(callee.offers.size(), 1u);
+  EXPECT_EQ(phone.offers.size(), 1u);
+  EXPECT_EQ(states.back(), "connected");
+  hang_up_cleanly();
+}
+
+TEST_F(TransferTest, AnchoredAttendedTransferMovesTheRelayAndLeavesTheCalleeAlone) {
+  anchored = true;
+  start_connected();
+  sip::dialog::CallLeg carol(*third_host.ua, net.timers);
+  int carol_status = 0;
+  replace_phone(carol, third_media, carol_status);
+  net.run(2s);
+  EXPECT_EQ(carol_status, 200);
+  EXPECT_EQ(media_of(carol.remote_body()), (Endpoint{"127.0.0.1", 30000})) << "Carol talks to cvw's relay";
+  EXPECT_EQ(media.events.back(), "relay 127.0.0.4:44000 <-> 127.0.0.3:42000");
+  EXPECT_EQ(callee.offers.size(), 1u) << "no re-INVITE of the callee";
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
+  EXPECT_EQ(call->info().transfer_kind, "attended");
+  spawn([](sip::dialog::CallLeg& leg) -> Task<void> { co_await leg.hangup(); }(carol));
+  net.run(2s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::Completed);
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, AnchoredBlindTransferMovesTheRelayAndLeavesTheCalleeAlone) {
+  anchored = true;
+  const std::string third_media = phone_sdp("127.0.0.4", 44000);
+  phone.script = refers("sip:1004@127.0.0.1");
+  callee.script = answers(callee, callee_media);
+  third.script = answers(third, third_media);
+  start();
+  net.run(8s);
+  ASSERT_EQ(third.offers.size(), 1u);
+  EXPECT_EQ(media_of(third.offers[0]), (Endpoint{"127.0.0.1", 30000})) << "the target is offered cvw's relay";
+  EXPECT_EQ(media.events.back(), "relay 127.0.0.4:44000 <-> 127.0.0.3:42000");
+  EXPECT_EQ(callee.offers.size(), 1u) << "no re-INVITE of the callee";
+  EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
+  EXPECT_EQ(call->info().transfer_kind, "blind");
+  EXPECT_EQ(states.back(), "connected");
+  hang_up_cleanly();
 }
 
 }  // namespace

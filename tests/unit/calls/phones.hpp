@@ -1,6 +1,6 @@
 // The far ends of a click-to-call in the in-memory network
 // (tests/unit/sip/flow/loopback.hpp): scripted phones that answer with their
-// own SDP, and a Ringback that records what the flow asked of it.
+// own SDP, and a CallMedia that records what the flow asked of it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -68,27 +68,38 @@ class Phone : public sip::dialog::UaHandler {
   Host& host_;
 };
 
-class FakeRingback final : public Ringback {
+// Records what the flow asked of cvw's media; anchored when constructed so
+// (the callee-side endpoint on port 30002).
+class FakeMedia final : public CallMedia {
  public:
   struct Log {
-    std::vector<std::string> events;  // "play 127.0.0.2:40000 pt 0", "stop"
+    // "play 127.0.0.2:40000 pt 0", "stop", "relay 127.0.0.2:40000 <-> 127.0.0.3:42000"
+    std::vector<std::string> events;
     bool playing = false;
   };
-  explicit FakeRingback(Log& log) : log_(log) {}
+  explicit FakeMedia(Log& log, bool anchored = false) : log_(log), anchored_(anchored) {}
   const std::string& address() const override { return address_; }
-  std::uint16_t port() const override { return 30000; }
-  void play(const boost::asio::ip::udp::endpoint& to, std::uint8_t pt) override {
-    log_.events.push_back("play " + to.address().to_string() + ":" + std::to_string(to.port()) + " pt " +
-                          std::to_string(pt));
+  std::uint16_t phone_port() const override { return 30000; }
+  std::uint16_t callee_port() const override { return anchored_ ? 30002 : 0; }
+  void play_ringback(const boost::asio::ip::udp::endpoint& to, std::uint8_t pt) override {
+    log_.events.push_back("play " + text(to) + " pt " + std::to_string(pt));
     log_.playing = true;
   }
-  void stop() override {
+  void stop_ringback() override {
     if (log_.playing) log_.events.emplace_back("stop");
     log_.playing = false;
   }
+  void relay(const boost::asio::ip::udp::endpoint& phone, const boost::asio::ip::udp::endpoint& callee) override {
+    stop_ringback();
+    log_.events.push_back("relay " + text(phone) + " <-> " + text(callee));
+  }
 
  private:
+  static std::string text(const boost::asio::ip::udp::endpoint& e) {
+    return e.port() == 0 ? "none" : e.address().to_string() + ":" + std::to_string(e.port());
+  }
   Log& log_;
+  bool anchored_;
   std::string address_ = "127.0.0.1";
 };
 

@@ -200,6 +200,7 @@ TEST(CvwdConfig, CallsAndMediaDefaults) {
   EXPECT_EQ(r->calls.max_per_user, 4u);
   EXPECT_EQ(r->calls.emergency_numbers, (std::vector<std::string>{"911", "112", "999", "000"}));
   EXPECT_EQ(r->calls.caller_id_name, "Call Via Work");
+  EXPECT_FALSE(r->calls.anchor_media);
   EXPECT_EQ(r->media.address.to_string(), "127.0.0.1");
   EXPECT_EQ(r->media.port_min, 20000);
   EXPECT_EQ(r->media.port_max, 29999);
@@ -212,6 +213,7 @@ TEST(CvwdConfig, CallsAndMediaOverrides) {
       "[[trunk]]\nname = \"b\"\naddress = \"udp:127.0.0.1:5080\"\n"
       "[calls]\nring_timeout = 20\ncallee_ring_timeout = 45\nmax_per_user = 2\n"
       "emergency_numbers = [\"911\", \"933\"]\ncaller_id_name = \"My Own Call\"\ntrunk = \"b\"\n"
+      "media = \"anchored\"\n"
       "[media]\naddress = \"::1\"\nport_min = 30000\nport_max = 30099\nringback = \"eu\"\n");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->calls.ring_timeout, 20u);
@@ -220,6 +222,7 @@ TEST(CvwdConfig, CallsAndMediaOverrides) {
   EXPECT_EQ(r->calls.emergency_numbers, (std::vector<std::string>{"911", "933"}));
   EXPECT_EQ(r->calls.caller_id_name, "My Own Call");
   EXPECT_EQ(r->calls.trunk, "b");
+  EXPECT_TRUE(r->calls.anchor_media);
   EXPECT_EQ(r->media.address.to_string(), "::1");
   EXPECT_EQ(r->media.port_min, 30000);
   EXPECT_EQ(r->media.ringback, media::RingbackTone::Eu);
@@ -234,6 +237,7 @@ TEST(CvwdConfig, BadCallsAndMedia) {
   EXPECT_TRUE(contains(error_of("[calls]\ncaller_id_name = \"a\\\"b\""), "calls.caller_id_name"));
   EXPECT_EQ(error_of("[calls]\ntrunk = \"nope\""), "calls.trunk: no [[trunk]] is named \"nope\"");
   EXPECT_EQ(error_of("[calls]\nring = 3"), "unknown key 'calls.ring'");
+  EXPECT_EQ(error_of("[calls]\nmedia = \"relay\""), "calls.media: must be \"direct\" or \"anchored\" (got \"relay\")");
   EXPECT_EQ(error_of("[media]\naddress = \"localhost\""), "media.address: not an IP address (got \"localhost\")");
   EXPECT_TRUE(contains(error_of("[media]\nringback = \"fr\""), "media.ringback: unknown ringback tone \"fr\""));
   EXPECT_TRUE(contains(error_of("[media]\nport_min = 30001\nport_max = 30000"), "media.port_min"));
