@@ -9,14 +9,27 @@
 // is lazy: the callback goes, its heap entry is skipped when it comes up, and
 // the heap is compacted when most of it is dead.
 //
+// Two more rules keep timerfd_settime() off the per-message cost (it was 10 %
+// of cvwd's CPU under click-to-call load, see bench/load/README.md):
+//  - A timer due now (Duration 0: "on the next loop turn", how a Completion
+//    resumes its coroutine, task.hpp) never touches the Asio timer: it goes
+//    to a ready list that one posted handler drains. It still runs after the
+//    current handler, in order, and can still be cancelled.
+//  - Other deadlines are armed rounded up to the next kSlack boundary, so the
+//    many timers a burst of calls sets within a few milliseconds of each
+//    other share one wake-up and one re-arm. SIP timers are 500 ms and up;
+//    2 ms late is nothing to them, and they are never early.
+//
 // Callbacks run on the io_context's thread; not thread-safe.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -26,7 +39,10 @@ namespace cvw {
 
 class AsioTimerService final : public TimerService {
  public:
-  explicit AsioTimerService(boost::asio::io_context& io) : timer_(io) {}
+  // How late a timer may fire so that neighbours share a wake-up.
+  static constexpr Duration kSlack = std::chrono::milliseconds(2);
+
+  explicit AsioTimerService(boost::asio::io_context& io) : io_(io), timer_(io) {}
   ~AsioTimerService() override { timer_.cancel(); }
 
   TimePoint now() const override { return Clock::now(); }
@@ -35,9 +51,20 @@ class AsioTimerService final : public TimerService {
     const Handle handle = ++last_;
     const TimePoint at = now() + after;
     pending_.emplace(handle, Pending{at, std::move(fn)});
+    if (after <= Duration::zero()) {
+      ready_.push_back(handle);
+      if (!drain_posted_) {
+        drain_posted_ = true;
+        boost::asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
+          if (!alive.expired()) run_ready();
+        });
+      }
+      return handle;
+    }
     heap_.push_back(Entry{at, handle});
     std::push_heap(heap_.begin(), heap_.end(), Later{});
-    if (!armed_ || at < armed_at_) arm(at);
+    const TimePoint slot = slot_of(at);
+    if (!armed_ || slot < armed_at_) arm(slot);
     return handle;
   }
 
@@ -63,6 +90,30 @@ class AsioTimerService final : public TimerService {
     Callback fn;
   };
 
+  // The first kSlack boundary at or after `at` (of the clock's epoch).
+  static TimePoint slot_of(TimePoint at) {
+    const auto slack = std::chrono::duration_cast<Clock::duration>(kSlack).count();
+    const auto since = at.time_since_epoch().count();
+    return TimePoint(Clock::duration((since + slack - 1) / slack * slack));
+  }
+
+  // Runs the timers due "now", in the order they were scheduled; those they
+  // schedule for "now" go to the next drain (after other ready handlers).
+  void run_ready() {
+    drain_posted_ = false;
+    std::vector<Handle> batch;
+    batch.swap(ready_);
+    for (const Handle handle : batch) {
+      auto it = pending_.find(handle);
+      if (it == pending_.end()) continue;  // cancelled
+      Callback fn = std::move(it->second.fn);
+      pending_.erase(it);
+      fn();
+    }
+    batch.clear();
+    if (ready_.empty()) ready_.swap(batch);  // keep the capacity
+  }
+
   void arm(TimePoint at) {
     armed_ = true;
     armed_at_ = at;
@@ -87,7 +138,10 @@ class AsioTimerService final : public TimerService {
       fn();  // may schedule or cancel timers
     }
     drop_dead_top();
-    if (!heap_.empty() && (!armed_ || heap_.front().at < armed_at_)) arm(heap_.front().at);
+    if (!heap_.empty()) {
+      const TimePoint slot = slot_of(heap_.front().at);
+      if (!armed_ || slot < armed_at_) arm(slot);
+    }
   }
 
   void drop_dead_top() {
@@ -103,7 +157,13 @@ class AsioTimerService final : public TimerService {
     std::make_heap(heap_.begin(), heap_.end(), Later{});
   }
 
+  boost::asio::io_context& io_;
   boost::asio::steady_timer timer_;
+  // A posted drain may outlive the service (io_context still running its
+  // queue at shutdown): it checks this first.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  std::vector<Handle> ready_;  // due now, in order (may hold cancelled handles)
+  bool drain_posted_ = false;
   Handle last_ = 0;
   std::vector<Entry> heap_;
   std::unordered_map<Handle, Pending> pending_;

@@ -1,0 +1,70 @@
+// AsioTimerService on a real io_context: timers due now run on the next loop
+// turn in order and without the Asio timer; others never fire early and at
+// most kSlack (plus scheduling noise) late; cancellation holds for both.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/asio_timer_service.hpp"
+
+namespace cvw {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(AsioTimerService, TimersDueNowRunOnTheNextTurnInOrderAndCanBeCancelled) {
+  boost::asio::io_context io;
+  AsioTimerService timers(io);
+  std::vector<std::string> ran;
+  timers.schedule(Duration{0}, [&] {
+    ran.emplace_back("a");
+    // scheduled from a ready timer: runs after what is already queued
+    timers.schedule(Duration{0}, [&] { ran.emplace_back("c"); });
+  });
+  const auto dropped = timers.schedule(Duration{0}, [&] { ran.emplace_back("cancelled"); });
+  timers.schedule(-5ms, [&] { ran.emplace_back("b"); });  // overdue counts as now
+  timers.cancel(dropped);
+  EXPECT_TRUE(ran.empty()) << "never run inside schedule()";
+  boost::asio::post(io, [&] { ran.emplace_back("posted"); });
+  io.run();
+  EXPECT_EQ(ran, (std::vector<std::string>{"a", "b", "posted", "c"}));
+  EXPECT_EQ(timers.pending(), 0u);
+}
+
+TEST(AsioTimerService, DeadlinesAreNeverEarlyAndAtMostTheSlackLate) {
+  boost::asio::io_context io;
+  AsioTimerService timers(io);
+  std::vector<Clock::duration> lateness;
+  const auto start = Clock::now();
+  for (auto after : {3ms, 1ms, 7ms, 7ms, 12ms}) {
+    timers.schedule(after, [&, after, start] { lateness.push_back(Clock::now() - start - after); });
+  }
+  const auto cancelled = timers.schedule(5ms, [&] { lateness.push_back(Clock::duration{-1}); });
+  timers.cancel(cancelled);
+  io.run();
+  ASSERT_EQ(lateness.size(), 5u);
+  for (const Clock::duration late : lateness) {
+    EXPECT_GE(late, Clock::duration{0});
+    // kSlack plus what a loaded CI machine may add to a wake-up
+    EXPECT_LT(late, AsioTimerService::kSlack + 50ms);
+  }
+}
+
+TEST(AsioTimerService, APostedDrainOutlivingTheServiceDoesNothing) {
+  boost::asio::io_context io;
+  bool ran = false;
+  {
+    AsioTimerService timers(io);
+    timers.schedule(Duration{0}, [&] { ran = true; });
+  }
+  io.run();  // the drain posted for the timer above runs after the service is gone
+  EXPECT_FALSE(ran);
+}
+
+}  // namespace
+}  // namespace cvw
