@@ -1,5 +1,6 @@
 #include "app/call_history.hpp"
 
+#include <exception>
 #include <utility>
 
 #include "common/log.hpp"
@@ -32,6 +33,13 @@ CREATE TABLE call_history (
 CREATE INDEX call_history_user ON call_history(user_key, ended_at);
 )sql";
 
+// One column per ALTER TABLE: SQLite adds no more at a time. NULL for the
+// calls that were not transferred, and for every call written before.
+const std::string_view kCallHistoryTransfersSchema = R"sql(
+ALTER TABLE call_history ADD COLUMN transfer_kind TEXT;
+ALTER TABLE call_history ADD COLUMN transferred_to TEXT;
+)sql";
+
 namespace {
 
 using calls::Clock;
@@ -44,6 +52,9 @@ Clock::time_point from_unix_ms(std::int64_t ms) { return Clock::time_point(std::
 storage::Param optional_text(const std::optional<std::string>& v) {
   return v ? storage::Param(*v) : storage::Param(std::monostate{});
 }
+storage::Param text_or_null(const std::string& v) {
+  return v.empty() ? storage::Param(std::monostate{}) : storage::Param(v);
+}
 
 // Names back to enums: the history only holds what to_string() wrote.
 template <typename E>
@@ -54,50 +65,24 @@ E enum_from(std::string_view name, E last, E fallback) {
   return fallback;
 }
 
-}  // namespace
-
-CallHistory::CallHistory(storage::Database& db, TimerService& timers, Duration flush_after, std::size_t batch_limit)
-    : db_(db), timers_(timers), flush_after_(flush_after), batch_limit_(batch_limit) {}
-
-CallHistory::~CallHistory() {
-  timers_.cancel(timer_);
-  if (auto r = flush(); !r) log().error("call history: {} calls not written: {}", queue_.size(), r.error().message);
-}
-
-void CallHistory::record(const calls::CallInfo& call) {
-  queue_.push_back(call);
-  if (queue_.size() >= batch_limit_) {
-    (void)flush();
-    return;
-  }
-  if (timer_ == 0) {
-    timer_ = timers_.schedule(flush_after_, [this] {
-      timer_ = 0;
-      (void)flush();
-    });
-  }
-}
-
-Result<void> CallHistory::flush() {
-  timers_.cancel(timer_);
-  timer_ = 0;
-  if (queue_.empty()) return {};
-  std::vector<calls::CallInfo> batch = std::move(queue_);
-  queue_.clear();
+// The one way a batch is written, whichever thread commits it: one
+// transaction for the whole batch.
+Result<void> commit_batch(storage::Database& db, const std::vector<calls::CallInfo>& batch) {
   // INSERT ... SELECT ... WHERE EXISTS: a call of a user deleted meanwhile
   // is skipped instead of failing the whole batch on the foreign key.
   static constexpr std::string_view kInsert =
       "INSERT INTO call_history (id, user_key, owner, to_text, target_kind, target_uri, target_number, "
       "phone_number, operation_id, subject, started_at, connected_at, ended_at, reason, reason_by, sip_status, "
-      "message) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CAST($11 AS BIGINT), CAST($12 AS BIGINT), "
-      "CAST($13 AS BIGINT), $14, $15, CAST($16 AS INTEGER), $17 WHERE EXISTS (SELECT 1 FROM users WHERE sip_key = $2)";
-  auto written = db_.transaction([&]() -> Result<void> {
+      "message, transfer_kind, transferred_to) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+      "CAST($11 AS BIGINT), CAST($12 AS BIGINT), CAST($13 AS BIGINT), $14, $15, CAST($16 AS INTEGER), $17, $18, "
+      "$19 WHERE EXISTS (SELECT 1 FROM users WHERE sip_key = $2)";
+  return db.transaction([&]() -> Result<void> {
     for (const calls::CallInfo& c : batch) {
       const calls::EndReason reason = c.reason.value_or(calls::EndReason{});
       // Built by emplace_back: g++ 12 at -O2 warns falsely (-Wmaybe-uninitialized)
       // about a std::variant temporary copied into an initializer list.
       std::vector<storage::Param> params;
-      params.reserve(17);
+      params.reserve(19);
       params.emplace_back(c.id);
       params.emplace_back(directory::sip_uri_key(c.owner));
       params.emplace_back(c.owner);
@@ -119,17 +104,166 @@ Result<void> CallHistory::flush() {
       params.emplace_back(std::string(calls::to_string(reason.by)));
       params.emplace_back(static_cast<std::int64_t>(reason.sip_status));
       params.emplace_back(reason.message);
-      if (auto r = db_.execute(kInsert, params); !r) return r.error();
+      params.push_back(text_or_null(c.transfer_kind));
+      params.push_back(text_or_null(c.transferred_to));
+      if (auto r = db.execute(kInsert, params); !r) return r.error();
     }
     return {};
   });
+}
+
+// After the sign of a cell starting with + or -: whether it reads as a phone
+// number ("+1 (425) 555-0100", "+14255550100"), not as the rest of a formula.
+bool looks_like_phone_number(std::string_view after_sign) {
+  bool digit = false;
+  for (const char c : after_sign) {
+    if (c >= '0' && c <= '9') {
+      digit = true;
+    } else if (c != ' ' && c != '(' && c != ')' && c != '.' && c != '-') {
+      return false;
+    }
+  }
+  return digit;
+}
+
+}  // namespace
+
+CallHistory::CallHistory(storage::Database& db, TimerService& timers, std::unique_ptr<storage::Database> writer,
+                         CallHistoryOptions options)
+    : db_(db), timers_(timers), options_(options), writer_db_(std::move(writer)) {
+  if (writer_db_) writer_ = std::thread([this] { writer_main(); });
+}
+
+CallHistory::~CallHistory() {
+  timers_.cancel(timer_);
+  if (!writer_db_) {
+    (void)flush_on_loop();  // a failure is logged and counted by write()
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_writer_.notify_one();
+  writer_.join();  // the writer commits what is queued before it returns
+}
+
+void CallHistory::record(const calls::CallInfo& call) {
+  calls::CallInfo copy = call;  // copied before the lock: the writer may be waiting for it
+  std::size_t queued = 0;
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(copy));
+    ++queued_total_;
+    queued = queue_.size();
+  }
+  if (queued >= options_.batch_limit) {
+    if (writer_db_) {
+      wake_writer_.notify_one();
+    } else {
+      (void)flush_on_loop();
+    }
+    return;
+  }
+  if (timer_ == 0) {
+    timer_ = timers_.schedule(options_.flush_after, [this] {
+      timer_ = 0;
+      if (!writer_db_) {
+        (void)flush_on_loop();
+        return;
+      }
+      {
+        std::lock_guard lock(mutex_);
+        // An empty queue (the writer took a full batch meanwhile) needs no
+        // flush, and a standing request would write the next call at once.
+        if (queue_.empty()) return;
+        flush_requested_ = true;
+      }
+      wake_writer_.notify_one();
+    });
+  }
+}
+
+Result<void> CallHistory::flush() { return writer_db_ ? wait_for_writer() : flush_on_loop(); }
+
+Result<void> CallHistory::write(storage::Database& db, const std::vector<calls::CallInfo>& batch) {
+  if (batch.empty()) return {};
+  Result<void> written = commit_batch(db, batch);
   if (!written) {
-    metrics_.write_failures += batch.size();
+    write_failures_ += batch.size();
     log().error("call history: {} calls not written: {}", batch.size(), written.error().message);
     return written.error();
   }
-  metrics_.written += batch.size();
+  written_ += batch.size();
   return {};
+}
+
+Result<void> CallHistory::flush_on_loop() {
+  timers_.cancel(timer_);
+  timer_ = 0;
+  std::vector<calls::CallInfo> batch;
+  {
+    std::lock_guard lock(mutex_);
+    batch.swap(queue_);
+    processed_total_ += batch.size();
+  }
+  return write(db_, batch);
+}
+
+Result<void> CallHistory::wait_for_writer() {
+  std::unique_lock lock(mutex_);
+  // record() runs on this (the loop's) thread, so nothing is queued while we
+  // wait: everything up to `target` was queued before this read.
+  const std::uint64_t target = queued_total_;
+  const std::uint64_t processed_before = processed_total_;
+  if (processed_before >= target) return {};
+  flush_requested_ = true;
+  wake_writer_.notify_one();
+  if (!batch_done_.wait_for(lock, options_.read_wait_limit, [&] { return processed_total_ >= target; })) {
+    return Error{503, "call history: " + std::to_string(target - processed_total_) +
+                          " ended calls are not written yet: the storage writer has been busy for over " +
+                          std::to_string(options_.read_wait_limit.count()) + " ms"};
+  }
+  // A batch lost while we waited held calls this read should have shown.
+  if (last_failure_ && last_failure_end_ > processed_before) return *last_failure_;
+  return {};
+}
+
+void CallHistory::writer_main() {
+  std::vector<calls::CallInfo> batch;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_writer_.wait(lock, [this] {
+      return stopping_ || (!queue_.empty() && (flush_requested_ || queue_.size() >= options_.batch_limit));
+    });
+    if (queue_.empty()) return;  // stopping, and nothing left to write
+    // The emptied vector of the last batch becomes the queue: its capacity
+    // is kept, so record() does not reallocate in the steady state.
+    batch.swap(queue_);
+    flush_requested_ = false;
+    lock.unlock();
+
+    const std::size_t size = batch.size();
+    Result<void> written;
+    try {
+      written = write(*writer_db_, batch);
+    } catch (const std::exception& e) {
+      // Log, count and continue: an exception out of this thread would end
+      // the process.
+      write_failures_ += size;
+      log().error("call history: {} calls not written: {}", size, e.what());
+      written = Error{500, std::string("call history: ") + e.what()};
+    }
+    batch.clear();  // the calls are freed outside the lock
+
+    lock.lock();
+    processed_total_ += size;
+    if (!written) {
+      last_failure_ = written.error();
+      last_failure_end_ = processed_total_;
+    }
+    batch_done_.notify_all();
+  }
 }
 
 Result<std::vector<calls::CallInfo>> CallHistory::list(std::string_view owner, std::size_t limit) {
@@ -145,7 +279,8 @@ Result<std::vector<calls::CallInfo>> CallHistory::select(std::string_view where,
   if (auto r = flush(); !r) return r.error();
   const std::string sql =
       "SELECT id, owner, to_text, target_kind, target_uri, target_number, phone_number, operation_id, subject, "
-      "started_at, connected_at, ended_at, reason, reason_by, sip_status, message FROM call_history " +
+      "started_at, connected_at, ended_at, reason, reason_by, sip_status, message, transfer_kind, transferred_to "
+      "FROM call_history " +
       std::string(where);
   auto rows = db_.execute(sql, params);
   if (!rows) return rows.error();
@@ -172,27 +307,56 @@ Result<std::vector<calls::CallInfo>> CallHistory::select(std::string_view where,
     reason.sip_status = static_cast<int>(row.integer(14));
     reason.message = row.text(15);
     c.reason = std::move(reason);
+    if (!row.is_null(16)) c.transfer_kind = row.text(16);
+    if (!row.is_null(17)) c.transferred_to = row.text(17);
     out.push_back(std::move(c));
   }
   return out;
 }
 
+std::string csv_injection_safe(std::string_view cell) {
+  if (cell.empty()) return {};
+  bool formula = false;
+  switch (cell.front()) {
+    case '=':
+    case '@':
+    case '\t':
+    case '\r':
+      formula = true;
+      break;
+    case '+':
+    case '-':
+      formula = !looks_like_phone_number(cell.substr(1));
+      break;
+    default:
+      break;
+  }
+  return formula ? "'" + std::string(cell) : std::string(cell);
+}
+
 std::string call_history_csv(const std::vector<calls::CallInfo>& calls) {
   auto time = [](const std::optional<Clock::time_point>& t) { return t ? events::rfc3339_utc(*t) : std::string(); };
-  std::string out = directory::format_csv_record({"id", "user", "to", "target", "targetNumber", "phoneNumber",
-                                                  "startedAt", "connectedAt", "endedAt", "seconds", "reason", "by",
-                                                  "sipStatus", "message", "operationId", "subject"});
+  // Every cell goes through csv_injection_safe: text from callers and
+  // clients (to, subject, messages with display names) lands in admins'
+  // spreadsheets.
+  auto record = [](std::vector<std::string> cells) {
+    for (std::string& cell : cells) cell = csv_injection_safe(cell);
+    return directory::format_csv_record(cells);
+  };
+  std::string out = record({"id", "user", "to", "target", "targetNumber", "phoneNumber", "startedAt", "connectedAt",
+                            "endedAt", "seconds", "reason", "by", "sipStatus", "message", "operationId", "subject",
+                            "transferKind", "transferredTo"});
   for (const calls::CallInfo& c : calls) {
     const calls::EndReason reason = c.reason.value_or(calls::EndReason{});
     const std::string seconds =
         c.connected_at && c.ended_at
             ? std::to_string(std::chrono::duration_cast<std::chrono::seconds>(*c.ended_at - *c.connected_at).count())
             : "0";
-    out += directory::format_csv_record(
-        {c.id, c.owner, c.to, c.target_uri, c.target_number, c.phone_number, events::rfc3339_utc(c.started_at),
-         time(c.connected_at), time(c.ended_at), seconds, std::string(calls::to_string(reason.code)),
-         std::string(calls::to_string(reason.by)), reason.sip_status ? std::to_string(reason.sip_status) : "",
-         reason.message, c.operation_id.value_or(""), c.subject.value_or("")});
+    out += record({c.id, c.owner, c.to, c.target_uri, c.target_number, c.phone_number,
+                   events::rfc3339_utc(c.started_at), time(c.connected_at), time(c.ended_at), seconds,
+                   std::string(calls::to_string(reason.code)), std::string(calls::to_string(reason.by)),
+                   reason.sip_status ? std::to_string(reason.sip_status) : "", reason.message,
+                   c.operation_id.value_or(""), c.subject.value_or(""), c.transfer_kind, c.transferred_to});
   }
   return out;
 }

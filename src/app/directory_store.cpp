@@ -76,6 +76,7 @@ const std::array kMigrations{
     storage::Migration{1, "directory, policies, dial plans, settings, sessions", kSchemaV1},
     storage::Migration{2, "call history", kCallHistorySchema},
     storage::Migration{3, "users: auto-answer", "ALTER TABLE users ADD COLUMN auto_answer INTEGER NOT NULL DEFAULT 0"},
+    storage::Migration{4, "call history: transfers", kCallHistoryTransfersSchema},
 };
 
 constexpr std::string_view kCallerIdSetting = "routing.call_via_work_caller_id";

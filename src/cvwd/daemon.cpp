@@ -220,12 +220,19 @@ int run_daemon(DaemonOptions options) {
                });
 
   // Click-to-call: cvw's own RTP (ringback; the relay when media is
-  // anchored), the calls in progress, and
-  // each change of a call on its owner's event channel.
-  // The history of ended calls shares the directory's connection (one
-  // thread; writes batched, see app/call_history.hpp).
+  // anchored), the calls in progress, and each change of a call on its
+  // owner's event channel. The history of ended calls is read on the loop
+  // with the directory's connection and written by a thread of its own on a
+  // second connection (app/call_history.hpp); a private in-memory SQLite
+  // database cannot be opened twice, so there the loop writes.
+  std::unique_ptr<storage::Database> history_writer;
+  if (!(url->backend == storage::StorageUrl::Backend::sqlite && url->target == ":memory:")) {
+    auto writer = storage::open_database(config.storage_url);
+    if (!writer) return fail("call history writer: " + writer.error().message);
+    history_writer = std::move(*writer);
+  }
   media::MediaEngine media_engine(io, config.media);
-  app::CallHistory history(**db, stack.timers());
+  app::CallHistory history(**db, stack.timers(), std::move(history_writer));
   calls::CallService calls(
       stack.ua(), stack.timers(), [&media_engine, anchored = config.calls.anchor_media] {
         return calls::open_call_media(media_engine, anchored);
@@ -256,6 +263,13 @@ int run_daemon(DaemonOptions options) {
   metrics.add([&server](MetricsWriter& out) { server.collect(out); });
   metrics.add([&hub](MetricsWriter& out) { hub.collect(out); });
   metrics.add([&calls, &media_engine](MetricsWriter& out) { collect_calls(calls, media_engine, out); });
+  metrics.add([&history](MetricsWriter& out) {
+    const app::CallHistoryMetrics h = history.metrics();
+    out.family("cvw_call_history_records_total", MetricsWriter::Type::Counter,
+               "Ended calls the call history committed, or lost to a failed commit (logged).");
+    out.sample("cvw_call_history_records_total", h.written, {{"outcome", "written"}});
+    out.sample("cvw_call_history_records_total", h.write_failures, {{"outcome", "failed"}});
+  });
   metrics.add([&router_of_invites](MetricsWriter& out) {
     const auto& r = router_of_invites.metrics();
     out.family("cvw_sip_invites_routed_total", MetricsWriter::Type::Counter,
