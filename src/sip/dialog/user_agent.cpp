@@ -9,7 +9,7 @@ namespace cvw::sip::dialog {
 
 namespace {
 
-constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, REFER, NOTIFY";
+constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, REFER, NOTIFY";  // + served
 // replaces: RFC 3891; timer: RFC 4028. 100rel (RFC 3262) is offered in our
 // INVITEs only: we PRACK reliable provisionals but never send them.
 constexpr std::string_view kSupported = "replaces, timer";
@@ -40,7 +40,7 @@ std::string LocalAddress::host_port() const {
 
 UserAgent::UserAgent(txn::TransactionLayer& transactions, txn::Sender& sender, TimerService& timers,
                      UaConfig config)
-    : transactions_(transactions), sender_(sender), timers_(timers), config_(std::move(config)) {
+    : transactions_(transactions), sender_(sender), timers_(timers), config_(std::move(config)), allow_(kAllow) {
   transactions_.set_user(*this);
 }
 
@@ -80,6 +80,13 @@ std::string UserAgent::contact_for(const Peer& destination) const {
   std::string c = "sip:" + config_.contact_user + "@" + l.host_port();
   if (l.protocol == Protocol::Tcp) c += ";transport=tcp";
   return c;
+}
+
+void UserAgent::serve(Method method, RequestHandler* handler) {
+  std::erase_if(served_, [method](const auto& s) { return s.first == method; });
+  if (handler != nullptr) served_.emplace_back(method, handler);
+  allow_ = kAllow;
+  for (const auto& [m, h] : served_) allow_.append(", ").append(method_name(m));
 }
 
 void UserAgent::add_common_headers(Message& m) const {
@@ -151,7 +158,7 @@ Result<std::shared_ptr<InviteSession>> UserAgent::invite(const InviteParams& par
   session->call_id_ = random_token(20) + "@" + local.host;
   invite.add(HeaderId::CallId, session->call_id_);
   invite.add(HeaderId::CSeq, "1 INVITE");
-  invite.add(HeaderId::Allow, kAllow);
+  invite.add(HeaderId::Allow, allow_);
   invite.add(HeaderId::Supported, kSupportedUac);
   if (config_.session_expires > 0) {
     invite.add(HeaderId::SessionExpires, std::to_string(config_.session_expires));
@@ -204,7 +211,7 @@ void UserAgent::respond_simple(txn::ServerTransactionId id, const Message& reque
                                std::string_view reason) {
   Message response = make_response(request, status, reason);
   if (status == 405 || status == 501 || (request.method() == Method::Options && status == 200)) {
-    response.add(HeaderId::Allow, kAllow);
+    response.add(HeaderId::Allow, allow_);
   }
   add_common_headers(response);
   (void)transactions_.respond(id, std::move(response));
@@ -253,7 +260,7 @@ void UserAgent::on_out_of_dialog(txn::ServerTransactionId id, Message&& request,
   switch (request.method()) {
     case Method::Options: {
       Message response = make_response(request, 200);
-      response.add(HeaderId::Allow, kAllow);
+      response.add(HeaderId::Allow, allow_);
       response.add(HeaderId::Accept, "application/sdp");
       response.add(HeaderId::Supported, kSupported);
       add_common_headers(response);
@@ -304,6 +311,13 @@ void UserAgent::on_out_of_dialog(txn::ServerTransactionId id, Message&& request,
       respond_simple(id, request, 481);
       return;
     default:
+      for (const auto& [method, handler] : served_) {
+        if (method != request.method()) continue;
+        Message response = handler->respond(request, from);
+        add_common_headers(response);
+        (void)transactions_.respond(id, std::move(response));
+        return;
+      }
       respond_simple(id, request, known_method(request.method()) ? 405 : 501);
       return;
   }

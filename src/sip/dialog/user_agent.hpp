@@ -57,6 +57,17 @@ class UaHandler {
   virtual void on_invite(std::shared_ptr<InviteSession> session) = 0;
 };
 
+// Out-of-dialog requests of a method the application serves (REGISTER for
+// the registrar; later MESSAGE, SUBSCRIBE...), given to UserAgent::serve().
+// The answer is synchronous: the handler returns the final response, built
+// with sip::make_response(request, status) (which adds the To tag); the UA
+// adds its common headers and sends it through the server transaction.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  virtual Message respond(const Message& request, const Peer& from) = 0;
+};
+
 struct InviteParams {
   std::string request_uri;  // sip:1001@127.0.0.1:5070
   std::string to;           // name-addr; request_uri when empty
@@ -77,6 +88,10 @@ class UserAgent final : public txn::TransactionUser {
   UserAgent& operator=(const UserAgent&) = delete;
 
   void set_handler(UaHandler* handler) { handler_ = handler; }
+  // Out-of-dialog requests of `method` go to `handler` (nullptr: 405 again),
+  // and `method` is listed in Allow. Not for INVITE, ACK, CANCEL, BYE or
+  // OPTIONS, which the UA core serves itself.
+  void serve(Method method, RequestHandler* handler);
 
   // Places a call. Events go to `handler`. Fails when the request has nowhere
   // to go (no outbound proxy and a Request-URI host that is not an IP address).
@@ -132,6 +147,8 @@ class UserAgent final : public txn::TransactionUser {
   TimerService& timers_;
   UaConfig config_;
   UaHandler* handler_ = nullptr;
+  std::vector<std::pair<Method, RequestHandler*>> served_;
+  std::string allow_;  // the Allow header: the core's methods and those served
   std::unordered_map<DialogId, std::shared_ptr<InviteSession>, DialogIdHash, DialogIdEqual> sessions_;
   // Sessions without a dialog yet (UAC before a To tag, UAS before answering).
   std::unordered_map<const InviteSession*, std::shared_ptr<InviteSession>> pending_;

@@ -73,6 +73,36 @@ TEST_P(UaCoreKnownButUnsupported, Gets405WithAllow) {
 INSTANTIATE_TEST_SUITE_P(Methods, UaCoreKnownButUnsupported,
                          ::testing::Values("SUBSCRIBE", "REGISTER", "MESSAGE", "PUBLISH"));
 
+// A method the application serves (the registrar's REGISTER): its handler
+// answers, the UA adds the To tag and its headers, Allow lists the method;
+// serve(method, nullptr) gives the 405 back.
+TEST_F(UaCore, AServedMethodGoesToItsHandlerAndIsAllowed) {
+  struct Registrar : sip::dialog::RequestHandler {
+    std::vector<std::string> seen;
+    Message respond(const Message& request, const sip::Peer& from) override {
+      seen.push_back(std::string(request.method_name()) + " from " + from.address.to_string());
+      Message r = sip::make_response(request, 200);
+      r.add(HeaderId::Contact, "<sip:alice@127.0.0.2:5070>;expires=3600");
+      return r;
+    }
+  } registrar;
+  ua.serve(Method::Register, &registrar);
+  from_alice(AliceRequest("REGISTER").branch("z9hG4bKreg"));
+  const Message ok = only_response(200);
+  EXPECT_EQ(ok.header(HeaderId::Contact), "<sip:alice@127.0.0.2:5070>;expires=3600");
+  ASSERT_EQ(registrar.seen.size(), 1u);
+  EXPECT_EQ(registrar.seen[0].rfind("REGISTER from ", 0), 0u);
+  wire.sent.clear();
+  from_alice(AliceRequest("OPTIONS").branch("z9hG4bKopt2"));
+  const std::vector<std::string> allow = values(only_response(200), HeaderId::Allow);
+  EXPECT_NE(std::find(allow.begin(), allow.end(), "REGISTER"), allow.end());
+  wire.sent.clear();
+  ua.serve(Method::Register, nullptr);
+  from_alice(AliceRequest("REGISTER").branch("z9hG4bKreg2"));
+  (void)only_response(405);
+  EXPECT_EQ(registrar.seen.size(), 1u);
+}
+
 TEST_F(UaCore, RequireOfAnUnknownExtensionGets420WithUnsupported) {
   from_alice(alice_invite().header("Require: foo"));
   // §8.2.2.3: "the UAS MUST respond by generating a response with status code
