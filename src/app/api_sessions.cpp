@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "app/api.hpp"
+#include "app/sip_credentials.hpp"
 #include "common/log.hpp"
 
 namespace cvw::app {
@@ -140,12 +141,16 @@ void Api::change_password(const Incoming& in, Responder out) {
   passwords_.verify(std::move(**current), old_hash,
                     [this, held, account, old_hash, next = std::move(**next)](bool ok) mutable {
                       if (!ok) return held->send(invalid_credentials());
-                      passwords_.hash(std::move(next), [this, held, account, old_hash](std::string encoded) {
+                      const directory::User* before = directory_.find_user(account);
+                      auto digest = before ? sip_digest_for(before->sip_uri, next) : directory::User::SipDigest{};
+                      passwords_.hash(std::move(next), [this, held, account, old_hash,
+                                                        digest = std::move(digest)](std::string encoded) {
                         const directory::User* user = directory_.find_user(account);
                         if (!user || user->password_hash != old_hash)
                           return held->send(error_from(Error{409, "the account changed meanwhile; try again"}));
                         directory::User changed = *user;
                         changed.password_hash = std::move(encoded);
+                        changed.sip_digest = digest;
                         auto saved = directory_.replace_user(std::move(changed));
                         if (!saved) return held->send(error_from(saved.error()));
                         held->send(http::empty_response(Status::no_content));

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "app/api.hpp"
+#include "app/sip_credentials.hpp"
 #include "directory/user_csv.hpp"
 
 namespace cvw::app {
@@ -105,6 +106,7 @@ void Api::create_user(const Incoming& in, Responder out) {
   };
   if (!*password) return finish(out, std::move(user));
   if (auto r = directory::validate_password(**password); !r) return out.send(error_from(r.error()));
+  user.sip_digest = sip_digest_for(user.sip_uri, **password);
   auto held = std::make_shared<Responder>(std::move(out));
   passwords_.hash(std::move(**password), [held, finish, user = std::move(user)](std::string encoded) mutable {
     user.password_hash = std::move(encoded);
@@ -148,6 +150,7 @@ void Api::patch_user(const Incoming& in, Responder out) {
   };
   if (!*password) return finish(out, std::move(user));
   if (auto r = directory::validate_password(**password); !r) return out.send(error_from(r.error()));
+  user.sip_digest = sip_digest_for(user.sip_uri, **password);
   auto held = std::make_shared<Responder>(std::move(out));
   passwords_.hash(std::move(**password), [held, finish, user = std::move(user)](std::string encoded) mutable {
     user.password_hash = std::move(encoded);

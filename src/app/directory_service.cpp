@@ -114,6 +114,7 @@ Result<ImportSummary> DirectoryService::import_users(std::vector<directory::User
     if (next.count(key)) return Error{400, "user " + normalized->sip_uri + " appears twice"};
     if (auto existing = users_.find(key); existing != users_.end()) {
       normalized->password_hash = existing->second.password_hash;
+      normalized->sip_digest = existing->second.sip_digest;
       ++summary.updated;
     } else {
       ++summary.created;

@@ -77,6 +77,9 @@ const std::array kMigrations{
     storage::Migration{2, "call history", kCallHistorySchema},
     storage::Migration{3, "users: auto-answer", "ALTER TABLE users ADD COLUMN auto_answer INTEGER NOT NULL DEFAULT 0"},
     storage::Migration{4, "call history: transfers", kCallHistoryTransfersSchema},
+    storage::Migration{5, "users: SIP digest secrets (HA1) for the registrar",
+                       "ALTER TABLE users ADD COLUMN sip_ha1_md5 TEXT NOT NULL DEFAULT '';\n"
+                       "ALTER TABLE users ADD COLUMN sip_ha1_sha256 TEXT NOT NULL DEFAULT '';"},
 };
 
 constexpr std::string_view kCallerIdSetting = "routing.call_via_work_caller_id";
@@ -94,7 +97,7 @@ Result<DirectorySnapshot> DirectoryStore::load() {
   auto users = db_.execute(
       "SELECT sip_uri, display_name, title, department, company, email, line_uri, cvw_phone_number, "
       "enterprise_voice, sim_ring_enabled, sim_ring_target, password_hash, enabled, admin, site, cvw_policy, "
-      "dial_plan, auto_answer FROM users ORDER BY sip_key");
+      "dial_plan, auto_answer, sip_ha1_md5, sip_ha1_sha256 FROM users ORDER BY sip_key");
   if (!users) return users.error();
   for (const storage::Row& row : users->rows) {
     directory::User u;
@@ -111,6 +114,8 @@ Result<DirectorySnapshot> DirectoryStore::load() {
     u.simultaneous_ring.enabled = row.boolean(9);
     u.simultaneous_ring.target = row.text(10);
     u.password_hash = row.text(11);
+    u.sip_digest.md5_ha1 = row.text(18);
+    u.sip_digest.sha256_ha1 = row.text(19);
     u.enabled = row.boolean(12);
     u.admin = row.boolean(13);
     u.site = row.text(14);
@@ -164,7 +169,7 @@ Result<DirectorySnapshot> DirectoryStore::load() {
 }
 
 Result<void> DirectoryStore::write_user(const directory::User& u) {
-  const std::array<Param, 19> params{text(directory::sip_uri_key(u.sip_uri)),
+  const std::array<Param, 21> params{text(directory::sip_uri_key(u.sip_uri)),
                                      text(u.sip_uri),
                                      text(u.display_name),
                                      text(u.title),
@@ -182,18 +187,21 @@ Result<void> DirectoryStore::write_user(const directory::User& u) {
                                      text(u.site),
                                      optional_text(u.cvw_policy),
                                      optional_text(u.dial_plan),
-                                     flag(u.auto_answer)};
+                                     flag(u.auto_answer),
+                                     text(u.sip_digest.md5_ha1),
+                                     text(u.sip_digest.sha256_ha1)};
   auto r = db_.execute(
       "INSERT INTO users (sip_key, sip_uri, display_name, title, department, company, email, line_uri, "
       "cvw_phone_number, enterprise_voice, sim_ring_enabled, sim_ring_target, password_hash, enabled, admin, site, "
-      "cvw_policy, dial_plan, auto_answer) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-      "$16, $17, $18, $19) ON CONFLICT (sip_key) DO UPDATE SET sip_uri = excluded.sip_uri, display_name = excluded.display_name, "
+      "cvw_policy, dial_plan, auto_answer, sip_ha1_md5, sip_ha1_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+      "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) ON CONFLICT (sip_key) DO UPDATE SET sip_uri = excluded.sip_uri, display_name = excluded.display_name, "
       "title = excluded.title, department = excluded.department, company = excluded.company, email = "
       "excluded.email, line_uri = excluded.line_uri, cvw_phone_number = excluded.cvw_phone_number, "
       "enterprise_voice = excluded.enterprise_voice, sim_ring_enabled = excluded.sim_ring_enabled, "
       "sim_ring_target = excluded.sim_ring_target, password_hash = excluded.password_hash, enabled = "
       "excluded.enabled, admin = excluded.admin, site = excluded.site, cvw_policy = excluded.cvw_policy, "
-      "dial_plan = excluded.dial_plan, auto_answer = excluded.auto_answer",
+      "dial_plan = excluded.dial_plan, auto_answer = excluded.auto_answer, sip_ha1_md5 = excluded.sip_ha1_md5, "
+      "sip_ha1_sha256 = excluded.sip_ha1_sha256",
       params);
   if (!r) return r.error();
   return {};

@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <optional>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -300,6 +301,49 @@ Result<void> load_calls(const toml::table& root, Config& config) {
   return {};
 }
 
+Result<void> load_registrar(const toml::table& root, Config& config) {
+  Result<const toml::table*> registrar = section(root, "registrar");
+  if (!registrar) return registrar.error();
+  if (*registrar == nullptr) return {};
+  const toml::table& t = **registrar;
+  registrar::RegistrarLimits& r = config.registrar.limits;
+  if (auto e = check_keys(t, "registrar.",
+                          {"default_expires", "min_expires", "max_expires", "max_contacts", "digest_algorithms"});
+      !e)
+    return e;
+  std::vector<std::string> algorithms;
+  if (auto e = get_strings(t, "digest_algorithms", "registrar.digest_algorithms", algorithms); !e) return e;
+  if (t.contains("digest_algorithms")) {
+    if (algorithms.empty()) return config_error("registrar.digest_algorithms: must list at least one (got [])");
+    config.registrar.digest_algorithms.clear();
+    for (const std::string& name : algorithms) {
+      using sip::auth::DigestAlgorithm;
+      std::optional<DigestAlgorithm> a;
+      for (DigestAlgorithm known : {DigestAlgorithm::Sha256, DigestAlgorithm::Md5}) {
+        if (sip::auth::algorithm_name(known) == name) a = known;
+      }
+      if (!a) return config_error("registrar.digest_algorithms: unknown algorithm " + quoted(name) +
+                                  " (\"SHA-256\" or \"MD5\")");
+      auto& list = config.registrar.digest_algorithms;
+      if (std::find(list.begin(), list.end(), *a) != list.end())
+        return config_error("registrar.digest_algorithms: " + quoted(name) + " is listed twice");
+      list.push_back(*a);
+    }
+  }
+  if (auto e = get_integer(t, "min_expires", "registrar.min_expires", r.min_expires, 1, 86400); !e) return e;
+  if (auto e = get_integer(t, "max_expires", "registrar.max_expires", r.max_expires, 1, 86400); !e) return e;
+  if (auto e = get_integer(t, "default_expires", "registrar.default_expires", r.default_expires, 1, 86400); !e)
+    return e;
+  if (auto e = get_integer(t, "max_contacts", "registrar.max_contacts", r.max_contacts, 1, 100); !e) return e;
+  if (r.min_expires > r.max_expires)
+    return config_error("registrar.min_expires: must not exceed registrar.max_expires (got " +
+                        std::to_string(r.min_expires) + " > " + std::to_string(r.max_expires) + ")");
+  if (r.default_expires < r.min_expires || r.default_expires > r.max_expires)
+    return config_error("registrar.default_expires: must be from registrar.min_expires to registrar.max_expires (got " +
+                        std::to_string(r.default_expires) + ")");
+  return {};
+}
+
 Result<void> load_media(const toml::table& root, Config& config) {
   Result<const toml::table*> media = section(root, "media");
   if (!media) return media.error();
@@ -392,9 +436,11 @@ Result<Config> load_config(std::string_view toml_text) {
                         ": " + std::string(e.description()));
   }
 
-  if (auto r = check_keys(root, "", {"log", "sip", "trunk", "calls", "media", "storage", "http", "tls"}); !r) return r.error();
+  if (auto r = check_keys(root, "", {"log", "sip", "trunk", "calls", "media", "registrar", "storage", "http", "tls"});
+      !r)
+    return r.error();
   Config config = default_config();
-  for (auto load : {load_log, load_sip, load_trunks, load_calls, load_media, load_storage, load_http, load_tls}) {
+  for (auto load : {load_log, load_sip, load_trunks, load_calls, load_media, load_registrar, load_storage, load_http, load_tls}) {
     if (auto r = load(root, config); !r) return r.error();
   }
   return config;

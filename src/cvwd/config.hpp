@@ -16,6 +16,8 @@
 
 #include "common/result.hpp"
 #include "media/media_config.hpp"
+#include "registrar/location_service.hpp"
+#include "sip/auth/digest_header.hpp"
 #include "sip/peer.hpp"
 #include "sip/transport/transport.hpp"
 
@@ -51,6 +53,13 @@ struct Config {
   };
   Calls calls;
   media::MediaConfig media;  // [media] cvw's own RTP (ringback)
+  struct Registrar {
+    registrar::RegistrarLimits limits;  // expiries and contacts per AoR
+    // Offered in this order in every 401 (RFC 8760 §2.3: preferred first).
+    std::vector<sip::auth::DigestAlgorithm> digest_algorithms{sip::auth::DigestAlgorithm::Sha256,
+                                                              sip::auth::DigestAlgorithm::Md5};
+  };
+  Registrar registrar;  // [registrar]
 
   std::string storage_url = "sqlite:cvw.db";    // [storage] url (see storage/storage_url.hpp)
   std::string http_listen = "127.0.0.1:8443";   // [http] listen (IP:PORT)

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "app/api.hpp"
+#include "app/sip_registrar.hpp"
 #include "calls/call_router.hpp"
 #include "calls/call_service.hpp"
 #include "calls/engine_media.hpp"
@@ -17,6 +18,8 @@
 #include "http/server.hpp"
 #include "http/tls.hpp"
 #include "media/media_engine.hpp"
+#include "registrar/location_service.hpp"
+#include "sip/auth/digest.hpp"
 #include "sip/stack/sip_stack.hpp"
 #include "storage/database.hpp"
 #include "storage/storage_url.hpp"
@@ -247,6 +250,24 @@ int run_daemon(DaemonOptions options) {
   for (const auto& t : config.trunks) trunk_sources.insert(trunk_sources.end(), t.allowed_sources.begin(), t.allowed_sources.end());
   calls::CallRouter router_of_invites(calls, std::move(trunk_sources));
   stack.ua().set_handler(&router_of_invites);
+
+  // The registrar of UC SIP clients: digest against the users' HA1s, the
+  // bindings in memory (issue #5: not yet stored), expired ones purged each
+  // minute. Failed REGISTERs count in a throttle of their own, like logins.
+  registrar::LocationService locations(config.registrar.limits);
+  sip::auth::DigestVerifier digest;
+  app::LoginThrottle register_throttle;
+  app::SipRegistrar sip_registrar(directory, locations, digest, register_throttle, config.domains,
+                                  config.registrar.digest_algorithms);
+  stack.ua().serve(sip::Method::Register, &sip_registrar);
+  std::function<void()> purge_bindings;
+  TimerService::Handle purge_timer = 0;
+  purge_bindings = [&] {
+    if (const std::size_t n = locations.purge(registrar::WallClock::now()); n > 0)
+      log().info("sip registrar: {} expired registration(s) removed", n);
+    purge_timer = stack.timers().schedule(std::chrono::seconds(60), purge_bindings);
+  };
+  purge_timer = stack.timers().schedule(std::chrono::seconds(60), purge_bindings);
   api.register_routes(router);
   events::register_event_routes(router, hub, [&api](const http::Request& request) -> std::optional<events::Principal> {
     auto principal = api.authenticate(request);
@@ -269,6 +290,21 @@ int run_daemon(DaemonOptions options) {
                "Ended calls the call history committed, or lost to a failed commit (logged).");
     out.sample("cvw_call_history_records_total", h.written, {{"outcome", "written"}});
     out.sample("cvw_call_history_records_total", h.write_failures, {{"outcome", "failed"}});
+  });
+  metrics.add([&sip_registrar, &locations](MetricsWriter& out) {
+    using T = MetricsWriter::Type;
+    const app::SipRegistrarMetrics& m = sip_registrar.metrics();
+    out.family("cvw_registrar_requests_total", T::Counter, "REGISTER requests by what the registrar answered.");
+    out.sample("cvw_registrar_requests_total", m.registered, {{"outcome", "registered"}});
+    out.sample("cvw_registrar_requests_total", m.queried, {{"outcome", "queried"}});
+    out.sample("cvw_registrar_requests_total", m.challenged, {{"outcome", "challenged"}});
+    out.sample("cvw_registrar_requests_total", m.auth_failed, {{"outcome", "auth_failed"}});
+    out.sample("cvw_registrar_requests_total", m.throttled, {{"outcome", "throttled"}});
+    out.sample("cvw_registrar_requests_total", m.refused, {{"outcome", "refused"}});
+    out.family("cvw_registrar_bindings", T::Gauge, "Contacts registered now (expired ones until the next purge).");
+    out.sample("cvw_registrar_bindings", locations.binding_count());
+    out.family("cvw_registrar_aors", T::Gauge, "Users with at least one contact registered.");
+    out.sample("cvw_registrar_aors", locations.aor_count());
   });
   metrics.add([&router_of_invites](MetricsWriter& out) {
     const auto& r = router_of_invites.metrics();
@@ -302,6 +338,7 @@ int run_daemon(DaemonOptions options) {
     // CANCEL or BYE every call first, while the SIP stack can still send.
     if (calls.active() > 0) log().info("cvwd: hanging up {} calls", calls.active());
     calls.hang_up_all();
+    stack.timers().cancel(purge_timer);
     server.stop();
     stack.stop();
     reload_signal.cancel();

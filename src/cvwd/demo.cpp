@@ -1,5 +1,6 @@
 #include "cvwd/demo.hpp"
 
+#include "app/sip_credentials.hpp"
 #include "common/log.hpp"
 
 namespace cvw::cvwd {
@@ -64,7 +65,9 @@ Result<void> create_demo_directory(app::DirectoryService& directory, const direc
     u.site = "Redmond";
     if (!d.admin) u.dial_plan = "Office";
     if (std::string_view(d.name) == "alice") u.cvw_policy = "SalesCallViaWork";
-    u.password_hash = directory::hash_password(std::string(d.name) + "-password-1", cost);
+    const std::string password = std::string(d.name) + "-password-1";
+    u.password_hash = directory::hash_password(password, cost);
+    u.sip_digest = app::sip_digest_for(uri, password);
     auto created = directory.create_user(std::move(u));
     if (!created) return created.error();
     log().info("cvwd: demo user {} created", uri);

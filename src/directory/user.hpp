@@ -40,6 +40,16 @@ struct User {
   bool auto_answer = false;
   SimultaneousRing simultaneous_ring;
   std::string password_hash;  // opaque PHC string from hash_password(); empty: no password
+  // What the SIP registrar checks a UC client's REGISTER against (digest
+  // authentication cannot use an argon2id hash): HA1 = H(user:realm:password)
+  // in lowercase hex, RFC 7616 §3.4.2, realm = the domain of sip_uri. Set
+  // with the password (app/sip_credentials.hpp); empty: the user cannot
+  // register a SIP client until a password is set again.
+  struct SipDigest {
+    std::string md5_ha1;     // RFC 2617 clients (most deployed phones)
+    std::string sha256_ha1;  // RFC 8760
+    bool operator==(const SipDigest&) const = default;
+  } sip_digest;
   bool enabled = true;
   bool admin = false;
   std::string site;  // site name (resolves Site:NAME policies); may be empty

@@ -3,7 +3,7 @@
 # tests (adapted from the project's loopback test bed). The harness
 # (lib/harness.sh, h_phone_create) calls it; it can also be run by hand.
 #
-# usage: make-phone.sh DIR EXT SIP_PORT CTRL_PORT RTP_FIRST WAV [auto|manual] [PBX] [EXTRA]
+# usage: make-phone.sh DIR EXT SIP_PORT CTRL_PORT RTP_FIRST WAV [auto|manual] [PBX] [EXTRA] [DOMAIN]
 #   DIR        config dir to create (baresip -f DIR)
 #   EXT        extension / user part (1002)
 #   SIP_PORT   SIP on 127.0.0.1:SIP_PORT (UDP+TCP). baresip 1.0.0 also opens
@@ -15,10 +15,13 @@
 #   PBX        127.0.0.1:PORT of the registrar/proxy, or "none" (default):
 #              the phone does not register and dials URIs directly
 #   EXTRA      extra account parameters, e.g. ";auth_pass=pw1002"
+#   DOMAIN     the account's domain when it registers (default pbx.test):
+#              sip:EXT@DOMAIN, e.g. alice@example.com registering to cvwd
 # Received audio is recorded to DIR/rec by the sndfile module (one pair of WAV
 # files per call; names have 1 s resolution).
 set -eu
 D=$1 EXT=$2 SIPPORT=$3 CTLPORT=$4 RTP=$5 WAV=$(readlink -f "$6") MODE=${7:-auto} PBX=${8:-none} EXTRA=${9:-}
+DOMAIN=${10:-pbx.test}
 mkdir -p "$D/rec"
 D=$(cd "$D" && pwd)
 cat >"$D/config" <<CFG
@@ -76,7 +79,7 @@ CFG
 if [ "$PBX" = none ]; then
   ACC="<sip:$EXT@127.0.0.1>;regint=0"
 else
-  ACC="<sip:$EXT@pbx.test>;outbound=\"sip:$PBX;transport=udp\";regint=600"
+  ACC="<sip:$EXT@$DOMAIN>;outbound=\"sip:$PBX;transport=udp\";regint=600"
 fi
 cat >"$D/accounts" <<ACC
 $ACC;answermode=$MODE;audio_codecs=PCMU,PCMA;mwi=no;pubint=0$EXTRA

@@ -558,13 +558,15 @@ h_sipp_register() {
 # ---------------------------------------------------------------------------
 # baresip phones
 
-declare -gA H_PHONE_DIR=() H_PHONE_SIP=() H_PHONE_CTRL=()
+declare -gA H_PHONE_DIR=() H_PHONE_SIP=() H_PHONE_CTRL=() H_PHONE_WHERE=()
 H_WAV=""
 
-# h_phone_create EXT [auto|manual] [pbx|direct] [EXTRA_ACCOUNT_PARAMS]:
+# h_phone_create EXT [auto|manual] [pbx|direct|cvwd] [EXTRA_ACCOUNT_PARAMS]:
 # writes the config of a headless baresip phone (baresip/make-phone.sh) on
 # free ports. "pbx": registers at the PBX (start it first); "direct": no
-# registration, dials URIs itself.
+# registration, dials URIs itself; "cvwd": a UC client, sip:EXT@example.com
+# registering to cvwd's registrar (start cvwd first; give the password as
+# EXTRA ";auth_pass=...").
 h_phone_create() {
   h_need baresip sox python3
   local ext=$1 mode=${2:-auto} where=${3:-pbx} extra=${4:-} sip ctrl rtp pbx=none
@@ -574,6 +576,9 @@ h_phone_create() {
   if [ "$where" = pbx ]; then
     [ -n "$H_PBX_PORT" ] || h_fail "harness: h_phone_create $ext pbx before h_pbx_start"
     pbx="127.0.0.1:$H_PBX_PORT"
+  elif [ "$where" = cvwd ]; then
+    [ -n "$H_CVWD_SIP_PORT" ] || h_fail "harness: h_phone_create $ext cvwd before h_cvwd_start"
+    pbx="127.0.0.1:$H_CVWD_SIP_PORT"
   fi
   if [ -z "$H_WAV" ]; then
     # what the phones play: 440 Hz, S16LE mono 8 kHz as G.711 needs
@@ -582,7 +587,9 @@ h_phone_create() {
       h_fail "sox could not write $H_WAV"
   fi
   H_PHONE_DIR[$ext]=$(sh "$H_ROOT/baresip/make-phone.sh" "$H_WORK/phones/$ext" "$ext" "$sip" "$ctrl" "$rtp" \
-    "$H_WAV" "$mode" "$pbx" "$extra") || h_fail "make-phone.sh $ext failed"
+    "$H_WAV" "$mode" "$pbx" "$extra" "$([ "$where" = cvwd ] && echo example.com || echo pbx.test)") ||
+    h_fail "make-phone.sh $ext failed"
+  H_PHONE_WHERE[$ext]=$where
   H_PHONE_SIP[$ext]=$sip
   H_PHONE_CTRL[$ext]=$ctrl
 }
@@ -593,7 +600,7 @@ h_phone_start() {
   local ext=$1
   h_start "baresip-$ext" -- baresip -f "${H_PHONE_DIR[$ext]}"
   h_wait_port tcp "${H_PHONE_CTRL[$ext]}" 5 || h_fail "baresip $ext: no control port after 5 s"
-  if grep -q outbound= "${H_PHONE_DIR[$ext]}/accounts"; then
+  if [ "${H_PHONE_WHERE[$ext]}" = pbx ]; then
     h_pbx_wait_registered "$ext" 5
   fi
   h_log "baresip $ext up (SIP 127.0.0.1:${H_PHONE_SIP[$ext]}, ctrl ${H_PHONE_CTRL[$ext]})"
@@ -1061,7 +1068,7 @@ h_phone_start_with() {
   shift
   h_start "baresip-$ext" -- baresip -f "${H_PHONE_DIR[$ext]}" "$@"
   h_wait_port tcp "${H_PHONE_CTRL[$ext]}" 5 || h_fail "baresip $ext: no control port after 5 s"
-  if grep -q outbound= "${H_PHONE_DIR[$ext]}/accounts"; then
+  if [ "${H_PHONE_WHERE[$ext]}" = pbx ]; then
     h_pbx_wait_registered "$ext" 5
   fi
   h_log "baresip $ext up (SIP 127.0.0.1:${H_PHONE_SIP[$ext]}, ctrl ${H_PHONE_CTRL[$ext]}, options: $*)"

@@ -228,6 +228,38 @@ TEST(CvwdConfig, CallsAndMediaOverrides) {
   EXPECT_EQ(r->media.ringback, media::RingbackTone::Eu);
 }
 
+TEST(CvwdConfig, Registrar) {
+  Result<Config> d = load_config("");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->registrar.limits.default_expires, 3600u);
+  EXPECT_EQ(d->registrar.limits.min_expires, 60u);
+  EXPECT_EQ(d->registrar.limits.max_expires, 7200u);
+  EXPECT_EQ(d->registrar.limits.max_contacts, 10u);
+  Result<Config> r =
+      load_config("[registrar]\ndefault_expires = 600\nmin_expires = 30\nmax_expires = 900\nmax_contacts = 3\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->registrar.limits.default_expires, 600u);
+  EXPECT_EQ(r->registrar.limits.min_expires, 30u);
+  EXPECT_EQ(r->registrar.limits.max_expires, 900u);
+  EXPECT_EQ(r->registrar.limits.max_contacts, 3u);
+  EXPECT_EQ(error_of("[registrar]\nmin_expires = 0"), "registrar.min_expires: must be from 1 to 86400 (got 0)");
+  EXPECT_EQ(error_of("[registrar]\nmin_expires = 600\nmax_expires = 60"),
+            "registrar.min_expires: must not exceed registrar.max_expires (got 600 > 60)");
+  EXPECT_EQ(error_of("[registrar]\ndefault_expires = 10"),
+            "registrar.default_expires: must be from registrar.min_expires to registrar.max_expires (got 10)");
+  EXPECT_EQ(error_of("[registrar]\nexpires = 10"), "unknown key 'registrar.expires'");
+  using sip::auth::DigestAlgorithm;
+  EXPECT_EQ(d->registrar.digest_algorithms, (std::vector{DigestAlgorithm::Sha256, DigestAlgorithm::Md5}));
+  Result<Config> md5_first = load_config("[registrar]\ndigest_algorithms = [\"MD5\", \"SHA-256\"]\n");
+  ASSERT_TRUE(md5_first.ok()) << md5_first.error().message;
+  EXPECT_EQ(md5_first->registrar.digest_algorithms, (std::vector{DigestAlgorithm::Md5, DigestAlgorithm::Sha256}));
+  EXPECT_EQ(error_of("[registrar]\ndigest_algorithms = []"), "registrar.digest_algorithms: must list at least one (got [])");
+  EXPECT_EQ(error_of("[registrar]\ndigest_algorithms = [\"SHA-512\"]"),
+            "registrar.digest_algorithms: unknown algorithm \"SHA-512\" (\"SHA-256\" or \"MD5\")");
+  EXPECT_EQ(error_of("[registrar]\ndigest_algorithms = [\"MD5\", \"MD5\"]"),
+            "registrar.digest_algorithms: \"MD5\" is listed twice");
+}
+
 TEST(CvwdConfig, BadCallsAndMedia) {
   EXPECT_EQ(error_of("[calls]\nring_timeout = 0"), "calls.ring_timeout: must be from 1 to 600 (got 0)");
   EXPECT_EQ(error_of("[calls]\nring_timeout = \"30\""), "calls.ring_timeout: must be a whole number (got \"30\")");
