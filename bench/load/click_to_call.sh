@@ -88,23 +88,6 @@ trap 'cleanup; [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 SUMMARY=()
 
-# A port free for both UDP and TCP on 127.0.0.1 (the kernel's choice).
-free_port() {
-  python3 -c 'import socket, sys
-for _ in range(50):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind(("127.0.0.1", 0))
-    p = u.getsockname()[1]
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        t.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    sys.exit(0)
-sys.exit("no port free for both UDP and TCP")'
-}
-
 # "busy total" jiffies of one core (cpuN line of /proc/stat).
 core_jiffies() {
   awk -v c="cpu$1" '$1 == c { idle = $5 + $6; total = 0; for (i = 2; i <= NF; i++) total += $i; print total - idle, total; exit }' /proc/stat

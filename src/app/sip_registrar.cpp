@@ -115,8 +115,13 @@ sip::Message SipRegistrar::respond(const sip::Message& request, const sip::Peer&
       std::find(algorithms_.begin(), algorithms_.end(), credentials->algorithm) == algorithms_.end()) {
     return challenge(request, realm, false);
   }
-  if (credentials->uri != request.request_uri()) {
-    return refuse(request, 400, "Authorization: uri does not match the Request-URI");
+  // RFC 7616 §3.4.6 wants the digest uri to name the request's target, but
+  // clients differ on how they spell it (SIPp writes the address it sends
+  // to, "sip:127.0.0.1:5060", not the Request-URI), and the response hash
+  // covers whatever was sent, with the nonce guarding against replay. So it
+  // must only be a SIP URI, as Kamailio and Asterisk accept it.
+  if (auto digest_uri = sip::parse_uri(credentials->uri); !digest_uri || !digest_uri->is_sip()) {
+    return refuse(request, 400, "Authorization: uri is not a sip: or sips: URI");
   }
 
   // Step 4: the authenticated user may change this AoR's bindings only: the

@@ -13,8 +13,8 @@
 //     on older stacks know only MD5, and some, baresip 1.x among them, give
 //     up when any challenge names another: [registrar] digest_algorithms);
 //   credentials with an algorithm not offered: challenged again;
-//   credentials: realm = the AoR's domain, username = the AoR's user, digest
-//     URI = the Request-URI; a nonce from another process or too old: 401
+//   credentials: realm = the AoR's domain, username = the AoR's user, the
+//     digest uri a SIP URI (not necessarily the Request-URI); a nonce from another process or too old: 401
 //     stale=TRUE (the phone retries without asking its user); a replayed nonce
 //     count: 401 and a counted failure; a wrong response: 403 and a counted
 //     failure. An unknown or disabled user, or one without digest secrets,

@@ -308,7 +308,15 @@ Result<void> load_registrar(const toml::table& root, Config& config) {
   const toml::table& t = **registrar;
   registrar::RegistrarLimits& r = config.registrar.limits;
   if (auto e = check_keys(t, "registrar.",
-                          {"default_expires", "min_expires", "max_expires", "max_contacts", "digest_algorithms"});
+                          {"default_expires", "min_expires", "max_expires", "max_contacts", "digest_algorithms",
+                           "nonce_lifetime", "max_tracked_nonces"});
+      !e)
+    return e;
+  if (auto e = get_integer(t, "nonce_lifetime", "registrar.nonce_lifetime", config.registrar.nonce_lifetime, 5, 3600);
+      !e)
+    return e;
+  if (auto e = get_integer(t, "max_tracked_nonces", "registrar.max_tracked_nonces", config.registrar.max_tracked_nonces,
+                           1000, 10000000);
       !e)
     return e;
   std::vector<std::string> algorithms;

@@ -58,6 +58,13 @@ struct Config {
     // Offered in this order in every 401 (RFC 8760 §2.3: preferred first).
     std::vector<sip::auth::DigestAlgorithm> digest_algorithms{sip::auth::DigestAlgorithm::Sha256,
                                                               sip::auth::DigestAlgorithm::Md5};
+    // A nonce is good for this long after its 401 (the phone answers within
+    // a second; it gets a fresh one at its next registration anyway), and
+    // the replay guard remembers at most this many used nonces: together
+    // they bound the sustained rate of new registrations to
+    // max_tracked_nonces / nonce_lifetime per second.
+    std::uint32_t nonce_lifetime = 30;
+    std::uint32_t max_tracked_nonces = 500000;
   };
   Registrar registrar;  // [registrar]
 

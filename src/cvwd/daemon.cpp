@@ -255,7 +255,10 @@ int run_daemon(DaemonOptions options) {
   // bindings in memory (issue #5: not yet stored), expired ones purged each
   // minute. Failed REGISTERs count in a throttle of their own, like logins.
   registrar::LocationService locations(config.registrar.limits);
-  sip::auth::DigestVerifier digest;
+  sip::auth::DigestVerifierOptions digest_options;
+  digest_options.nonce_lifetime = std::chrono::seconds(config.registrar.nonce_lifetime);
+  digest_options.max_tracked_nonces = config.registrar.max_tracked_nonces;
+  sip::auth::DigestVerifier digest(digest_options);
   app::LoginThrottle register_throttle;
   app::SipRegistrar sip_registrar(directory, locations, digest, register_throttle, config.domains,
                                   config.registrar.digest_algorithms);
@@ -291,7 +294,7 @@ int run_daemon(DaemonOptions options) {
     out.sample("cvw_call_history_records_total", h.written, {{"outcome", "written"}});
     out.sample("cvw_call_history_records_total", h.write_failures, {{"outcome", "failed"}});
   });
-  metrics.add([&sip_registrar, &locations](MetricsWriter& out) {
+  metrics.add([&sip_registrar, &locations, &digest](MetricsWriter& out) {
     using T = MetricsWriter::Type;
     const app::SipRegistrarMetrics& m = sip_registrar.metrics();
     out.family("cvw_registrar_requests_total", T::Counter, "REGISTER requests by what the registrar answered.");
@@ -305,6 +308,10 @@ int run_daemon(DaemonOptions options) {
     out.sample("cvw_registrar_bindings", locations.binding_count());
     out.family("cvw_registrar_aors", T::Gauge, "Users with at least one contact registered.");
     out.sample("cvw_registrar_aors", locations.aor_count());
+    out.family("cvw_registrar_nonces_tracked", T::Gauge,
+               "Nonces the replay guard remembers (used, not yet expired); at registrar.max_tracked_nonces new "
+               "ones are refused as stale.");
+    out.sample("cvw_registrar_nonces_tracked", digest.tracked_nonces());
   });
   metrics.add([&router_of_invites](MetricsWriter& out) {
     const auto& r = router_of_invites.metrics();

@@ -250,6 +250,13 @@ TEST(CvwdConfig, Registrar) {
   EXPECT_EQ(error_of("[registrar]\nexpires = 10"), "unknown key 'registrar.expires'");
   using sip::auth::DigestAlgorithm;
   EXPECT_EQ(d->registrar.digest_algorithms, (std::vector{DigestAlgorithm::Sha256, DigestAlgorithm::Md5}));
+  EXPECT_EQ(d->registrar.nonce_lifetime, 30u);
+  EXPECT_EQ(d->registrar.max_tracked_nonces, 500000u);
+  Result<Config> nonces = load_config("[registrar]\nnonce_lifetime = 60\nmax_tracked_nonces = 2000\n");
+  ASSERT_TRUE(nonces.ok()) << nonces.error().message;
+  EXPECT_EQ(nonces->registrar.nonce_lifetime, 60u);
+  EXPECT_EQ(nonces->registrar.max_tracked_nonces, 2000u);
+  EXPECT_EQ(error_of("[registrar]\nnonce_lifetime = 1"), "registrar.nonce_lifetime: must be from 5 to 3600 (got 1)");
   Result<Config> md5_first = load_config("[registrar]\ndigest_algorithms = [\"MD5\", \"SHA-256\"]\n");
   ASSERT_TRUE(md5_first.ok()) << md5_first.error().message;
   EXPECT_EQ(md5_first->registrar.digest_algorithms, (std::vector{DigestAlgorithm::Md5, DigestAlgorithm::Sha256}));
