@@ -160,17 +160,7 @@ url = "sqlite://$WORK/cvw.db"
 listen = "127.0.0.1:$HTTP_PORT"
 tls = false
 EOF
-  (cd "$WORK" && exec taskset -c 0 "$CVWD" --config "$WORK/cvwd.toml" --demo >"$WORK/cvwd.log" 2>&1) &
-  CVW=$!
-  STARTED_PIDS+=("$CVW")
-  for _ in $(seq 300); do
-    curl -fs -o /dev/null "$API/healthz" 2>/dev/null && return 0
-    kill -0 "$CVW" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "click_to_call.sh: cvwd did not come up on $API; its log:" >&2
-  tail -n 20 "$WORK/cvwd.log" >&2
-  exit 1
+  run_cvwd_pinned "$WORK" "$API"
 }
 
 # start_stack TAG HOLD_MS USERS [SIPP ARGS...]: fresh ports, SIPp, cvwd, and

@@ -105,3 +105,21 @@ for _ in range(50):
     sys.exit(0)
 sys.exit("no port free for both UDP and TCP")'
 }
+
+# run_cvwd_pinned WORK API: starts $CVWD --config WORK/cvwd.toml --demo in WORK
+# on CPU 0 (the load generators take CPU 1), log WORK/cvwd.log; sets CVW and
+# waits up to 30 s for API/healthz, or exits with the end of the log.
+run_cvwd_pinned() {
+  local work=$1 api=$2
+  (cd "$work" && exec taskset -c 0 "$CVWD" --config "$work/cvwd.toml" --demo >"$work/cvwd.log" 2>&1) &
+  CVW=$!
+  STARTED_PIDS+=("$CVW")
+  for _ in $(seq 300); do
+    curl -fs -o /dev/null "$api/healthz" 2>/dev/null && return 0
+    kill -0 "$CVW" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "$(basename "$0"): cvwd did not come up on $api; its log:" >&2
+  tail -n 20 "$work/cvwd.log" >&2
+  exit 1
+}

@@ -51,14 +51,7 @@ url = "sqlite://$WORK/cvw.db"
 listen = "127.0.0.1:$HTTP_PORT"
 tls = false
 CFG
-(cd "$WORK" && exec taskset -c 0 "$CVWD" --config "$WORK/cvwd.toml" --demo >"$WORK/cvwd.log" 2>&1) &
-CVW=$!
-STARTED_PIDS+=("$CVW")
-for _ in $(seq 300); do
-  curl -fs -o /dev/null "$API/healthz" 2>/dev/null && break
-  kill -0 "$CVW" 2>/dev/null || { echo "register.sh: cvwd exited; see $WORK/cvwd.log" >&2; exit 1; }
-  sleep 0.1
-done
+run_cvwd_pinned "$WORK" "$API"
 metric() { curl -fs "$API/metrics" | awk -v s="$1" '$1 == s { print $2; exit }'; }
 
 echo "# register.sh ${RATES[*]}  (STEP_S=$STEP_S LIMIT=$LIMIT)"
