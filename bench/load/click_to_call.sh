@@ -218,7 +218,7 @@ sign_in() {
 # from GET /metrics.
 snap() {
   curl -fsS "$API/metrics" | awk '
-    $1 == "cvw_calls_started_total" { s = $2 }
+    $1 == "cvw_calls_started_total{direction=\"outgoing\"}" { s = $2 }
     $1 == "cvw_calls_connected_total" { c = $2 }
     $1 == "cvw_calls_ended_total{reason=\"Completed\"}" { ok = $2 }
     $1 ~ /^cvw_calls_ended_total\{/ { e += $2 }

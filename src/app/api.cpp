@@ -43,6 +43,8 @@ void Api::register_routes(http::Router& router) {
   router.add(Verb::get, v1 + "/me/calls", bind(&Api::list_calls));
   router.add(Verb::get, v1 + "/me/calls/{id}", bind(&Api::get_call));
   router.add(Verb::delete_, v1 + "/me/calls/{id}", bind(&Api::end_call));
+  router.add(Verb::post, v1 + "/me/calls/{id}/accept", bind(&Api::accept_call));
+  router.add(Verb::post, v1 + "/me/calls/{id}/decline", bind(&Api::decline_call));
   router.add(Verb::get, v1 + "/me/call-history", bind(&Api::call_history));
   router.add(Verb::get, v1 + "/call-history.csv", bind(&Api::export_call_history));
   router.add(Verb::get, v1 + "/users", bind(&Api::list_users));

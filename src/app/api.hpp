@@ -116,6 +116,10 @@ class Api {
   void list_calls(const http::Incoming&, http::Responder);
   void get_call(const http::Incoming&, http::Responder);
   void end_call(const http::Incoming&, http::Responder);
+  // The client's answer to an incoming call's notification.
+  void accept_call(const http::Incoming&, http::Responder);
+  void decline_call(const http::Incoming&, http::Responder);
+  void answer_call(const http::Incoming&, http::Responder, bool accept);
   void call_history(const http::Incoming&, http::Responder);
   void export_call_history(const http::Incoming&, http::Responder);
 

@@ -1,6 +1,7 @@
-// Click-to-call resources: /api/v1/me/calls. A user reaches only their own
-// calls: the owner comes from the bearer token, and another user's call id
-// answers 404 exactly like one that never existed.
+// Call resources: /api/v1/me/calls, the user's click-to-calls and the calls
+// ringing them (accept/decline). A user reaches only their own calls: the
+// owner comes from the bearer token, and another user's call id answers 404
+// exactly like one that never existed.
 #include <boost/json.hpp>
 
 #include "app/api.hpp"
@@ -53,8 +54,18 @@ http::Response calls_unavailable() {
 boost::json::object to_json(const calls::CallInfo& call) {
   boost::json::object o;
   o["id"] = call.id;
+  o["direction"] = calls::to_string(call.direction);
   o["state"] = calls::to_string(call.state);
   o["to"] = call.to;
+  if (call.direction == calls::Direction::Incoming) {
+    o["from"] = call.from;
+    if (!call.answered_on.empty()) o["answeredOn"] = call.answered_on;
+    if (call.state == calls::CallState::Ringing) {
+      // The notification's two buttons.
+      const std::string self = std::string(kCallsPath) + call.id;
+      o["actions"] = boost::json::object{{"accept", self + "/accept"}, {"decline", self + "/decline"}};
+    }
+  }
   boost::json::object target{{"kind", calls::to_string(call.target_kind)}, {"uri", call.target_uri}};
   if (!call.target_number.empty()) target["number"] = call.target_number;
   o["target"] = std::move(target);
@@ -130,6 +141,26 @@ void Api::get_call(const Incoming& in, Responder out) {
   if (call == nullptr) return out.send(http::error_response(Status::not_found, "CallNotFound", "no such call"));
   out.send(http::json_response(Status::ok, to_json(*call)));
 }
+
+void Api::answer_call(const Incoming& in, Responder out, bool accept) {
+  auto principal = require_user(in, out);
+  if (!principal) return;
+  if (calls_ == nullptr) return out.send(calls_unavailable());
+  const std::string& owner = principal->user->sip_uri;
+  const std::string id(in.params["id"]);
+  Result<void> done = accept ? calls_->accept(owner, id) : calls_->decline(owner, id);
+  if (!done) {
+    const Error& e = done.error();
+    return out.send(e.status == 404 ? http::error_response(Status::not_found, "CallNotFound", "no such incoming call")
+                                    : http::error_response(Status::conflict, "CallNotRinging", e.message));
+  }
+  const calls::CallInfo* call = calls_->find(owner, id);
+  out.send(call != nullptr ? http::json_response(Status::ok, to_json(*call)) : http::empty_response(Status::no_content));
+}
+
+void Api::accept_call(const Incoming& in, Responder out) { answer_call(in, std::move(out), true); }
+
+void Api::decline_call(const Incoming& in, Responder out) { answer_call(in, std::move(out), false); }
 
 void Api::end_call(const Incoming& in, Responder out) {
   auto principal = require_user(in, out);

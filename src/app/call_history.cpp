@@ -1,6 +1,5 @@
 #include "app/call_history.hpp"
 
-#include <exception>
 #include <utility>
 
 #include "common/log.hpp"
@@ -65,8 +64,8 @@ E enum_from(std::string_view name, E last, E fallback) {
   return fallback;
 }
 
-// The one way a batch is written, whichever thread commits it: one
-// transaction for the whole batch.
+// The one way a batch is written, whichever thread commits it (inside the
+// batch's transaction, which the BatchWriter opens).
 Result<void> commit_batch(storage::Database& db, const std::vector<calls::CallInfo>& batch) {
   // INSERT ... SELECT ... WHERE EXISTS: a call of a user deleted meanwhile
   // is skipped instead of failing the whole batch on the foreign key.
@@ -76,40 +75,38 @@ Result<void> commit_batch(storage::Database& db, const std::vector<calls::CallIn
       "message, transfer_kind, transferred_to) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
       "CAST($11 AS BIGINT), CAST($12 AS BIGINT), CAST($13 AS BIGINT), $14, $15, CAST($16 AS INTEGER), $17, $18, "
       "$19 WHERE EXISTS (SELECT 1 FROM users WHERE sip_key = $2)";
-  return db.transaction([&]() -> Result<void> {
-    for (const calls::CallInfo& c : batch) {
-      const calls::EndReason reason = c.reason.value_or(calls::EndReason{});
-      // Built by emplace_back: g++ 12 at -O2 warns falsely (-Wmaybe-uninitialized)
-      // about a std::variant temporary copied into an initializer list.
-      std::vector<storage::Param> params;
-      params.reserve(19);
-      params.emplace_back(c.id);
-      params.emplace_back(directory::sip_uri_key(c.owner));
-      params.emplace_back(c.owner);
-      params.emplace_back(c.to);
-      params.emplace_back(std::string(calls::to_string(c.target_kind)));
-      params.emplace_back(c.target_uri);
-      params.emplace_back(c.target_number);
-      params.emplace_back(c.phone_number);
-      params.push_back(optional_text(c.operation_id));
-      params.push_back(optional_text(c.subject));
-      params.emplace_back(unix_ms(c.started_at));
-      if (c.connected_at) {
-        params.emplace_back(unix_ms(*c.connected_at));
-      } else {
-        params.emplace_back(std::monostate{});
-      }
-      params.emplace_back(unix_ms(c.ended_at.value_or(Clock::now())));
-      params.emplace_back(std::string(calls::to_string(reason.code)));
-      params.emplace_back(std::string(calls::to_string(reason.by)));
-      params.emplace_back(static_cast<std::int64_t>(reason.sip_status));
-      params.emplace_back(reason.message);
-      params.push_back(text_or_null(c.transfer_kind));
-      params.push_back(text_or_null(c.transferred_to));
-      if (auto r = db.execute(kInsert, params); !r) return r.error();
+  for (const calls::CallInfo& c : batch) {
+    const calls::EndReason reason = c.reason.value_or(calls::EndReason{});
+    // Built by emplace_back: g++ 12 at -O2 warns falsely (-Wmaybe-uninitialized)
+    // about a std::variant temporary copied into an initializer list.
+    std::vector<storage::Param> params;
+    params.reserve(19);
+    params.emplace_back(c.id);
+    params.emplace_back(directory::sip_uri_key(c.owner));
+    params.emplace_back(c.owner);
+    params.emplace_back(c.to);
+    params.emplace_back(std::string(calls::to_string(c.target_kind)));
+    params.emplace_back(c.target_uri);
+    params.emplace_back(c.target_number);
+    params.emplace_back(c.phone_number);
+    params.push_back(optional_text(c.operation_id));
+    params.push_back(optional_text(c.subject));
+    params.emplace_back(unix_ms(c.started_at));
+    if (c.connected_at) {
+      params.emplace_back(unix_ms(*c.connected_at));
+    } else {
+      params.emplace_back(std::monostate{});
     }
-    return {};
-  });
+    params.emplace_back(unix_ms(c.ended_at.value_or(Clock::now())));
+    params.emplace_back(std::string(calls::to_string(reason.code)));
+    params.emplace_back(std::string(calls::to_string(reason.by)));
+    params.emplace_back(static_cast<std::int64_t>(reason.sip_status));
+    params.emplace_back(reason.message);
+    params.push_back(text_or_null(c.transfer_kind));
+    params.push_back(text_or_null(c.transferred_to));
+    if (auto r = db.execute(kInsert, params); !r) return r.error();
+  }
+  return {};
 }
 
 // After the sign of a cell starting with + or -: whether it reads as a phone
@@ -130,141 +127,7 @@ bool looks_like_phone_number(std::string_view after_sign) {
 
 CallHistory::CallHistory(storage::Database& db, TimerService& timers, std::unique_ptr<storage::Database> writer,
                          CallHistoryOptions options)
-    : db_(db), timers_(timers), options_(options), writer_db_(std::move(writer)) {
-  if (writer_db_) writer_ = std::thread([this] { writer_main(); });
-}
-
-CallHistory::~CallHistory() {
-  timers_.cancel(timer_);
-  if (!writer_db_) {
-    (void)flush_on_loop();  // a failure is logged and counted by write()
-    return;
-  }
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_writer_.notify_one();
-  writer_.join();  // the writer commits what is queued before it returns
-}
-
-void CallHistory::record(const calls::CallInfo& call) {
-  calls::CallInfo copy = call;  // copied before the lock: the writer may be waiting for it
-  std::size_t queued = 0;
-  {
-    std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(copy));
-    ++queued_total_;
-    queued = queue_.size();
-  }
-  if (queued >= options_.batch_limit) {
-    if (writer_db_) {
-      wake_writer_.notify_one();
-    } else {
-      (void)flush_on_loop();
-    }
-    return;
-  }
-  if (timer_ == 0) {
-    timer_ = timers_.schedule(options_.flush_after, [this] {
-      timer_ = 0;
-      if (!writer_db_) {
-        (void)flush_on_loop();
-        return;
-      }
-      {
-        std::lock_guard lock(mutex_);
-        // An empty queue (the writer took a full batch meanwhile) needs no
-        // flush, and a standing request would write the next call at once.
-        if (queue_.empty()) return;
-        flush_requested_ = true;
-      }
-      wake_writer_.notify_one();
-    });
-  }
-}
-
-Result<void> CallHistory::flush() { return writer_db_ ? wait_for_writer() : flush_on_loop(); }
-
-Result<void> CallHistory::write(storage::Database& db, const std::vector<calls::CallInfo>& batch) {
-  if (batch.empty()) return {};
-  Result<void> written = commit_batch(db, batch);
-  if (!written) {
-    write_failures_ += batch.size();
-    log().error("call history: {} calls not written: {}", batch.size(), written.error().message);
-    return written.error();
-  }
-  written_ += batch.size();
-  return {};
-}
-
-Result<void> CallHistory::flush_on_loop() {
-  timers_.cancel(timer_);
-  timer_ = 0;
-  std::vector<calls::CallInfo> batch;
-  {
-    std::lock_guard lock(mutex_);
-    batch.swap(queue_);
-    processed_total_ += batch.size();
-  }
-  return write(db_, batch);
-}
-
-Result<void> CallHistory::wait_for_writer() {
-  std::unique_lock lock(mutex_);
-  // record() runs on this (the loop's) thread, so nothing is queued while we
-  // wait: everything up to `target` was queued before this read.
-  const std::uint64_t target = queued_total_;
-  const std::uint64_t processed_before = processed_total_;
-  if (processed_before >= target) return {};
-  flush_requested_ = true;
-  wake_writer_.notify_one();
-  if (!batch_done_.wait_for(lock, options_.read_wait_limit, [&] { return processed_total_ >= target; })) {
-    return Error{503, "call history: " + std::to_string(target - processed_total_) +
-                          " ended calls are not written yet: the storage writer has been busy for over " +
-                          std::to_string(options_.read_wait_limit.count()) + " ms"};
-  }
-  // A batch lost while we waited held calls this read should have shown.
-  if (last_failure_ && last_failure_end_ > processed_before) return *last_failure_;
-  return {};
-}
-
-void CallHistory::writer_main() {
-  std::vector<calls::CallInfo> batch;
-  std::unique_lock lock(mutex_);
-  for (;;) {
-    wake_writer_.wait(lock, [this] {
-      return stopping_ || (!queue_.empty() && (flush_requested_ || queue_.size() >= options_.batch_limit));
-    });
-    if (queue_.empty()) return;  // stopping, and nothing left to write
-    // The emptied vector of the last batch becomes the queue: its capacity
-    // is kept, so record() does not reallocate in the steady state.
-    batch.swap(queue_);
-    flush_requested_ = false;
-    lock.unlock();
-
-    const std::size_t size = batch.size();
-    Result<void> written;
-    try {
-      written = write(*writer_db_, batch);
-    } catch (const std::exception& e) {
-      // Log, count and continue: an exception out of this thread would end
-      // the process.
-      write_failures_ += size;
-      log().error("call history: {} calls not written: {}", size, e.what());
-      written = Error{500, std::string("call history: ") + e.what()};
-    }
-    batch.clear();  // the calls are freed outside the lock
-
-    lock.lock();
-    processed_total_ += size;
-    if (!written) {
-      last_failure_ = written.error();
-      last_failure_end_ = processed_total_;
-    }
-    batch_done_.notify_all();
-  }
-}
+    : db_(db), writer_("call history", db, timers, std::move(writer), options, commit_batch) {}
 
 Result<std::vector<calls::CallInfo>> CallHistory::list(std::string_view owner, std::size_t limit) {
   return select("WHERE user_key = $1 ORDER BY ended_at DESC, id DESC LIMIT CAST($2 AS INTEGER)",

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "directory/phone_number.hpp"
+
 namespace cvw::app {
 
 namespace {
@@ -31,7 +33,35 @@ Result<void> DirectoryService::load() {
   policies_ = std::move(policies);
   dial_plans_ = std::move(plans);
   routing_ = std::move(snapshot->routing);
+  index_numbers();
   return {};
+}
+
+void DirectoryService::index_numbers() {
+  // Rebuilt whole after a change: changes are administrative and rare, the
+  // lookups (every incoming call) are not.
+  by_number_.clear();
+  for (const auto& [key, u] : users_) {
+    if (u.line_uri.empty()) continue;
+    auto line = directory::parse_line_uri(u.line_uri, directory::user_field::kLineUri);
+    if (!line) continue;
+    by_number_.emplace(line->number, key);
+    if (!line->extension.empty()) by_number_.emplace(line->extension, key);
+  }
+}
+
+const directory::User* DirectoryService::find_user_by_number(std::string_view number) const {
+  std::string digits;
+  digits.reserve(number.size());
+  for (char c : number) {
+    if ((c >= '0' && c <= '9') || (c == '+' && digits.empty())) digits.push_back(c);
+    else if (c != '-' && c != '.' && c != '(' && c != ')' && c != ' ') return nullptr;
+  }
+  if (digits.empty() || digits == "+") return nullptr;
+  auto it = by_number_.find(digits);
+  // A PBX often drops the '+' of an E.164 number.
+  if (it == by_number_.end() && digits.front() != '+') it = by_number_.find("+" + digits);
+  return it == by_number_.end() ? nullptr : find_user_by_key(it->second);
 }
 
 const directory::User* DirectoryService::find_user(std::string_view sip_uri) const {
@@ -79,7 +109,9 @@ Result<directory::User> DirectoryService::create_user(directory::User user) {
   std::string key = directory::sip_uri_key(normalized->sip_uri);
   if (users_.count(key)) return Error{409, "user " + normalized->sip_uri + " exists"};
   if (auto r = store_.save_user(*normalized); !r) return r.error();
-  return users_.emplace(std::move(key), std::move(*normalized)).first->second;
+  const directory::User& made = users_.emplace(std::move(key), std::move(*normalized)).first->second;
+  index_numbers();
+  return made;
 }
 
 Result<directory::User> DirectoryService::replace_user(directory::User user) {
@@ -90,6 +122,7 @@ Result<directory::User> DirectoryService::replace_user(directory::User user) {
   if (it == users_.end()) return not_found_user(normalized->sip_uri);
   if (auto r = store_.save_user(*normalized); !r) return r.error();
   it->second = std::move(*normalized);
+  index_numbers();
   return it->second;
 }
 
@@ -100,6 +133,7 @@ Result<void> DirectoryService::delete_user(std::string_view sip_uri) {
   if (it == users_.end()) return not_found_user(*normalized);
   if (auto r = store_.delete_user(it->second.sip_uri); !r) return r;
   users_.erase(it);
+  index_numbers();
   return {};
 }
 
@@ -126,6 +160,7 @@ Result<ImportSummary> DirectoryService::import_users(std::vector<directory::User
   for (const auto& [key, u] : next) rows.push_back(u);
   if (auto r = store_.save_users(rows); !r) return r.error();
   for (auto& [key, u] : next) users_.insert_or_assign(key, std::move(u));
+  index_numbers();
   return summary;
 }
 

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "app/directory_store.hpp"
@@ -44,6 +45,10 @@ class DirectoryService {
     return it == users_.end() ? nullptr : &it->second;
   }
   // Case-insensitive substring of SIP URI, display name, e-mail or line URI.
+  // By the number of the user's LineURI (their UC number, E.164 with or
+  // without the '+', visual separators ignored) or its extension: how a
+  // call from the PBX trunk names the user it is for. nullptr if none.
+  const directory::User* find_user_by_number(std::string_view number) const;
   std::vector<const directory::User*> search_users(std::string_view text, std::size_t limit) const;
   std::size_t user_count() const { return users_.size(); }
   // 409 when the user exists. Grants must name existing Tag: items.
@@ -91,9 +96,12 @@ class DirectoryService {
   // Tag: item that does not exist.
   Result<void> check_grants(directory::User& user) const;
   Result<void> save_whole_plan(const directory::PolicyIdentity& id, const directory::DialPlans& next);
+  void index_numbers();
 
   DirectoryStore& store_;
   std::map<std::string, directory::User> users_;  // by sip_uri_key
+  // LineURI numbers and extensions -> sip_uri_key (index_numbers()).
+  std::unordered_map<std::string, std::string> by_number_;
   directory::CallViaWorkPolicies policies_;
   directory::DialPlans dial_plans_;
   directory::RoutingConfiguration routing_;

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "app/call_history.hpp"
+#include "app/registration_store.hpp"
 #include "storage/migrate.hpp"
 
 namespace cvw::app {
@@ -80,6 +81,7 @@ const std::array kMigrations{
     storage::Migration{5, "users: SIP digest secrets (HA1) for the registrar",
                        "ALTER TABLE users ADD COLUMN sip_ha1_md5 TEXT NOT NULL DEFAULT '';\n"
                        "ALTER TABLE users ADD COLUMN sip_ha1_sha256 TEXT NOT NULL DEFAULT '';"},
+    storage::Migration{6, "registrar bindings", kRegistrationsSchema},
 };
 
 constexpr std::string_view kCallerIdSetting = "routing.call_via_work_caller_id";

@@ -11,6 +11,7 @@ std::string_view to_string(CallState state) {
     case CallState::PhoneRinging: return "phoneRinging";
     case CallState::CallingCallee: return "callingCallee";
     case CallState::CalleeRinging: return "calleeRinging";
+    case CallState::Ringing: return "ringing";
     case CallState::Connected: return "connected";
     case CallState::Ended: return "ended";
   }
@@ -33,6 +34,10 @@ std::string_view to_string(EndCode code) {
     case EndCode::PhoneHungUp: return "PhoneHungUp";
     case EndCode::MediaUpdateFailed: return "MediaUpdateFailed";
     case EndCode::SessionExpired: return "SessionExpired";
+    case EndCode::Missed: return "Missed";
+    case EndCode::DeclinedByUser: return "DeclinedByUser";
+    case EndCode::UserBusy: return "UserBusy";
+    case EndCode::UserUnreachable: return "UserUnreachable";
     case EndCode::Failed: return "Failed";
   }
   return "Failed";
@@ -44,9 +49,15 @@ std::string_view to_string(Party party) {
     case Party::Phone: return "phone";
     case Party::Callee: return "callee";
     case Party::User: return "user";
+    case Party::Caller: return "caller";
+    case Party::Client: return "client";
     case Party::Server: return "server";
   }
   return "none";
+}
+
+std::string_view to_string(Direction direction) {
+  return direction == Direction::Incoming ? "incoming" : "outgoing";
 }
 
 std::string_view to_string(TargetKind kind) { return kind == TargetKind::User ? "user" : "number"; }
@@ -116,6 +127,15 @@ EndReason leg_failure(int status, Party by, const Wording (&wording)[6]) {
 }
 
 }  // namespace
+
+EndReason end_reason(EndCode code, Party by, std::string message, int sip_status) {
+  EndReason r;
+  r.code = code;
+  r.by = by;
+  r.message = std::move(message);
+  r.sip_status = sip_status;
+  return r;
+}
 
 EndReason phone_failure(int status) { return leg_failure(status, Party::Phone, kPhoneWording); }
 

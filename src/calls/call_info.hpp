@@ -1,10 +1,14 @@
-// What a click-to-call is doing and how it ended: the record the API shows,
-// the event channel carries and the metrics count. Plain values.
+// What a call is doing and how it ended: the record the API shows, the event
+// channel carries, the history keeps and the metrics count. Plain values.
 //
-// The states follow what the user lives through (issue #4): their own phone
-// is called and rings, they pick up and hear ringback while the callee is
-// called and rings, the callee answers and the two are connected, and then
-// it ends, with one reason that says why.
+// The states follow what the user lives through. A click-to-call (issue #4,
+// direction outgoing): their own phone is called and rings, they pick up and
+// hear ringback while the callee is called and rings, the callee answers and
+// the two are connected. An incoming call (issue #5): the user's clients and
+// PBX phone ring (and the client shows accept/decline); answered on one of
+// them it is connected; accepted in the client, their PBX phone is called
+// back (callingPhone, phoneRinging) and then connected. Either way it ends
+// with one reason that says why.
 #pragma once
 
 #include <chrono>
@@ -20,7 +24,9 @@ enum class CallState : std::uint8_t {
   PhoneRinging,   // it answered 180/183
   CallingCallee,  // the user picked up; ringback plays; INVITE sent to the callee
   CalleeRinging,  // the callee answered 180/183
-  Connected,      // the callee answered and the phone was re-INVITEd with its media
+  Ringing,        // incoming: the user's clients and PBX phone ring
+  Connected,      // outgoing: the callee answered and the phone was pointed at it;
+                  // incoming: the caller is answered by the user's client or phone
   Ended,          // final: see EndReason
 };
 std::string_view to_string(CallState state);
@@ -40,12 +46,22 @@ enum class EndCode : std::uint8_t {
   PhoneHungUp,        // the user's phone hung up before the callee answered
   MediaUpdateFailed,  // the phone refused (or never answered) the re-INVITE with the callee's media
   SessionExpired,     // a leg's RFC 4028 session timer ran out
-  Failed,             // anything else: the message says what
+  // Incoming calls. A missed call: nobody answered within the ring time
+  // (by server), or the caller gave up first (by caller).
+  Missed,
+  DeclinedByUser,     // the user declined it in the client: 603 to the caller
+  UserBusy,           // every client and phone that rang said busy: 486
+  UserUnreachable,    // nothing could ring, or every branch failed: 480
+  Failed,             // anything else: the message says what (keep last)
 };
 std::string_view to_string(EndCode code);
 
-// Who ended a call (for Completed, and for the record).
-enum class Party : std::uint8_t { None, Phone, Callee, User, Server };
+// Who ended a call (for Completed, and for the record). Caller and Client
+// belong to incoming calls: who called the user, and the user's UC client.
+enum class Party : std::uint8_t { None, Phone, Callee, User, Caller, Client, Server /* keep last */ };
+
+enum class Direction : std::uint8_t { Outgoing, Incoming };
+std::string_view to_string(Direction direction);
 std::string_view to_string(Party party);
 
 struct EndReason {
@@ -54,6 +70,8 @@ struct EndReason {
   Party by = Party::None;
   std::string message;  // for people: "Your phone was busy (486 Busy Here)"
 };
+
+EndReason end_reason(EndCode code, Party by, std::string message, int sip_status = 0);
 
 // How a final response to the INVITE of one leg ends the call. 487 (our own
 // CANCEL) is the caller's business: it knows why it cancelled.
@@ -67,9 +85,19 @@ using Clock = std::chrono::system_clock;
 
 struct CallInfo {
   std::string id;     // "c-" + 20 random characters; the API's path segment
-  std::string owner;  // the SIP URI of the user who placed it, as the directory spells it
+  // The SIP URI of the user whose call it is (who placed it, or who was
+  // called), as the directory spells it.
+  std::string owner;
+  Direction direction = Direction::Outgoing;
   CallState state = CallState::CallingPhone;
-  std::string to;     // as the user gave it
+  std::string to;     // outgoing: as the user gave it; incoming: the Request-URI that reached cvw
+  // Incoming: who calls, as shown to the user (the caller's display name and
+  // URI from P-Asserted-Identity, else From).
+  std::string from;
+  // Incoming, once answered: "client" (a registered UC client), "phone" (the
+  // PBX phone rung at the same time) or "callback" (accepted in the client,
+  // then the PBX phone called back).
+  std::string answered_on;
   TargetKind target_kind = TargetKind::Number;
   std::string target_uri;     // Request-URI of the callee's leg
   std::string target_number;  // the normalized number, when the target is one

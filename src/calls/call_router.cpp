@@ -24,7 +24,7 @@ void CallRouter::on_invite(std::shared_ptr<sip::dialog::InviteSession> session) 
     return;
   }
   if (auto replaced = session->replaced()) {
-    ClickToCall* call = calls_.find_by_phone(replaced.get());
+    Call* call = calls_.find_by_phone(replaced.get());
     if (call != nullptr && call->accept_replacement(session)) {
       ++metrics_.replaced;
       log().info("call {}: INVITE with Replaces from {} takes the phone's place", call->info().id, peer.to_string());
@@ -36,8 +36,13 @@ void CallRouter::on_invite(std::shared_ptr<sip::dialog::InviteSession> session) 
     session->reject(call != nullptr ? 486 : 481);
     return;
   }
+  if (incoming_) {
+    ++metrics_.incoming;
+    incoming_(std::move(session));
+    return;
+  }
   ++metrics_.unavailable;
-  session->reject(480, "Temporarily Unavailable (cvw takes no incoming calls yet)");
+  session->reject(480, "Temporarily Unavailable (cvw takes no incoming calls here)");
 }
 
 }  // namespace cvw::calls

@@ -18,35 +18,60 @@ CallService::~CallService() {
   // which send BYE or CANCEL as they are destroyed.
 }
 
-Result<const CallInfo*> CallService::start(ClickToCallPlan plan) {
-  std::size_t& owned = per_owner_[plan.info.owner];
+Result<void> CallService::admit(const std::string& owner, int refusal_status) {
+  std::size_t& owned = per_owner_[owner];
   if (owned >= config_.max_per_user) {
+    if (owned == 0) per_owner_.erase(owner);
     ++metrics_.refused_limit;
-    return Error{409, "you already have " + std::to_string(config_.max_per_user) +
-                          " calls in progress; end one before starting another"};
+    return Error{refusal_status, "you already have " + std::to_string(config_.max_per_user) +
+                                     " calls in progress; end one before starting another"};
   }
-  auto media = media_();
-  if (!media) return Error{503, "no media port is free for the call: " + media.error().message};
   ++owned;
+  return {};
+}
 
-  plan.info.id = "c-" + random_token(20);
-  plan.info.started_at = Clock::now();
-  const std::string id = plan.info.id;
-  auto call = std::make_unique<ClickToCall>(ua_, timers_, std::move(*media), std::move(plan),
-                                            [this](const ClickToCall& c) { on_change(c); });
-  ClickToCall* raw = call.get();
-  auto [it, inserted] = calls_.emplace(id, Entry{std::move(call), raw->run(), next_order_++});
+const CallInfo* CallService::add(std::unique_ptr<Call> call, IncomingCall* incoming) {
+  Call* raw = call.get();
+  const std::string id = raw->info().id;
+  auto [it, inserted] = calls_.emplace(id, Entry{std::move(call), incoming, raw->run(), next_order_++});
   (void)inserted;
-  ++metrics_.started;
-  log().info("call {}: {} calls {} via {}", id, raw->info().owner, raw->info().to, raw->info().phone_number);
-  // Runs up to its first wait (the INVITE to the phone is out). It cannot
-  // end in here: even a failure to send completes through a deferred
-  // Completion, so `it` is still valid below.
+  // Runs up to its first wait (an INVITE is out). It cannot end in here:
+  // even a failure to send completes through a deferred Completion, so `it`
+  // is still valid below.
   it->second.flow.start();
   return &raw->info();
 }
 
-void CallService::on_change(const ClickToCall& call) {
+Result<const CallInfo*> CallService::start(ClickToCallPlan plan) {
+  if (auto admitted = admit(plan.info.owner, 409); !admitted) return admitted.error();
+  auto media = media_();
+  if (!media) {
+    if (auto it = per_owner_.find(plan.info.owner); it != per_owner_.end() && --it->second == 0) per_owner_.erase(it);
+    return Error{503, "no media port is free for the call: " + media.error().message};
+  }
+  plan.info.id = "c-" + random_token(20);
+  plan.info.started_at = Clock::now();
+  log().info("call {}: {} calls {} via {}", plan.info.id, plan.info.owner, plan.info.to, plan.info.phone_number);
+  ++metrics_.started;
+  return add(std::make_unique<ClickToCall>(ua_, timers_, std::move(*media), std::move(plan),
+                                           [this](const Call& c) { on_change(c); }),
+             nullptr);
+}
+
+Result<const CallInfo*> CallService::ring(std::shared_ptr<sip::dialog::InviteSession> caller, IncomingCallPlan plan) {
+  if (auto admitted = admit(plan.info.owner, 486); !admitted) return admitted.error();
+  plan.info.id = "c-" + random_token(20);
+  plan.info.started_at = Clock::now();
+  log().info("call {}: {} calls {} ({} branch(es){})", plan.info.id, plan.info.from, plan.info.owner,
+             plan.branches.size(), plan.callback ? ", callback possible" : "");
+  ++metrics_.incoming;
+  auto call = std::make_unique<IncomingCall>(ua_, timers_, std::move(caller), std::move(plan),
+                                             [this](const Call& c) { on_change(c); });
+  IncomingCall* incoming = call.get();
+  return add(std::move(call), incoming);
+}
+
+void CallService::on_change(const Call& call) {
   const CallInfo& info = call.info();
   if (info.state == CallState::Connected) ++metrics_.connected;
   if (changed_) changed_(info);
@@ -87,10 +112,34 @@ bool CallService::hang_up(std::string_view owner, std::string_view id) {
   return true;
 }
 
-ClickToCall* CallService::find_by_phone(const sip::dialog::InviteSession* session) {
+IncomingCall* CallService::find_incoming(std::string_view owner, std::string_view id) {
+  auto it = calls_.find(std::string(id));
+  if (it == calls_.end() || it->second.call->info().owner != owner) return nullptr;
+  return it->second.incoming;
+}
+
+Result<void> CallService::accept(std::string_view owner, std::string_view id) {
+  IncomingCall* call = find_incoming(owner, id);
+  if (call == nullptr) return Error{404, "no incoming call " + std::string(id)};
+  if (!call->accept()) {
+    return Error{409, call->info().state != CallState::Ringing
+                          ? "the call is no longer ringing"
+                          : "you have no phone to take the call on (no Call Via Work phone number)"};
+  }
+  return {};
+}
+
+Result<void> CallService::decline(std::string_view owner, std::string_view id) {
+  IncomingCall* call = find_incoming(owner, id);
+  if (call == nullptr) return Error{404, "no incoming call " + std::string(id)};
+  if (!call->decline()) return Error{409, "the call is no longer ringing"};
+  return {};
+}
+
+Call* CallService::find_by_phone(const sip::dialog::InviteSession* session) {
   // A scan: transfers are rare, and calls_ is keyed by the API's id.
   for (auto& [id, entry] : calls_) {
-    if (entry.call->phone_session() == session) return entry.call.get();
+    if (entry.call->user_side_session() == session) return entry.call.get();
   }
   return nullptr;
 }

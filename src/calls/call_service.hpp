@@ -1,9 +1,11 @@
-// CallService: the click-to-calls in progress. It starts them (enforcing the
-// per-user limit), finds them for their owner only, hangs them up, reports
+// CallService: the calls in progress, both ways: click-to-calls the users
+// place (ClickToCall) and calls to them (IncomingCall). It starts them
+// (enforcing the per-user limit), finds them for their owner only, hangs
+// them up, passes the client's accept/decline to an incoming call, reports
 // each change to the application (the event channel) and frees a call once
 // its flow has ended. Metrics count starts, connections and every end reason.
 //
-// Ownership: the service owns each ClickToCall until its run() completes.
+// Ownership: the service owns each call until its run() completes.
 // Threading: the event-loop thread only.
 #pragma once
 
@@ -19,6 +21,7 @@
 
 #include "calls/call_info.hpp"
 #include "calls/click_to_call.hpp"
+#include "calls/incoming_call.hpp"
 #include "common/result.hpp"
 #include "common/timer.hpp"
 
@@ -29,9 +32,10 @@ struct CallServiceConfig {
 };
 
 struct CallMetrics {
-  std::uint64_t started = 0;
+  std::uint64_t started = 0;   // click-to-calls
+  std::uint64_t incoming = 0;  // incoming calls rung
   std::uint64_t connected = 0;
-  std::uint64_t refused_limit = 0;  // 409: the user already had max_per_user calls
+  std::uint64_t refused_limit = 0;  // 409 (or 486 to a caller): the user already had max_per_user calls
   std::array<std::uint64_t, static_cast<std::size_t>(EndCode::Failed) + 1> ended{};  // by EndCode
 };
 
@@ -53,6 +57,11 @@ class CallService {
   // in here. 409 when the owner has max_per_user calls already; 503 when no
   // media port is free. The returned record stays valid until the call ends.
   Result<const CallInfo*> start(ClickToCallPlan plan);
+  // Rings the user an incoming call on `caller` (an INVITE from the trunk)
+  // as `plan` says; plan.info.id and started_at are filled in here. 486
+  // when the owner has max_per_user calls already (the caller is not
+  // answered: the router rejects it with the status).
+  Result<const CallInfo*> ring(std::shared_ptr<sip::dialog::InviteSession> caller, IncomingCallPlan plan);
 
   // The owner's calls that have not ended, oldest first.
   std::vector<const CallInfo*> list(std::string_view owner) const;
@@ -61,9 +70,14 @@ class CallService {
   const CallInfo* find(std::string_view owner, std::string_view id) const;
   // The user ends the call: false when find() would return nullptr.
   bool hang_up(std::string_view owner, std::string_view id);
+  // The user's client answers an incoming call's notification: 404 when
+  // find() would return nullptr or the call is not incoming, 409 when it is
+  // too late (answered, ended) or, to accept, there is no phone to call back.
+  Result<void> accept(std::string_view owner, std::string_view id);
+  Result<void> decline(std::string_view owner, std::string_view id);
   // The call whose user-side leg is `session` (an INVITE with Replaces
   // names it), or nullptr.
-  ClickToCall* find_by_phone(const sip::dialog::InviteSession* session);
+  Call* find_by_phone(const sip::dialog::InviteSession* session);
   // Shutdown: every call is hung up; active() drops to 0 as they end.
   void hang_up_all();
 
@@ -72,13 +86,18 @@ class CallService {
 
  private:
   struct Entry {
-    std::unique_ptr<ClickToCall> call;
+    std::unique_ptr<Call> call;
+    IncomingCall* incoming = nullptr;  // the same call, when it is one
     // Declared after the call, so destroyed before it: a flow still
     // suspended at shutdown is freed while the legs it refers to exist.
     Task<void> flow;
     std::uint64_t order = 0;
   };
-  void on_change(const ClickToCall& call);
+  // The owner's count against max_per_user, or the refusal.
+  Result<void> admit(const std::string& owner, int refusal_status);
+  const CallInfo* add(std::unique_ptr<Call> call, IncomingCall* incoming);
+  IncomingCall* find_incoming(std::string_view owner, std::string_view id);
+  void on_change(const Call& call);
 
   sip::dialog::UserAgent& ua_;
   TimerService& timers_;

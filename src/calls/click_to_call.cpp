@@ -4,29 +4,14 @@
 
 #include <utility>
 
+#include "calls/call_sdp.hpp"
 #include "common/log.hpp"
-#include "common/random.hpp"
 #include "sdp/session.hpp"
 #include "sip/header_values.hpp"
 
 namespace cvw::calls {
 
 namespace {
-
-constexpr std::string_view kSdp = "application/sdp";
-
-sdp::Origin origin_for(const std::string& address) {
-  // RFC 8866 §5.2 suggests an NTP timestamp; any number unique to the
-  // session will do, and a random one says nothing about the server's clock.
-  const std::uint64_t id = random_engine()() >> 2;
-  sdp::Origin o;
-  o.username = "cvw";
-  o.session_id = id;
-  o.session_version = id;
-  o.address = address;
-  o.address_type = sdp::Connection::for_address(address).address_type;
-  return o;
-}
 
 sdp::LocalEndpoint our_endpoint(const CallMedia& media) {
   sdp::LocalEndpoint e;
@@ -36,33 +21,6 @@ sdp::LocalEndpoint our_endpoint(const CallMedia& media) {
   audio.codecs = sdp::default_audio_codecs();
   audio.ptime = 20;
   e.media.push_back(std::move(audio));
-  return e;
-}
-
-// The media a party described, as an endpoint we can answer a re-offer
-// with on its behalf: its address, ports and formats.
-sdp::LocalEndpoint endpoint_of(const sdp::Session& described) {
-  sdp::LocalEndpoint e;
-  for (const sdp::Media& m : described.media) {
-    if (m.is_rejected()) continue;
-    const sdp::Connection* c = sdp::effective_connection(described, m);
-    if (c == nullptr) continue;
-    if (e.address.empty()) e.address = c->address;
-    sdp::LocalMedia local;
-    local.type = m.type;
-    local.port = m.port;
-    local.proto = m.proto;
-    for (const std::string& format : m.formats) {
-      const auto pt = sdp::payload_type_of(format);
-      if (!pt) continue;
-      const auto map = sdp::find_rtpmap(m, *pt);
-      if (!map) continue;
-      sdp::Codec codec{map->encoding, map->clock_rate, map->channels(), *pt, std::nullopt};
-      if (auto fmtp = sdp::find_fmtp(m, *pt)) codec.fmtp = std::string(*fmtp);
-      local.codecs.push_back(std::move(codec));
-    }
-    e.media.push_back(std::move(local));
-  }
   return e;
 }
 
@@ -112,26 +70,16 @@ EndReason unanswered(EndReason r, Duration waited) {
   return r;
 }
 
-EndReason reason(EndCode code, Party by, std::string message, int status = 0) {
-  EndReason r;
-  r.code = code;
-  r.by = by;
-  r.message = std::move(message);
-  r.sip_status = status;
-  return r;
-}
-
 }  // namespace
 
 ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::unique_ptr<CallMedia> media,
                          ClickToCallPlan plan, Observer changed)
-    : ua_(ua),
+    : Call(plan.info, std::move(changed)),
+      ua_(ua),
       timers_(timers),
       media_(std::move(media)),
       plan_(std::move(plan)),
-      changed_(std::move(changed)),
-      info_(plan_.info),
-      phone_(std::make_unique<sip::dialog::CallLeg>(ua, timers)),
+            phone_(std::make_unique<sip::dialog::CallLeg>(ua, timers)),
       callee_(ua, timers),
       phone_sdp_(origin_for(media_->address())),
       callee_sdp_(origin_for(media_->address())),
@@ -208,7 +156,7 @@ void ClickToCall::swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::Lo
   info_.transfer_kind = std::move(kind);
   info_.transferred_to = std::move(to);
   log().info("call {}: transferred ({}) to {}", info_.id, info_.transfer_kind, info_.transferred_to);
-  if (changed_) changed_(*this);
+  changed();
 }
 
 bool ClickToCall::accept_replacement(std::shared_ptr<sip::dialog::InviteSession> incoming) {
@@ -305,20 +253,9 @@ void ClickToCall::end_transfer() {
   }
 }
 
-void ClickToCall::set_state(CallState state) {
-  if (info_.state == state || info_.state == CallState::Ended) return;
-  info_.state = state;
-  if (changed_) changed_(*this);
-}
-
 void ClickToCall::finish(EndReason why) {
-  if (info_.state == CallState::Ended) return;
   media_->stop_ringback();
-  info_.reason = std::move(why);
-  info_.ended_at = Clock::now();
-  info_.state = CallState::Ended;
-  log().info("call {}: ended {} ({})", info_.id, to_string(info_.reason->code), info_.reason->message);
-  if (changed_) changed_(*this);
+  Call::finish(std::move(why));
 }
 
 void ClickToCall::hang_up() {
@@ -405,7 +342,7 @@ Task<void> ClickToCall::release_both() {
 }
 
 Task<void> ClickToCall::run() {
-  if (changed_) changed_(*this);  // callingPhone
+  changed();  // callingPhone
 
   // Leg A: the user's own phone, offered our media (ringback comes from us).
   sip::dialog::InviteParams a = plan_.phone;
@@ -413,21 +350,21 @@ Task<void> ClickToCall::run() {
   a.body = offer_body(phone_sdp_, sdp::build_offer(our_endpoint(*media_)));
   const int phone_status = co_await phone_->invite(a, plan_.phone_ring_timeout);
   if (phone_status != 200) {
-    finish(user_hung_up_        ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
+    finish(user_hung_up_        ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
            : phone_->timed_out() ? unanswered(phone_failure(phone_status), plan_.phone_ring_timeout)
                                 : phone_failure(phone_status));
     co_return;
   }
   if (user_hung_up_ || phone_gone_) {
     co_await phone_->hangup();
-    finish(user_hung_up_ ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
-                         : reason(EndCode::PhoneHungUp, Party::Phone, "You hung up your phone"));
+    finish(user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
+                         : end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up your phone"));
     co_return;
   }
   auto answer = sdp::parse(phone_->remote_body());
   if (!answer || sdp::active_media_count(*answer) == 0) {
     co_await phone_->hangup();
-    finish(reason(EndCode::Failed, Party::Phone, "Your phone answered without media cvw can use"));
+    finish(end_reason(EndCode::Failed, Party::Phone, "Your phone answered without media cvw can use"));
     co_return;
   }
   phone_answer_ = *answer;
@@ -444,8 +381,8 @@ Task<void> ClickToCall::connect_callee() {
   const int callee_status = co_await callee_.invite(b, plan_.callee_ring_timeout);
   media_->stop_ringback();
   if (callee_status != 200) {
-    EndReason why = user_hung_up_ ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
-                    : phone_gone_ ? reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the other person answered")
+    EndReason why = user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
+                    : phone_gone_ ? end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the other person answered")
                     : callee_.timed_out() ? unanswered(callee_failure(callee_status), plan_.callee_ring_timeout)
                                           : callee_failure(callee_status);
     co_await phone_->hangup();
@@ -454,14 +391,14 @@ Task<void> ClickToCall::connect_callee() {
   }
   if (phone_gone_ || user_hung_up_) {
     co_await release_both();
-    finish(user_hung_up_ ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
-                         : reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the other person answered"));
+    finish(user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
+                         : end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the other person answered"));
     co_return;
   }
   auto callee_answer = sdp::parse(callee_.remote_body());
   if (!callee_answer || sdp::active_media_count(*callee_answer) == 0) {
     co_await release_both();
-    finish(reason(EndCode::Failed, Party::Callee, "The other person answered without media cvw can use"));
+    finish(end_reason(EndCode::Failed, Party::Callee, "The other person answered without media cvw can use"));
     co_return;
   }
   callee_answer_ = *callee_answer;
@@ -475,9 +412,9 @@ Task<void> ClickToCall::connect_callee() {
   }
   if (update < 200 || update >= 300) {
     // Decided before the release: our own BYEs end the legs too.
-    EndReason why = user_hung_up_ ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
-                    : phone_gone_ ? reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the call was connected")
-                                  : reason(EndCode::MediaUpdateFailed, Party::Phone,
+    EndReason why = user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
+                    : phone_gone_ ? end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the call was connected")
+                                  : end_reason(EndCode::MediaUpdateFailed, Party::Phone,
                                            "Your phone refused to be connected to the other person (SIP " +
                                                std::to_string(update) + ")",
                                            update);
@@ -495,17 +432,17 @@ Task<void> ClickToCall::connect_callee() {
                        callee_gone_ == sip::dialog::EndReason::SessionExpired;
   co_await release_both();
   if (expired) {
-    finish(reason(EndCode::SessionExpired, who, "The call was lost (its session timer ran out)"));
+    finish(end_reason(EndCode::SessionExpired, who, "The call was lost (its session timer ran out)"));
   } else if (!info_.connected_at) {
     // Someone left while the phone was being pointed at the callee.
-    finish(who == Party::User    ? reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
-           : who == Party::Phone ? reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the call was connected")
-                                 : reason(EndCode::Failed, who, "The other person hung up while the call was being connected"));
+    finish(who == Party::User    ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
+           : who == Party::Phone ? end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the call was connected")
+                                 : end_reason(EndCode::Failed, who, "The other person hung up while the call was being connected"));
   } else {
     const char* text = who == Party::Phone    ? "You hung up"
                        : who == Party::Callee ? "The other person hung up"
                                               : "You ended the call";
-    finish(reason(EndCode::Completed, who, text));
+    finish(end_reason(EndCode::Completed, who, text));
   }
 }
 

@@ -38,6 +38,7 @@
 #include <optional>
 #include <string_view>
 
+#include "calls/call.hpp"
 #include "calls/call_info.hpp"
 #include "calls/call_media.hpp"
 #include "common/task.hpp"
@@ -60,34 +61,28 @@ struct ClickToCallPlan {
   std::function<std::string(std::string_view user)> route_user;
 };
 
-class ClickToCall {
+class ClickToCall final : public Call {
  public:
-  // Called after every change of info(): each state, and the end.
-  using Observer = std::function<void(const ClickToCall&)>;
-
   ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::unique_ptr<CallMedia> media,
               ClickToCallPlan plan, Observer changed);
-  ~ClickToCall();
-  ClickToCall(const ClickToCall&) = delete;
-  ClickToCall& operator=(const ClickToCall&) = delete;
+  ~ClickToCall() override;
 
   // The whole call; completes once it has ended and both legs are released.
-  Task<void> run();
+  Task<void> run() override;
 
   // The user hangs up (API DELETE): CANCEL or BYE whatever is up. The call
   // ends with CancelledByUser, or Completed by the user once connected.
-  void hang_up();
+  void hang_up() override;
 
   // Attended transfer from the phone (RFC 3891): `incoming` is an INVITE
   // whose Replaces names our dialog with the phone. Once the callee is
   // pointed at the new party and the new leg answered, it takes the phone's
   // place and the old dialog gets BYE. False (the caller rejects the INVITE)
   // unless the call is connected and no other transfer is under way.
-  bool accept_replacement(std::shared_ptr<sip::dialog::InviteSession> incoming);
+  bool accept_replacement(std::shared_ptr<sip::dialog::InviteSession> incoming) override;
   // The leg on the user's side now: their phone, or who took its place.
-  const sip::dialog::InviteSession* phone_session() const { return phone_->session(); }
+  const sip::dialog::InviteSession* user_side_session() const override { return phone_->session(); }
 
-  const CallInfo& info() const { return info_; }
 
  private:
   Task<void> connect_callee();
@@ -101,7 +96,7 @@ class ClickToCall {
   // `next` takes the phone's place (a transfer); the old leg is released.
   void swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::LocalSession local, const sdp::Session& media,
                   std::string kind, std::string to);
-  void set_state(CallState state);
+  // Stops the ringback, then Call::finish.
   void finish(EndReason reason);
   void on_phone_gone(sip::dialog::EndReason reason);
   void on_callee_gone(sip::dialog::EndReason reason);
@@ -122,8 +117,6 @@ class ClickToCall {
   TimerService& timers_;
   std::unique_ptr<CallMedia> media_;
   ClickToCallPlan plan_;
-  Observer changed_;
-  CallInfo info_;
 
   // The user's side: their phone, then whoever a transfer put in its place.
   std::unique_ptr<sip::dialog::CallLeg> phone_;

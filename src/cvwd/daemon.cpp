@@ -7,6 +7,8 @@
 #include <cstdio>
 
 #include "app/api.hpp"
+#include "app/incoming_planner.hpp"
+#include "app/registration_store.hpp"
 #include "app/sip_registrar.hpp"
 #include "calls/call_router.hpp"
 #include "calls/call_service.hpp"
@@ -40,15 +42,17 @@ std::int64_t unix_now() {
 void collect_calls(const calls::CallService& calls, const media::MediaEngine& media, MetricsWriter& out) {
   using T = MetricsWriter::Type;
   const auto& c = calls.metrics();
-  out.family("cvw_calls_active", T::Gauge, "Click-to-calls in progress.");
+  out.family("cvw_calls_active", T::Gauge, "Calls in progress (click-to-calls and incoming calls).");
   out.sample("cvw_calls_active", static_cast<std::uint64_t>(calls.active()));
-  out.family("cvw_calls_started_total", T::Counter, "Click-to-calls started.");
-  out.sample("cvw_calls_started_total", c.started);
-  out.family("cvw_calls_connected_total", T::Counter, "Click-to-calls that connected the user's phone and the callee.");
+  out.family("cvw_calls_started_total", T::Counter, "Calls started, by direction.");
+  out.sample("cvw_calls_started_total", c.started, {{"direction", "outgoing"}});
+  out.sample("cvw_calls_started_total", c.incoming, {{"direction", "incoming"}});
+  out.family("cvw_calls_connected_total", T::Counter,
+             "Calls connected: the user's phone and the callee, or the caller and the user's client or phone.");
   out.sample("cvw_calls_connected_total", c.connected);
-  out.family("cvw_calls_refused_total", T::Counter, "Click-to-calls refused because the user had too many.");
+  out.family("cvw_calls_refused_total", T::Counter, "Calls refused because the user had too many in progress.");
   out.sample("cvw_calls_refused_total", c.refused_limit);
-  out.family("cvw_calls_ended_total", T::Counter, "Click-to-calls ended, by reason.");
+  out.family("cvw_calls_ended_total", T::Counter, "Calls ended, by reason.");
   for (std::size_t i = 0; i < c.ended.size(); ++i) {
     out.sample("cvw_calls_ended_total", c.ended[i],
                {{"reason", calls::to_string(static_cast<calls::EndCode>(i))}});
@@ -83,6 +87,17 @@ app::CallSettings call_settings(const Config& config) {
   }
   s.phone_ring_timeout = std::chrono::seconds(config.calls.ring_timeout);
   s.callee_ring_timeout = std::chrono::seconds(config.calls.callee_ring_timeout);
+  return s;
+}
+
+// Who an incoming call rings and for how long, from the configuration.
+app::IncomingSettings incoming_call_settings(const Config& config, const std::string& media_address) {
+  app::IncomingSettings s;
+  s.domains = config.domains;
+  s.trunk = call_settings(config).trunk;
+  s.ring_timeout = std::chrono::seconds(config.calls.incoming_ring_timeout);
+  s.callback_ring_timeout = std::chrono::seconds(config.calls.ring_timeout);
+  s.sdp_address = media_address;
   return s;
 }
 
@@ -228,14 +243,17 @@ int run_daemon(DaemonOptions options) {
   // with the directory's connection and written by a thread of its own on a
   // second connection (app/call_history.hpp); a private in-memory SQLite
   // database cannot be opened twice, so there the loop writes.
-  std::unique_ptr<storage::Database> history_writer;
-  if (!(url->backend == storage::StorageUrl::Backend::sqlite && url->target == ":memory:")) {
-    auto writer = storage::open_database(config.storage_url);
-    if (!writer) return fail("call history writer: " + writer.error().message);
-    history_writer = std::move(*writer);
-  }
+  // A second connection for a batch writer's thread (storage/batch_writer.hpp);
+  // none for a private in-memory SQLite database, which cannot be opened twice.
+  auto writer_connection = [&]() -> Result<std::unique_ptr<storage::Database>> {
+    if (url->backend == storage::StorageUrl::Backend::sqlite && url->target == ":memory:")
+      return std::unique_ptr<storage::Database>{};
+    return storage::open_database(config.storage_url);
+  };
+  auto history_writer = writer_connection();
+  if (!history_writer) return fail("call history writer: " + history_writer.error().message);
   media::MediaEngine media_engine(io, config.media);
-  app::CallHistory history(**db, stack.timers(), std::move(history_writer));
+  app::CallHistory history(**db, stack.timers(), std::move(*history_writer));
   calls::CallService calls(
       stack.ua(), stack.timers(), [&media_engine, anchored = config.calls.anchor_media] {
         return calls::open_call_media(media_engine, anchored);
@@ -245,16 +263,23 @@ int run_daemon(DaemonOptions options) {
         if (call.state == calls::CallState::Ended) history.record(call);
       });
   api.set_calls(calls, call_settings(config), history);
-  // INVITEs outside a dialog: only from the trunks; transfers into a call.
-  std::vector<net::ip::address> trunk_sources;
-  for (const auto& t : config.trunks) trunk_sources.insert(trunk_sources.end(), t.allowed_sources.begin(), t.allowed_sources.end());
-  calls::CallRouter router_of_invites(calls, std::move(trunk_sources));
-  stack.ua().set_handler(&router_of_invites);
-
   // The registrar of UC SIP clients: digest against the users' HA1s, the
-  // bindings in memory (issue #5: not yet stored), expired ones purged each
-  // minute. Failed REGISTERs count in a throttle of their own, like logins.
+  // bindings in memory and stored (restored at start, before REGISTER is
+  // served; every change saved by a writer thread), expired ones purged each
+  // minute; incoming calls ring the clients registered here. Failed REGISTERs count in a throttle of their own, like logins.
   registrar::LocationService locations(config.registrar.limits);
+  auto registrations_writer = writer_connection();
+  if (!registrations_writer) return fail("registrations writer: " + registrations_writer.error().message);
+  app::RegistrationStore registrations(**db, stack.timers(), std::move(*registrations_writer));
+  // Bindings of users deleted while cvwd was down are dropped, and their rows deleted.
+  auto restored = registrations.load_into(locations, registrar::WallClock::now(), [&directory](std::string_view aor) {
+    return directory.find_user_by_key(std::string(aor)) != nullptr;  // AoRs are sip_uri_key()s
+  });
+  if (!restored) return fail("loading registrations: " + restored.error().message);
+  log().info("cvwd: {} registration(s) restored", *restored);
+  locations.on_change = [&registrations](std::string_view aor, const std::vector<registrar::Binding>& now) {
+    registrations.save(aor, now);
+  };
   sip::auth::DigestVerifierOptions digest_options;
   digest_options.nonce_lifetime = std::chrono::seconds(config.registrar.nonce_lifetime);
   digest_options.max_tracked_nonces = config.registrar.max_tracked_nonces;
@@ -271,6 +296,29 @@ int run_daemon(DaemonOptions options) {
     purge_timer = stack.timers().schedule(std::chrono::seconds(60), purge_bindings);
   };
   purge_timer = stack.timers().schedule(std::chrono::seconds(60), purge_bindings);
+  // INVITEs outside a dialog: only from the trunks; transfers into a call;
+  // anything else is a call to a user, rung on their clients and phone.
+  std::vector<net::ip::address> trunk_sources;
+  for (const auto& t : config.trunks) trunk_sources.insert(trunk_sources.end(), t.allowed_sources.begin(), t.allowed_sources.end());
+  const app::IncomingSettings incoming_settings = incoming_call_settings(config, config.media.address.to_string());
+  calls::CallRouter router_of_invites(
+      calls, std::move(trunk_sources), [&](std::shared_ptr<sip::dialog::InviteSession> session) {
+        app::PlannedIncoming planned = app::plan_incoming_call(directory, locations, *session->invite(),
+                                                               incoming_settings, registrar::WallClock::now());
+        if (!planned.plan) {
+          log().info("sip: INVITE for {} refused ({} {})", session->invite()->request_uri(), planned.status,
+                     planned.reason);
+          session->reject(planned.status, planned.reason);
+          return;
+        }
+        if (auto rung = calls.ring(session, std::move(*planned.plan)); !rung) {
+          log().info("sip: INVITE for {} refused ({}): {}", session->invite()->request_uri(), rung.error().status,
+                     rung.error().message);
+          session->reject(rung.error().status);
+        }
+      });
+  stack.ua().set_handler(&router_of_invites);
+
   api.register_routes(router);
   events::register_event_routes(router, hub, [&api](const http::Request& request) -> std::optional<events::Principal> {
     auto principal = api.authenticate(request);
@@ -313,6 +361,13 @@ int run_daemon(DaemonOptions options) {
                "ones are refused as stale.");
     out.sample("cvw_registrar_nonces_tracked", digest.tracked_nonces());
   });
+  metrics.add([&registrations](MetricsWriter& out) {
+    const app::RegistrationStoreMetrics r = registrations.metrics();
+    out.family("cvw_registrar_store_writes_total", MetricsWriter::Type::Counter,
+               "Changes of an AoR's bindings the registration store committed, or lost to a failed commit (logged).");
+    out.sample("cvw_registrar_store_writes_total", r.written, {{"outcome", "written"}});
+    out.sample("cvw_registrar_store_writes_total", r.write_failures, {{"outcome", "failed"}});
+  });
   metrics.add([&router_of_invites](MetricsWriter& out) {
     const auto& r = router_of_invites.metrics();
     out.family("cvw_sip_invites_routed_total", MetricsWriter::Type::Counter,
@@ -320,6 +375,7 @@ int run_daemon(DaemonOptions options) {
     out.sample("cvw_sip_invites_routed_total", r.refused_source, {{"outcome", "refused_source"}});
     out.sample("cvw_sip_invites_routed_total", r.replaced, {{"outcome", "replaced"}});
     out.sample("cvw_sip_invites_routed_total", r.unavailable, {{"outcome", "unavailable"}});
+    out.sample("cvw_sip_invites_routed_total", r.incoming, {{"outcome", "incoming"}});
   });
   metrics.add([&directory, &sessions](MetricsWriter& out) {
     out.family("cvw_directory_users", MetricsWriter::Type::Gauge, "Users in the directory.");

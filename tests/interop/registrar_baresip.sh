@@ -6,8 +6,10 @@
 #      its Contact and expiry; cvwd shows one binding.
 #   2. baresip as sip:bob@example.com with a wrong password is refused (403)
 #      and counted as a failed authentication; alice's binding stays alone.
-#   3. alice's baresip stops: it unregisters (Expires: 0) and the binding is
-#      gone.
+#   3. cvwd restarts (SIGTERM, start on the same SIP port and database):
+#      alice's binding is back before any REGISTER (restored from storage).
+#   4. alice's baresip stops: it unregisters (Expires: 0) at the restarted
+#      cvwd, and the binding is gone.
 # baresip's SIP trace (-s) is read back as what it sent and received.
 source "$(dirname "$0")/lib/harness.sh"
 h_init registrar_baresip 60
@@ -55,7 +57,15 @@ h_assert_eq "$(h_cvwd_sipp_msg bob '*' recv 403 1 count)" 1 "403s bob's client g
 h_assert_eq "$(h_cvwd_metric 'cvw_registrar_bindings')" 1 "bindings (alice's only)"
 h_assert_file_has "${H_LOG[cvwd]}" "REGISTER for sip:bob@example.com .*authentication failed" "cvwd's log line"
 
-# ---- 3. alice unregisters when her client stops
+# ---- 3. a restart keeps alice's registration (stored, restored before
+# REGISTER is served)
+h_cvwd_wait_metric 'cvw_registrar_store_writes_total{outcome="written"}' 1 5 "alice's binding stored"
+h_cvwd_restart "[registrar]
+digest_algorithms = [\"MD5\"]"
+h_assert_eq "$(h_cvwd_metric 'cvw_registrar_bindings')" 1 "bindings after the restart (alice's, restored)"
+h_assert_file_has "${H_LOG[cvwd]}" "1 registration\\(s\\) restored" "cvwd's log line at start"
+
+# ---- 4. alice unregisters when her client stops
 h_stop baresip-alice >/dev/null
 h_cvwd_wait_metric cvw_registrar_bindings 0 10 "alice's client unregistered on exit"
 h_stop baresip-bob >/dev/null

@@ -53,8 +53,8 @@ Completion<int>& CallLeg::reinvite(std::string_view content_type, std::string_vi
   return reinvited_;
 }
 
-Completion<EndReason>& CallLeg::hangup() {
-  if (session_ && session_->state() != SessionState::Terminated) session_->bye();
+Completion<EndReason>& CallLeg::hangup(std::string_view cancel_reason) {
+  if (session_ && session_->state() != SessionState::Terminated) session_->bye(cancel_reason);
   return ended_;
 }
 

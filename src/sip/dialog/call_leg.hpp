@@ -53,8 +53,9 @@ class CallLeg final : public InviteHandler {
 
   // Both: a re-INVITE with a new offer; completes with its final status.
   Completion<int>& reinvite(std::string_view content_type, std::string_view body);
-  // BYE (or CANCEL before the answer); completes when the leg is over.
-  Completion<EndReason>& hangup();
+  // BYE (or CANCEL before the answer, with `cancel_reason` as its Reason
+  // header, RFC 3326); completes when the leg is over.
+  Completion<EndReason>& hangup(std::string_view cancel_reason = {});
   // Completes when the leg ends, whoever ends it.
   Completion<EndReason>& ended() { return ended_; }
 

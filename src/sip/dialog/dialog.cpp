@@ -54,12 +54,6 @@ std::vector<std::string> record_route_of(const Message& m) {
   return out;
 }
 
-std::string uri_of(std::string_view name_addr) {
-  std::string scratch;
-  Result<NameAddr> na = parse_name_addr(name_addr, scratch);
-  return na ? std::string(na->uri.text) : std::string(name_addr);
-}
-
 bool loose_route(std::string_view name_addr) {
   std::string scratch;
   Result<NameAddr> na = parse_name_addr(name_addr, scratch);
@@ -72,6 +66,12 @@ std::uint32_t cseq_number(const Message& m) {
 }
 
 }  // namespace
+
+std::string uri_of(std::string_view name_addr) {
+  std::string scratch;
+  Result<NameAddr> na = parse_name_addr(name_addr, scratch);
+  return na ? std::string(na->uri.text) : std::string(name_addr);
+}
 
 DialogIdView dialog_view_of_request(const Message& request, DialogIdView::Scratch& scratch) {
   return DialogIdView{request.header(HeaderId::CallId), tag_param(request.header(HeaderId::To), scratch.local),

@@ -132,6 +132,9 @@ class Dialog {
 std::string tag_of(std::string_view name_addr_value);
 // The name-addr without its tag parameter (what a dialog keeps as local/remote URI).
 std::string without_tag(std::string_view name_addr_value);
+// The URI of a name-addr ("<sip:p1.example.com;lr>" → "sip:p1.example.com;lr"),
+// or the text itself when it does not parse.
+std::string uri_of(std::string_view name_addr);
 // The URI inside the first Contact value, or "" when there is none.
 std::string contact_uri(const Message& message);
 

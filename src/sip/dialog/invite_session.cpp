@@ -248,12 +248,12 @@ bool InviteSession::retry_after_422(const Message& response) {
   return true;
 }
 
-void InviteSession::cancel() {
+void InviteSession::cancel(std::string_view reason) {
   if (!uac_ || (state_ != SessionState::Calling && state_ != SessionState::Early)) return;
   if (cancel_requested_) return;
   cancel_requested_ = true;
   // The transaction layer holds the CANCEL until a provisional arrived (§9.1).
-  (void)ua_.transactions_.cancel(invite_txn_);
+  (void)ua_.transactions_.cancel(invite_txn_, reason);
 }
 
 // --- UAS ---------------------------------------------------------------------
@@ -367,11 +367,11 @@ void InviteSession::reject(int status, std::string_view reason) {
 
 // --- both sides ----------------------------------------------------------------
 
-void InviteSession::bye() {
+void InviteSession::bye(std::string_view cancel_reason) {
   switch (state_) {
     case SessionState::Calling:
     case SessionState::Early:
-      if (uac_) cancel();
+      if (uac_) cancel(cancel_reason);
       else reject(480);
       return;
     case SessionState::Incoming:

@@ -97,12 +97,15 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   void reject(int status, std::string_view reason = {});
 
   // --- UAC ----------------------------------------------------------------
-  // CANCEL (§9.1) while the INVITE has no final response.
-  void cancel();
+  // CANCEL (§9.1) while the INVITE has no final response. `reason`: a
+  // Reason header value for the CANCEL (RFC 3326), e.g. why a forked branch
+  // stops ringing: SIP;cause=200;text="Call completed elsewhere".
+  void cancel(std::string_view reason = {});
 
   // --- both ---------------------------------------------------------------
-  // Ends a confirmed dialog with BYE (or, on the UAC side before the answer, CANCEL).
-  void bye();
+  // Ends a confirmed dialog with BYE (or, on the UAC side before the answer,
+  // CANCEL carrying `cancel_reason`, see cancel()).
+  void bye(std::string_view cancel_reason = {});
   // A re-INVITE with a new offer (hold, resume, new media).
   void reinvite(std::string_view content_type, std::string_view body);
 

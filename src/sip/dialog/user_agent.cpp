@@ -144,8 +144,17 @@ Result<std::pair<std::string, Peer>> UserAgent::send_stateless(Message&& request
 // --- sessions ----------------------------------------------------------------
 
 Result<std::shared_ptr<InviteSession>> UserAgent::invite(const InviteParams& params, InviteHandler* handler) {
-  std::optional<Peer> to = config_.outbound_proxy ? config_.outbound_proxy : resolve(params.request_uri);
-  if (!to) return Error{503, "no route to " + params.request_uri};
+  // A preloaded route (a Path a client registered with, RFC 3327 §5.3)
+  // decides the next hop: the first Route, not the Request-URI (§8.1.2).
+  std::string hop = params.request_uri;
+  for (const auto& [name, value] : params.headers) {
+    if (header_id(name) == HeaderId::Route) {
+      hop = uri_of(value);
+      break;
+    }
+  }
+  std::optional<Peer> to = config_.outbound_proxy ? config_.outbound_proxy : resolve(hop);
+  if (!to) return Error{503, "no route to " + hop};
   const LocalAddress& local = local_for(*to);
 
   auto session = std::make_shared<InviteSession>(*this, handler, true);
@@ -169,14 +178,14 @@ Result<std::shared_ptr<InviteSession>> UserAgent::invite(const InviteParams& par
   session->local_body_ = params.body;
   session->local_body_type_ = params.content_type;
   // The transport (UDP, or TCP for a large request) decides the Contact.
-  to = next_hop(invite, params.request_uri);
-  if (!to) return Error{503, "no route to " + params.request_uri};
+  to = next_hop(invite, hop);
+  if (!to) return Error{503, "no route to " + hop};
   session->local_contact_ = contact_for(*to);
   invite.add(HeaderId::Contact, "<" + session->local_contact_ + ">");
   pending_.emplace(session.get(), session);
   Message sent = Message::response(500);
   Result<txn::ClientTransactionId> id =
-      send_request(std::move(invite), params.request_uri, session->invite_callbacks(), &sent, &*to);
+      send_request(std::move(invite), hop, session->invite_callbacks(), &sent, &*to);
   if (!id) {
     pending_.erase(session.get());
     return id.error();

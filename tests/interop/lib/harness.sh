@@ -726,7 +726,8 @@ h_cvwd_need() {
 h_cvwd_start() {
   local extra=${1:-} dir="$H_WORK/cvwd" http trunk="" end
   [ -n "$H_CVWD" ] || h_fail "harness: h_cvwd_start before h_cvwd_need"
-  h_port H_CVWD_SIP_PORT
+  # a restart (h_cvwd_restart) keeps the SIP port the phones know
+  [ "${H__CVWD_RESTART:-0}" = 1 ] || h_port H_CVWD_SIP_PORT
   h_port http
   H_CVWD_URL="http://127.0.0.1:$http"
   mkdir -p "$dir"
@@ -914,6 +915,51 @@ h_cvwd_wait_call_state() {
   done
 }
 
+# h_cvwd_incoming LABEL N [EXPR]: for every "call" event of the Nth incoming
+# call (1-based, in order of first appearance) seen by poller LABEL, EXPR
+# (Python over e, the event; default the call's state), space-separated.
+# Incoming calls carry no operationId: they are told apart by call id.
+H__CVWD_INCOMING='import json, sys
+ids, out = [], []
+events = []
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    call = e.get("data", {}).get("call", {})
+    if e.get("type") != "call" or call.get("direction") != "incoming":
+        continue
+    if call["id"] not in ids:
+        ids.append(call["id"])
+    events.append(e)
+n = int(sys.argv[2])
+if n <= len(ids):
+    for e in events:
+        if e["data"]["call"]["id"] != ids[n - 1]:
+            continue
+        try:
+            v = eval(sys.argv[3])
+        except Exception as x:
+            v = "<%s: %s>" % (type(x).__name__, x)
+        out.append(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))
+print(" ".join(out))'
+h_cvwd_incoming() {
+  python3 -c "$H__CVWD_INCOMING" "$H_WORK/$1.jsonl" "$2" "${3:-e[\"data\"][\"call\"][\"state\"]}"
+}
+
+# h_cvwd_wait_incoming LABEL N STATE [TIMEOUT_S]: until the Nth incoming call
+# of poller LABEL has an event in STATE; fails after TIMEOUT_S (default 10)
+# naming the states seen.
+h_cvwd_wait_incoming() {
+  local label=$1 n=$2 state=$3 timeout=${4:-10} end
+  end=$(h__deadline "$timeout")
+  until [[ " $(h_cvwd_incoming "$label" "$n") " == *" $state "* ]]; do
+    h__before "$end" || h_fail "incoming call $n: no event with state $state within ${timeout} s (states seen: $(h_cvwd_incoming "$label" "$n"))"
+    sleep 0.2
+  done
+}
+
 # h_cvwd_metric SERIES: the value of one sample of GET /metrics, SERIES as
 # written there: cvw_sip_dialogs_open, cvw_sip_transactions_total{kind="client_invite"}.
 # Empty when there is no such sample.
@@ -1032,6 +1078,17 @@ elif field.startswith("sdp:"):
 h_cvwd_sipp_msg() {
   [ -f "$H_WORK/$1.messages.log" ] || { [ "$6" = count ] && echo 0; return 0; }
   python3 -c "$H__CVWD_SIPP_MSG" "$H_WORK/$1.messages.log" "$2" "$3" "$4" "$5" "$6"
+}
+
+# h_cvwd_restart [EXTRA_TOML]: h_cvwd_stop, then h_cvwd_start again on the
+# same SIP port and database (the API port changes; sign in again). The
+# first run's log is kept as cvwd.1.log.
+h_cvwd_restart() {
+  h_cvwd_stop
+  mv "${H_LOG[cvwd]}" "$H_WORK/cvwd.1.log"
+  unset 'H_PID[cvwd]' 'H_RC[cvwd]'
+  H__CVWD_RESTART=1 h_cvwd_start "${1:-}"
+  H_CVWD_TOKEN=""
 }
 
 # h_cvwd_stop: SIGTERM to cvwd at the end of a test; it must exit 0 and its

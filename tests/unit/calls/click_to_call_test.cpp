@@ -20,9 +20,8 @@ sip::dialog::UaConfig contact(const std::string& user) {
   return c;
 }
 
-class ClickToCallTest : public ::testing::Test {
+class ClickToCallTest : public CallFlowTest {
  protected:
-  Network net;
   Host& cvw = net.add("127.0.0.1");
   Host& phone_host = net.add("127.0.0.2", contact("1001"));
   Host& callee_host = net.add("127.0.0.3", contact("1002"));
@@ -58,7 +57,7 @@ class ClickToCallTest : public ::testing::Test {
 
   void start(ClickToCallPlan p) {
     call = std::make_unique<ClickToCall>(*cvw.ua, net.timers, std::make_unique<FakeMedia>(media, anchored), std::move(p),
-                                         [this](const ClickToCall& c) {
+                                         [this](const Call& c) {
                                            states.emplace_back(to_string(c.info().state));
                                          });
     spawn([](ClickToCall& c, bool& flag) -> Task<void> {
@@ -68,28 +67,6 @@ class ClickToCallTest : public ::testing::Test {
   }
   void start() { start(plan()); }
 
-  // A phone that rings, answers with `sdp` after `delay` and takes re-offers.
-  std::function<Task<void>(sip::dialog::CallLeg&)> answers(Phone& who, std::string sdp, Duration delay = 1s) {
-    return [this, &who, sdp, delay](sip::dialog::CallLeg& leg) -> Task<void> {
-      who.accept_reoffers(sdp);
-      leg.ring();
-      co_await sleep(delay);
-      co_await leg.answer("application/sdp", sdp);
-    };
-  }
-  std::function<Task<void>(sip::dialog::CallLeg&)> rejects(int status, Duration delay = 1s) {
-    return [this, status, delay](sip::dialog::CallLeg& leg) -> Task<void> {
-      leg.ring();
-      co_await sleep(delay);
-      leg.reject(status);
-    };
-  }
-  std::function<Task<void>(sip::dialog::CallLeg&)> rings_forever() {
-    return [](sip::dialog::CallLeg& leg) -> Task<void> {
-      leg.ring();
-      co_await leg.ended();
-    };
-  }
   // The user's phone: answers, and `after` that transfers the callee blind
   // to `target` (REFER); then waits to be released.
   std::function<Task<void>(sip::dialog::CallLeg&)> refers(std::string target, Duration after = 5s) {
@@ -101,14 +78,6 @@ class ClickToCallTest : public ::testing::Test {
       co_await leg.ended();
     };
   }
-  // A Completion completed by the manual clock after `d`.
-  Completion<int>& sleep(Duration d) {
-    sleeps_.push_back(std::make_unique<Completion<int>>(&net.timers));
-    Completion<int>* c = sleeps_.back().get();
-    net.timers.schedule(d, [c] { c->set(0); });
-    return *c;
-  }
-
   void expect_no_dialogs_left() {
     net.run(40s);  // transactions run out
     EXPECT_EQ(cvw.ua->session_count(), 0u);
@@ -124,9 +93,6 @@ class ClickToCallTest : public ::testing::Test {
     ASSERT_TRUE(done);
     expect_no_dialogs_left();
   }
-
- private:
-  std::vector<std::unique_ptr<Completion<int>>> sleeps_;
 };
 
 TEST_F(ClickToCallTest, ConnectsPhoneAndCalleeAndEndsWhenTheCalleeHangsUp) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,49 @@ class Phone : public sip::dialog::UaHandler {
  private:
   Network& net_;
   Host& host_;
+};
+
+// A test of call flows over the in-memory network: the network and the
+// scripts its phones run (answer, reject, ring until cancelled), on the
+// network's manual clock.
+class CallFlowTest : public ::testing::Test {
+ protected:
+  using Script = std::function<Task<void>(sip::dialog::CallLeg&)>;
+
+  Network net;
+
+  // A phone that rings, answers with `sdp` after `delay` and takes re-offers.
+  Script answers(Phone& who, std::string sdp, Duration delay = std::chrono::seconds(1)) {
+    return [this, &who, sdp, delay](sip::dialog::CallLeg& leg) -> Task<void> {
+      who.accept_reoffers(sdp);
+      leg.ring();
+      co_await sleep(delay);
+      co_await leg.answer("application/sdp", sdp);
+    };
+  }
+  Script rejects(int status, Duration delay = std::chrono::seconds(1)) {
+    return [this, status, delay](sip::dialog::CallLeg& leg) -> Task<void> {
+      leg.ring();
+      co_await sleep(delay);
+      leg.reject(status);
+    };
+  }
+  Script rings_forever() {
+    return [](sip::dialog::CallLeg& leg) -> Task<void> {
+      leg.ring();
+      co_await leg.ended();
+    };
+  }
+  // A Completion completed by the manual clock after `d`.
+  Completion<int>& sleep(Duration d) {
+    sleeps_.push_back(std::make_unique<Completion<int>>(&net.timers));
+    Completion<int>* c = sleeps_.back().get();
+    net.timers.schedule(d, [c] { c->set(0); });
+    return *c;
+  }
+
+ private:
+  std::vector<std::unique_ptr<Completion<int>>> sleeps_;
 };
 
 // Records what the flow asked of cvw's media; anchored when constructed so

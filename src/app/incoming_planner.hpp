@@ -1,0 +1,55 @@
+// Turns an INVITE from the PBX trunk into the plan of an incoming call
+// (calls::IncomingCallPlan), or into the SIP refusal. The rules of who rings
+// live here; the call flow (src/calls/incoming_call.hpp) knows no users.
+//
+//   1. Who is called: the Request-URI names a user by SIP URI
+//      (sip:alice@<one of [sip] domains>) or by the number of their LineURI
+//      (their UC number, or its extension), as the trunk routes it. Nobody
+//      (or a disabled account): 404.
+//   2. What rings at the same time:
+//      - every UC client the user registered (the location service), each
+//        addressed at its Contact, through its Path (RFC 3327);
+//      - their PBX phone through the trunk, when simultaneous ring is on:
+//        the simultaneous-ring target, else their Call Via Work phone
+//        number. Never the number that was dialled (the PBX would send the
+//        call straight back).
+//   3. The client can accept the call on the PBX phone (callback) when the
+//      user's Call Via Work policy is on and they have a phone to call back
+//      (DirectoryService::callback_number).
+//   Nothing to ring and no callback: 480.
+//   4. Every device sees the caller: the caller's From (without its tag) and
+//      P-Asserted-Identity, which cvw passes on as it got them (only the
+//      trunk, a trusted peer, can send calls).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/directory_service.hpp"
+#include "calls/incoming_call.hpp"
+#include "registrar/location_service.hpp"
+#include "sip/message.hpp"
+#include "sip/peer.hpp"
+
+namespace cvw::app {
+
+struct IncomingSettings {
+  std::vector<std::string> domains;  // the users' SIP domains ([sip] domains)
+  std::optional<sip::Peer> trunk;    // the PBX: the phone and the callback are called through it
+  Duration ring_timeout = std::chrono::seconds(20);
+  Duration callback_ring_timeout = std::chrono::seconds(30);
+  std::string sdp_address = "127.0.0.1";  // cvw's address in its own o= lines
+};
+
+struct PlannedIncoming {
+  std::optional<calls::IncomingCallPlan> plan;
+  int status = 404;    // when plan is empty: the response to the caller
+  std::string reason;  // its reason phrase, and the log line
+};
+
+PlannedIncoming plan_incoming_call(const DirectoryService& directory, const registrar::LocationService& locations,
+                                   const sip::Message& invite, const IncomingSettings& settings,
+                                   registrar::WallClock::time_point now);
+
+}  // namespace cvw::app

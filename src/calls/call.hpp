@@ -1,0 +1,54 @@
+// Call: what CallService keeps of any call in progress, whichever flow runs
+// it (ClickToCall outgoing, IncomingCall incoming): the coroutine that runs
+// it, the record the API shows, and the user's hang-up. The record and its
+// observer live here, so that every flow changes state and ends one way.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "calls/call_info.hpp"
+#include "common/task.hpp"
+#include "sip/dialog/invite_session.hpp"
+
+namespace cvw::calls {
+
+class Call {
+ public:
+  // Called after every change of info(): each state, and the end.
+  using Observer = std::function<void(const Call&)>;
+
+  Call(CallInfo info, Observer changed) : info_(std::move(info)), changed_(std::move(changed)) {}
+  virtual ~Call() = default;
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
+  // The whole call; completes once it has ended and every leg is released.
+  virtual Task<void> run() = 0;
+  // The user ends it (API DELETE) at whatever stage it is.
+  virtual void hang_up() = 0;
+  const CallInfo& info() const { return info_; }
+
+  // Attended transfer (RFC 3891): the leg on the user's side that an INVITE
+  // with Replaces may name, and taking that INVITE. Calls that take no
+  // transfer keep these defaults.
+  virtual const sip::dialog::InviteSession* user_side_session() const { return nullptr; }
+  virtual bool accept_replacement(std::shared_ptr<sip::dialog::InviteSession>) { return false; }
+
+ protected:
+  // A new state, told to the observer; nothing changes once Ended.
+  void set_state(CallState state);
+  // The end, once: the reason, the time, state Ended, a log line, the observer.
+  void finish(EndReason why);
+  // Tells the observer of a change made to info_ directly.
+  void changed() {
+    if (changed_) changed_(*this);
+  }
+
+  CallInfo info_;
+
+ private:
+  Observer changed_;
+};
+
+}  // namespace cvw::calls

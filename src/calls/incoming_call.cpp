@@ -1,0 +1,313 @@
+#include "calls/incoming_call.hpp"
+
+#include <utility>
+
+#include "calls/call_sdp.hpp"
+#include "common/log.hpp"
+#include "sdp/session.hpp"
+
+namespace cvw::calls {
+
+namespace {
+
+// RFC 3326 §2: why a branch stops ringing. cause=200 tells a phone the call
+// was answered elsewhere, so it does not log a missed call (RFC 3261 §16.7
+// step 10 uses the same words).
+constexpr std::string_view kCompletedElsewhere = "SIP;cause=200;text=\"Call completed elsewhere\"";
+constexpr std::string_view kDeclined = "SIP;cause=603;text=\"Declined\"";
+
+constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+// The branch legs ring a little longer than the call: the call's own ring
+// timer decides (and cancels them), never a leg's timeout racing it.
+constexpr Duration kLegGrace = std::chrono::seconds(2);
+
+std::string seconds(Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
+}
+
+Party party_of(BranchKind kind) { return kind == BranchKind::Client ? Party::Client : Party::Phone; }
+
+}  // namespace
+
+IncomingCall::IncomingCall(sip::dialog::UserAgent& ua, TimerService& timers,
+                           std::shared_ptr<sip::dialog::InviteSession> caller, IncomingCallPlan plan, Observer changed)
+    : Call(plan.info, std::move(changed)),
+      ua_(ua),
+      timers_(timers),
+      plan_(std::move(plan)),
+      caller_(ua, timers, std::move(caller)),
+      decided_(&timers),
+      caller_sdp_(origin_for(plan_.sdp_address)),
+      device_sdp_(origin_for(plan_.sdp_address)),
+      first_to_leave_(&timers) {
+  info_.direction = Direction::Incoming;
+  info_.state = CallState::Ringing;
+  branches_.reserve(plan_.branches.size());
+  for (RingBranch& b : plan_.branches) {
+    Branch branch;
+    branch.plan = std::move(b);
+    branch.leg = std::make_unique<sip::dialog::CallLeg>(ua, timers);
+    branches_.push_back(std::move(branch));
+  }
+  plan_.branches.clear();
+  caller_.on_end = [this](sip::dialog::EndReason r, int) {
+    expired_ = expired_ || r == sip::dialog::EndReason::SessionExpired;
+    first_to_leave_.set(Party::Caller);
+    decide(Decision::CallerLeft);
+    // A callback still ringing is cancelled now; not from inside the
+    // caller's SIP callback, though.
+    if (callback_leg_ && info_.state != CallState::Connected && cancel_callback_ == 0) {
+      cancel_callback_ = timers_.schedule(Duration{0}, [this] {
+        cancel_callback_ = 0;
+        callback_leg_->hangup();
+      });
+    }
+  };
+  // A re-offer from the caller (a session refresh, hold) is answered on the
+  // device's behalf from its last description, and not passed on: as in a
+  // click-to-call with direct media.
+  caller_.offer_handler = [this](std::string_view offer) { return answer_for(device_media_, caller_sdp_, offer); };
+}
+
+IncomingCall::~IncomingCall() {
+  timers_.cancel(ring_timer_);
+  timers_.cancel(cancel_callback_);
+}
+
+std::optional<std::string> IncomingCall::answer_for(const std::optional<sdp::Session>& other, sdp::LocalSession& local,
+                                                    std::string_view offer) {
+  auto parsed = sdp::parse(offer);
+  if (!parsed || !other) return std::nullopt;
+  return sdp::serialize(local.stamp(sdp::build_answer(*parsed, endpoint_of(*other))));
+}
+
+void IncomingCall::decide(Decision d) {
+  if (decided_.ready()) return;
+  decided_.set(d);
+}
+
+bool IncomingCall::accept() {
+  if (info_.state != CallState::Ringing || decided_.ready() || !plan_.callback) return false;
+  // The branches stop now, answered elsewhere: the client took the call.
+  for (Branch& b : branches_) b.leg->hangup(kCompletedElsewhere);
+  decide(Decision::Accepted);
+  return true;
+}
+
+bool IncomingCall::decline() {
+  if (info_.state != CallState::Ringing || decided_.ready()) return false;
+  // Everything goes out now, not when the flow next runs: at shutdown the
+  // SIP stack stops right after this.
+  // Decided first: the caller's leg ending (our 603) must not read as the
+  // caller leaving.
+  declined_by_ = Party::User;
+  decide(Decision::Declined);
+  for (Branch& b : branches_) b.leg->hangup(kDeclined);
+  caller_.reject(603);
+  return true;
+}
+
+void IncomingCall::hang_up() {
+  if (info_.state == CallState::Ended || user_hung_up_) return;
+  if (info_.state == CallState::Ringing && decline()) return;
+  user_hung_up_ = true;
+  first_to_leave_.set(Party::User);
+  caller_.hangup();
+  if (callback_leg_) callback_leg_->hangup();
+  if (winner_) branches_[*winner_].leg->hangup();
+}
+
+Task<void> IncomingCall::ring(std::size_t index) {
+  Branch& b = branches_[index];
+  sip::dialog::InviteParams p = b.plan.invite;
+  p.content_type = std::string(kSdp);
+  p.body = offer_;
+  const int status = co_await b.leg->invite(p, plan_.ring_timeout + kLegGrace);
+  if (status == 200) {
+    if (!decided_.ready()) {
+      winner_ = index;
+      decide(Decision::Answered);
+    }
+    co_return;  // a late answer is released by cancel_branches()
+  }
+  b.status = status;
+  ++failed_;
+  if (decided_.ready()) co_return;
+  if (status >= 600) {
+    // RFC 3261 §16.7 step 5: a 6xx ends the whole fork.
+    declined_by_ = party_of(b.plan.kind);
+    declined_status_ = status;
+    decide(Decision::Declined);
+  } else if (failed_ == branches_.size() && !plan_.callback) {
+    decide(Decision::AllFailed);
+  }
+}
+
+Task<void> IncomingCall::cancel_branches(std::size_t except, std::string_view why) {
+  for (std::size_t i = 0; i < branches_.size(); ++i) {
+    if (i != except) branches_[i].leg->hangup(why);
+  }
+  for (std::size_t i = 0; i < branches_.size(); ++i) {
+    sip::dialog::InviteSession* s = branches_[i].leg->session();
+    if (i != except && s != nullptr) co_await branches_[i].leg->ended();
+  }
+}
+
+Task<void> IncomingCall::run() {
+  changed();  // ringing
+  const sip::Message* invite = caller_.session()->invite();
+  auto offer = invite != nullptr && !invite->body().empty() ? sdp::parse(invite->body())
+                                                              : Result<sdp::Session>(Error{400, "no SDP offer"});
+  if (!offer || sdp::active_media_count(*offer) == 0) {
+    caller_.session()->reject(488, "Not Acceptable Here (cvw needs an SDP offer in the INVITE)");
+    finish(end_reason(EndCode::Failed, Party::Caller, "The caller's INVITE had no SDP offer cvw can use", 488));
+    co_await caller_.ended();
+    co_return;
+  }
+  caller_media_ = *offer;
+  // One text for every branch, stamped with our o= line towards the device
+  // (the winner's later re-offers continue its version, RFC 3264 §8).
+  offer_ = sdp::serialize(device_sdp_.stamp(*offer));
+  caller_.ring();
+  if (branches_.empty() && !plan_.callback) {
+    decide(Decision::AllFailed);
+  } else {
+    for (std::size_t i = 0; i < branches_.size(); ++i) {
+      branches_[i].ringing = ring(i);
+      branches_[i].ringing.start();
+    }
+    ring_timer_ = timers_.schedule(plan_.ring_timeout, [this] {
+      ring_timer_ = 0;
+      decide(Decision::Timeout);
+    });
+  }
+
+  const Decision decision = co_await decided_;
+  timers_.cancel(ring_timer_);
+  ring_timer_ = 0;
+  switch (decision) {
+    case Decision::Answered: {
+      Branch& won = branches_[*winner_];
+      co_await cancel_branches(*winner_, kCompletedElsewhere);
+      info_.answered_on = won.plan.kind == BranchKind::Client ? "client" : "phone";
+      co_await connect(*won.leg, party_of(won.plan.kind));
+      co_return;
+    }
+    case Decision::Accepted:
+      co_await cancel_branches(kNone, kCompletedElsewhere);
+      co_await callback();
+      co_return;
+    case Decision::Declined: {
+      co_await cancel_branches(kNone, kDeclined);
+      caller_.reject(603);
+      finish(declined_by_ == Party::User
+                 ? end_reason(EndCode::DeclinedByUser, Party::User, "You declined the call")
+                 : end_reason(EndCode::DeclinedByUser, declined_by_,
+                          std::string(declined_by_ == Party::Client ? "Declined on your client" : "Declined on your phone") +
+                              " (SIP " + std::to_string(declined_status_) + ")",
+                          declined_status_));
+      break;
+    }
+    case Decision::Timeout:
+      co_await cancel_branches(kNone, {});
+      caller_.reject(480);
+      finish(end_reason(EndCode::Missed, Party::Server, "Missed call: nobody answered within " + seconds(plan_.ring_timeout),
+                    480));
+      break;
+    case Decision::CallerLeft:
+      co_await cancel_branches(kNone, {});
+      finish(end_reason(EndCode::Missed, Party::Caller, "Missed call: the caller hung up"));
+      break;
+    case Decision::AllFailed: {
+      bool busy = false;
+      for (const Branch& b : branches_) busy = busy || b.status == 486 || b.status == 600;
+      if (busy) {
+        caller_.reject(486);
+        finish(end_reason(EndCode::UserBusy, Party::Server, "Your clients and phone were busy (SIP 486)", 486));
+      } else {
+        caller_.reject(480);
+        finish(end_reason(EndCode::UserUnreachable, Party::Server,
+                      branches_.empty() ? "Nothing could ring: no client is registered and no phone rings with it"
+                                        : "None of your clients or phones could take the call (SIP 480)",
+                      480));
+      }
+      break;
+    }
+  }
+  co_await caller_.ended();
+}
+
+Task<void> IncomingCall::callback() {
+  set_state(CallState::CallingPhone);
+  callback_leg_ = std::make_unique<sip::dialog::CallLeg>(ua_, timers_);
+  callback_leg_->on_provisional = [this](const sip::Message&) {
+    if (info_.state == CallState::CallingPhone) set_state(CallState::PhoneRinging);
+  };
+  sip::dialog::InviteParams p = *plan_.callback;
+  p.content_type = std::string(kSdp);
+  p.body = offer_;
+  const int status = co_await callback_leg_->invite(p, plan_.callback_ring_timeout);
+  if (status != 200) {
+    EndReason why = user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You ended the call")
+                    : first_to_leave_.ready()
+                        ? end_reason(EndCode::Missed, Party::Caller, "Missed call: the caller hung up")
+                        : phone_failure(status);
+    if (callback_leg_->timed_out()) why.message = "Your phone did not answer within " + seconds(plan_.callback_ring_timeout);
+    caller_.reject(480);
+    finish(std::move(why));
+    co_await caller_.ended();
+    co_return;
+  }
+  info_.answered_on = "callback";
+  co_await connect(*callback_leg_, Party::Phone);
+}
+
+Task<void> IncomingCall::connect(sip::dialog::CallLeg& device, Party device_party) {
+  device.on_provisional = nullptr;
+  device.on_end = [this, device_party](sip::dialog::EndReason r, int) {
+    expired_ = expired_ || r == sip::dialog::EndReason::SessionExpired;
+    first_to_leave_.set(device_party);
+  };
+  device.offer_handler = [this](std::string_view offer) { return answer_for(caller_media_, device_sdp_, offer); };
+  auto answer = sdp::parse(device.remote_body());
+  if (!answer || sdp::active_media_count(*answer) == 0) {
+    caller_.reject(488);
+    co_await device.hangup();
+    finish(end_reason(EndCode::Failed, device_party, "Your device answered without media cvw can use"));
+    co_return;
+  }
+  device_media_ = *answer;
+  const int answered = co_await caller_.answer(kSdp, sdp::serialize(caller_sdp_.stamp(*answer)));
+  if (answered != 200 || first_to_leave_.ready()) {
+    // The caller gave up as the device answered (CANCEL and 200 crossed),
+    // or never ACKed: release the device.
+    EndReason why = user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You ended the call")
+                                  : end_reason(EndCode::Missed, Party::Caller, "Missed call: the caller hung up");
+    auto& caller_done = caller_.hangup();
+    co_await device.hangup();
+    co_await caller_done;
+    finish(std::move(why));
+    co_return;
+  }
+  info_.connected_at = Clock::now();
+  set_state(CallState::Connected);
+  log().info("call {}: {} answered on {}", info_.id, info_.owner, info_.answered_on);
+
+  const Party who = co_await first_to_leave_;
+  auto& caller_done = caller_.hangup();
+  auto& device_done = device.hangup();
+  co_await caller_done;
+  co_await device_done;
+  if (expired_) {
+    finish(end_reason(EndCode::SessionExpired, who, "The call was lost (its session timer ran out)"));
+    co_return;
+  }
+  const char* text = who == Party::Caller   ? "The caller hung up"
+                     : who == Party::User   ? "You ended the call"
+                     : who == Party::Client ? "You hung up on your client"
+                                            : "You hung up your phone";
+  finish(end_reason(EndCode::Completed, who, text));
+}
+
+}  // namespace cvw::calls

@@ -1,0 +1,139 @@
+// IncomingCall: a call to a Call Via Work user's UC identity (issue #5;
+// ../shared/DESIGN.md §2.2), one coroutine over the caller's leg and the
+// branches it forks to:
+//
+//   caller (trunk)          cvw                       user's devices
+//     |-- INVITE (offer) -->|                                  |
+//     |<-- 180 -------------|-- INVITE (the caller's offer) -->|  each UC client
+//     |                     |-- INVITE (the caller's offer) -->|  the PBX phone (simultaneous ring)
+//     |                     |   event "ringing" ------------>  the client's event channel
+//     |                     |<-- 200 (answer) -----------------|  first answer wins
+//     |                     |-- CANCEL, Reason: SIP;cause=200 ->|  every other branch
+//     |<-- 200 (answer) ----|-- ACK --------------------------->|
+//     |-- ACK ------------->|                                  |
+//     |<================ RTP caller <-> device (not through cvw) ===========>|
+//
+// Every branch is offered the caller's own SDP, so the one that answers talks
+// to the caller directly (cvw stays out of the media, as click-to-call's
+// direct mode). Branches that lose are cancelled with RFC 3326
+// `Reason: SIP;cause=200;text="Call completed elsewhere"` so they log no
+// missed call.
+//
+// The user's client can also act on the notification (the API):
+//   accept()  — every branch is cancelled (completed elsewhere) and the PBX
+//               phone is called back with the caller's offer; its answer
+//               answers the caller (states callingPhone, phoneRinging,
+//               connected; answered_on "callback");
+//   decline() — every branch is cancelled and the caller gets 603.
+// Nobody answers within the ring time: every branch is cancelled and the
+// caller gets 480 (EndCode::Missed, by server); the caller hanging up first
+// cancels every branch (Missed, by caller). When every branch fails and the
+// client cannot accept (no callback plan), the caller gets the best failure
+// (486 if any branch was busy, else 480).
+//
+// The caller's INVITE must carry an offer: a late-offer INVITE (offer in our
+// 200, answer in the ACK) is refused with 488 and a reason phrase saying so,
+// since the branches would each need the caller's answer relayed in their ACK.
+//
+// Ownership and threading: the event-loop thread only. The owner (a
+// CallService) keeps the IncomingCall alive until run() completes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "calls/call.hpp"
+#include "sdp/offer_answer.hpp"
+#include "sip/dialog/call_leg.hpp"
+
+namespace cvw::calls {
+
+enum class BranchKind : std::uint8_t { Client, Phone };
+
+// One device rung at the same time as the others.
+struct RingBranch {
+  BranchKind kind = BranchKind::Client;
+  sip::dialog::InviteParams invite;  // without a body: the flow offers the caller's SDP
+};
+
+// What the application decided when the INVITE arrived.
+struct IncomingCallPlan {
+  CallInfo info;  // owner, to, from, direction Incoming (id and started_at: CallService)
+  std::vector<RingBranch> branches;
+  Duration ring_timeout = std::chrono::seconds(20);
+  // The user's PBX phone for accept() (callback); none: accept() is refused.
+  std::optional<sip::dialog::InviteParams> callback;
+  Duration callback_ring_timeout = std::chrono::seconds(30);
+  // Local address for cvw's own o= lines.
+  std::string sdp_address = "127.0.0.1";
+};
+
+class IncomingCall final : public Call {
+ public:
+  IncomingCall(sip::dialog::UserAgent& ua, TimerService& timers, std::shared_ptr<sip::dialog::InviteSession> caller,
+               IncomingCallPlan plan, Observer changed);
+  ~IncomingCall() override;
+
+  Task<void> run() override;
+  // The user ends the call from the client: while it rings, as decline();
+  // once connected, BYE to both sides.
+  void hang_up() override;
+
+  // The user's client acts on the notification; false when it is too late
+  // (answered, ended) or, for accept(), when there is no phone to call back.
+  bool accept();
+  bool decline();
+
+ private:
+  struct Branch {
+    RingBranch plan;
+    std::unique_ptr<sip::dialog::CallLeg> leg;
+    Task<void> ringing;
+    int status = 0;  // its final status once it failed
+  };
+  // What ends the ringing; the flow reads the details when it resumes.
+  enum class Decision : std::uint8_t { Answered, AllFailed, CallerLeft, Timeout, Accepted, Declined };
+
+  Task<void> ring(std::size_t index);
+  // Ends every branch but `except` (CANCEL with `why` as its Reason, or BYE
+  // for one that answered too late) and waits until they are over.
+  Task<void> cancel_branches(std::size_t except, std::string_view why);
+  Task<void> callback();
+  // The device answered: answer the caller with its media, then wait for
+  // either side to leave and release both.
+  Task<void> connect(sip::dialog::CallLeg& device, Party device_party);
+  void decide(Decision d);
+  // An answer to `offer` on behalf of the party whose media is `other`.
+  static std::optional<std::string> answer_for(const std::optional<sdp::Session>& other, sdp::LocalSession& local,
+                                               std::string_view offer);
+
+  sip::dialog::UserAgent& ua_;
+  TimerService& timers_;
+  IncomingCallPlan plan_;
+  sip::dialog::CallLeg caller_;
+  // Declared after the caller: destroyed first (each Branch's task before its leg).
+  std::vector<Branch> branches_;
+  std::unique_ptr<sip::dialog::CallLeg> callback_leg_;
+  std::string offer_;  // the caller's offer as every device is offered it
+  std::size_t failed_ = 0;
+  std::optional<std::size_t> winner_;
+  Party declined_by_ = Party::None;
+  int declined_status_ = 603;
+  Completion<Decision> decided_;
+  TimerService::Handle ring_timer_ = 0;
+  TimerService::Handle cancel_callback_ = 0;
+  sdp::LocalSession caller_sdp_;  // our o= line towards the caller
+  sdp::LocalSession device_sdp_;  // and towards the devices
+  std::optional<sdp::Session> caller_media_;
+  std::optional<sdp::Session> device_media_;
+  bool user_hung_up_ = false;
+  bool expired_ = false;  // a leg's session timer ran out (RFC 4028)
+  Completion<Party> first_to_leave_;
+};
+
+}  // namespace cvw::calls

@@ -1,0 +1,201 @@
+#!/bin/bash
+# Incoming calls forked to a user's devices (issue #5), with real peers:
+# Kamailio as the PBX, cvwd --demo, and three baresip phones:
+#   phone   bob's PBX desk phone, registered at the PBX as +14255550102
+#           (answers by hand, plays 600 Hz);
+#   client  bob's UC client, sip:bob@example.com registered to cvwd
+#           (answers by hand);
+#   caller  carol's phone on the PBX side: no registration, it dials bob's
+#           UC number at cvwd directly from 127.0.0.1, the trunk's address
+#           (plays 1000 Hz).
+# The administrator gives bob a UC number of his own (LineURI +14255550202)
+# and simultaneous ring to his desk phone. Every call is placed by the caller
+# to sip:+14255550202@cvwd, so both the client and the desk phone ring:
+#   1. answered on the client: the desk phone gets CANCEL with
+#      Reason: SIP;cause=200;text="Call completed elsewhere"; the caller
+#      hangs up: Completed by caller.
+#   2. answered on the desk phone: the client gets that CANCEL; bob hangs up
+#      the phone: Completed by phone.
+#   3. accepted in the client through the API (POST .../accept): both stop
+#      ringing as completed elsewhere, the desk phone is called back and
+#      answered; the caller hears the phone's 600 Hz and the phone the
+#      caller's 1000 Hz (recordings analysed); states ringing, callingPhone,
+#      phoneRinging, connected; answeredOn callback.
+#   4. declined through the API: both devices get CANCEL with
+#      Reason: SIP;cause=603, the caller gets 603; DeclinedByUser.
+#   5. nobody answers within [calls] incoming_ring_timeout: both devices get
+#      CANCEL, the caller 480; Missed by server.
+#   6. the caller gives up while everything rings: both devices get CANCEL;
+#      Missed by caller.
+# Each device's and the caller's SIP (baresip -s) is read back as what it
+# received.
+source "$(dirname "$0")/lib/harness.sh"
+h_init incoming_call 95
+h_need kamailio baresip sox curl python3
+h_cvwd_need
+
+PHONE=+14255550102
+UC_NUMBER=+14255550202
+h_pbx_start
+# baresip 1.0.0 needs MD5 alone (see registrar_baresip.sh)
+h_cvwd_start "[calls]
+incoming_ring_timeout = 6
+ring_timeout = 10
+
+[registrar]
+digest_algorithms = [\"MD5\"]"
+h_cvwd_login admin@example.com admin-password-1
+h_cvwd_http PATCH /api/v1/users/sip:bob@example.com \
+  "{\"lineUri\":\"tel:$UC_NUMBER;ext=202\",\"simultaneousRing\":{\"enabled\":true,\"target\":\"$PHONE\"}}"
+h_cvwd_expect_status 200 "the administrator gives bob a UC number and simultaneous ring"
+h_cvwd_login bob@example.com bob-password-1
+h_cvwd_http GET /api/v1/me/calls
+[ "$H_HTTP_STATUS" = 200 ] || h_skip "this cvwd has no calls API"
+h_cvwd_events_start events
+
+tone() { sox -n -r 8000 -c 1 -b 16 -e signed-integer "$1" synth 90 sine "$2" vol 0.5 || h_fail "sox could not write $1"; }
+H_WAV="$H_WORK/tone600_8k.wav"
+tone "$H_WAV" 600
+h_phone_create "$PHONE" manual pbx
+h_phone_create bob manual cvwd ";auth_pass=bob-password-1"
+H_WAV="$H_WORK/tone1000_8k.wav"
+tone "$H_WAV" 1000
+h_phone_create carol manual direct
+h_phone_start_with "$PHONE" -s
+h_phone_start_with bob -s
+h_phone_start_with carol -s
+h_cvwd_wait_metric cvw_registrar_bindings 1 10 "bob's client registered"
+LOG_PHONE=$(h_phone_log "$PHONE")
+LOG_CLIENT=$(h_phone_log bob)
+LOG_CALLER=$(h_phone_log carol)
+TARGET="sip:$UC_NUMBER@127.0.0.1:$H_CVWD_SIP_PORT"
+ELSEWHERE='SIP;cause=200;text="Call completed elsewhere"'
+
+# count LOG PATTERN: lines of a phone's log matching PATTERN
+count() { grep -c -- "$2" "$1" || true; }
+# wait_count LOG PATTERN N WHAT: until LOG has N lines matching PATTERN
+wait_count() {
+  local end
+  end=$(h__deadline 10)
+  until [ "$(count "$1" "$2")" -ge "$3" ]; do
+    h__before "$end" || h_fail "$4: $(count "$1" "$2") of $3 after 10 s"
+    sleep 0.1
+  done
+}
+# ring N: the caller dials; both devices ring; the Nth incoming call rings
+ring() {
+  local n=$1
+  h_bsctl carol dial "$TARGET" || h_fail "call $n: bsctl dial failed"
+  wait_count "$LOG_PHONE" 'Incoming call from' "$n" "call $n: the desk phone rings"
+  wait_count "$LOG_CLIENT" 'Incoming call from' "$n" "call $n: the client rings"
+  h_cvwd_wait_incoming events "$n" ringing 5
+}
+# ended N WANT: the Nth call ended with WANT ("code by answeredOn")
+ended() {
+  h_cvwd_wait_incoming events "$1" ended 10
+  h_assert_eq "$(h_cvwd_incoming events "$1" \
+    'e["data"]["call"]["reason"]["code"] + " " + e["data"]["call"]["reason"].get("by", "-") + " " + e["data"]["call"].get("answeredOn", "-")' |
+    awk '{ print $(NF-2), $(NF-1), $NF }')" "$2" "call $1: how it ended"
+  h_cvwd_wait_metric cvw_sip_dialogs_open 0 10 "call $1: dialogs left open"
+  h_cvwd_wait_metric cvw_calls_active 0 5 "call $1: calls left in progress"
+}
+# cancels LABEL N: the CANCELs device LABEL received, with their Reason
+cancel_reasons() { h_cvwd_sipp_msg "$1" '*' recv CANCEL "$2" hdr:Reason; }
+traces() {
+  h_phone_sip_trace "$PHONE" phone
+  h_phone_sip_trace bob client
+  h_phone_sip_trace carol caller
+}
+
+# ---- 1. answered on the client
+ring 1
+h_bsctl bob accept || h_fail "bsctl accept on the client failed"
+h_cvwd_wait_incoming events 1 connected 5
+wait_count "$LOG_CALLER" 'Call established' 1 "call 1: the caller is answered"
+sleep 1
+h_bsctl carol hangup
+ended 1 "Completed caller client"
+traces
+h_assert_eq "$(cancel_reasons phone 1)" "$ELSEWHERE" "call 1: Reason of the CANCEL the desk phone got"
+h_assert_eq "$(h_cvwd_sipp_msg client '*' recv CANCEL 1 count)" 0 "call 1: CANCELs the client got"
+from=$(h_cvwd_sipp_msg phone '*' recv INVITE 1 hdr:From)
+[[ "$from" == *'sip:carol@127.0.0.1'* ]] || h_fail "call 1: the desk phone should show the caller, From is: ${from:-none}"
+
+# ---- 2. answered on the desk phone
+ring 2
+h_bsctl "$PHONE" accept || h_fail "bsctl accept on the desk phone failed"
+h_cvwd_wait_incoming events 2 connected 5
+wait_count "$LOG_CALLER" 'Call established' 2 "call 2: the caller is answered"
+sleep 1
+h_bsctl "$PHONE" hangup
+ended 2 "Completed phone phone"
+traces
+h_assert_eq "$(cancel_reasons client 1)" "$ELSEWHERE" "call 2: Reason of the CANCEL the client got"
+
+# ---- 3. accepted in the client: the desk phone is called back
+ring 3
+ID=$(h_cvwd_incoming events 3 'e["data"]["call"]["id"]' | awk '{ print $1 }')
+accept=$(h_cvwd_incoming events 3 'e["data"]["call"]["actions"]["accept"]' | awk '{ print $1 }')
+h_assert_eq "$accept" "/api/v1/me/calls/$ID/accept" "call 3: the notification's accept link"
+h_cvwd_http POST "$accept"
+h_cvwd_expect_status 200 "call 3: POST accept"
+wait_count "$LOG_PHONE" 'Incoming call from' 4 "call 3: the desk phone is called back"
+sleep 1
+h_bsctl "$PHONE" accept || h_fail "bsctl accept on the called-back desk phone failed"
+h_cvwd_wait_incoming events 3 connected 5
+wait_count "$LOG_CALLER" 'Call established' 3 "call 3: the caller is answered"
+sleep 3
+h_bsctl carol hangup
+ended 3 "Completed caller callback"
+h_assert_eq "$(h_cvwd_incoming events 3 | tr ' ' '\n' | uniq | tr '\n' ' ')" \
+  "ringing callingPhone phoneRinging connected ended " "call 3: states"
+traces
+h_assert_eq "$(cancel_reasons client 2)" "$ELSEWHERE" "call 3: Reason of the CANCEL the client got"
+h_assert_eq "$(cancel_reasons phone 2)" "$ELSEWHERE" "call 3: Reason of the CANCEL the desk phone got"
+REC_CALLER=$(h_phone_recording carol)
+REC_PHONE=$(h_phone_recording "$PHONE")
+[ -s "$REC_CALLER" ] && [ -s "$REC_PHONE" ] || h_fail "call 3: no recording (caller '$REC_CALLER', phone '$REC_PHONE')"
+heard_caller=$(h_audio_tones "$REC_CALLER" phone=600 caller=1000) || h_fail "cannot analyse $REC_CALLER"
+heard_phone=$(h_audio_tones "$REC_PHONE" phone=600 caller=1000) || h_fail "cannot analyse $REC_PHONE"
+h_log "the caller heard: $(printf '%s' "$heard_caller" | tr '\n' ';')"
+h_log "the desk phone heard: $(printf '%s' "$heard_phone" | tr '\n' ';')"
+cs() { awk -v s="$1" 'BEGIN { printf "%d", s * 100 + 0.5 }'; }
+h_assert_ge "$(cs "$(h_audio_value "$heard_caller" phone total_s)")" 200 "call 3: centiseconds of the desk phone's 600 Hz the caller heard"
+h_assert_eq "$(h_audio_value "$heard_caller" caller total_s)" 0.00 "call 3: seconds of its own tone the caller heard"
+h_assert_ge "$(cs "$(h_audio_value "$heard_phone" caller total_s)")" 200 "call 3: centiseconds of the caller's 1000 Hz the desk phone heard"
+h_assert_eq "$(h_audio_value "$heard_phone" phone total_s)" 0.00 "call 3: seconds of its own tone the desk phone heard"
+
+# ---- 4. declined in the client
+ring 4
+ID=$(h_cvwd_incoming events 4 'e["data"]["call"]["id"]' | awk '{ print $1 }')
+h_cvwd_http POST "/api/v1/me/calls/$ID/decline"
+h_cvwd_expect_status 200 "call 4: POST decline"
+ended 4 "DeclinedByUser user -"
+traces
+[[ "$(cancel_reasons client 3)" == 'SIP;cause=603'* ]] || h_fail "call 4: the client's CANCEL should carry cause=603, is: $(cancel_reasons client 3)"
+[[ "$(cancel_reasons phone 3)" == 'SIP;cause=603'* ]] || h_fail "call 4: the desk phone's CANCEL should carry cause=603, is: $(cancel_reasons phone 3)"
+h_assert_eq "$(h_cvwd_sipp_msg caller '*' recv 603 1 count)" 1 "call 4: 603s the caller got"
+h_cvwd_http POST "/api/v1/me/calls/$ID/accept"
+[ "$H_HTTP_STATUS" = 404 ] || [ "$H_HTTP_STATUS" = 409 ] || h_fail "call 4: accept after the end should be refused, got $H_HTTP_STATUS"
+
+# ---- 5. nobody answers within the ring time
+ring 5
+ended 5 "Missed server -"
+traces
+h_assert_eq "$(h_cvwd_sipp_msg caller '*' recv 480 1 count)" 1 "call 5: 480s the caller got"
+h_assert_eq "$(h_cvwd_sipp_msg client '*' recv CANCEL 1 count)" 4 "call 5: CANCELs the client got so far"
+
+# ---- 6. the caller gives up while everything rings
+ring 6
+h_bsctl carol hangup
+ended 6 "Missed caller -"
+traces
+h_assert_eq "$(h_cvwd_sipp_msg client '*' recv CANCEL 1 count)" 5 "call 6: CANCELs the client got so far"
+h_assert_eq "$(h_cvwd_sipp_msg phone '*' recv CANCEL 1 count)" 5 "call 6: CANCELs the desk phone got so far"
+
+h_assert_eq "$(h_cvwd_metric 'cvw_calls_started_total{direction="incoming"}')" 6 "incoming calls counted"
+h_stop baresip-carol >/dev/null
+h_stop baresip-bob >/dev/null
+h_stop "baresip-$PHONE" >/dev/null
+h_cvwd_stop
+h_pass

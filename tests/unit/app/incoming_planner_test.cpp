@@ -1,0 +1,181 @@
+// Who an incoming call rings (app/incoming_planner.hpp): the user named by
+// SIP URI or LineURI number, their registered clients (through their Path),
+// their PBX phone when simultaneous ring is on but never the number dialled,
+// the callback for an accept, and the refusals. A real directory on both
+// storage backends.
+#include <gtest/gtest.h>
+
+#include "app/incoming_planner.hpp"
+#include "directory_fixture.hpp"
+
+namespace cvw::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+class IncomingPlannerTest : public test::DirectoryTest {
+ protected:
+  void SetUp() override {
+    DirectoryTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    directory::CallViaWorkPolicyUpdate on;
+    on.enabled = true;
+    ASSERT_TRUE(directory_->set_policy(directory::PolicyIdentity::global(), on).ok());
+    add("sip:alice@example.com", "+14255550101", "tel:+14255551297;ext=51297", true);
+    add("sip:bob@example.com", "+14255550102", "", false);
+    settings_.domains = {"example.com"};
+    settings_.trunk = sip::Peer{sip::Protocol::Udp, boost::asio::ip::make_address("127.0.0.1"), 5070, 0};
+    settings_.ring_timeout = 25s;
+  }
+
+  void add(const std::string& uri, const std::string& pbx, const std::string& line, bool simultaneous) {
+    directory::User u;
+    u.sip_uri = uri;
+    u.display_name = uri.substr(4, uri.find('@') - 4);
+    u.cvw_phone_number = pbx;
+    u.line_uri = line;
+    u.enterprise_voice = !line.empty();
+    u.simultaneous_ring.enabled = simultaneous;
+    if (simultaneous) u.simultaneous_ring.target = pbx;  // the PBX phone
+    auto made = directory_->create_user(u);
+    ASSERT_TRUE(made.ok()) << made.error().message;
+  }
+
+  void register_client(const std::string& aor, const std::string& contact, std::vector<std::string> path = {}) {
+    registrar::Binding b;
+    b.contact = contact;
+    b.call_id = "reg-" + contact;
+    b.cseq = 1;
+    b.expires = now_ + 3600s;
+    b.path = std::move(path);
+    locations_.restore(aor, std::move(b), now_);
+  }
+
+  PlannedIncoming plan(const std::string& request_uri, const std::string& extra_headers = "") {
+    const std::string wire = "INVITE " + request_uri +
+                             " SIP/2.0\r\n"
+                             "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\n"
+                             "From: \"Carol\" <sip:+14255550199@pbx.example.com>;tag=c1\r\n"
+                             "To: <" + request_uri + ">\r\n"
+                             "Call-ID: in-1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+                             "Contact: <sip:pbx@127.0.0.1:5070>\r\n" + extra_headers + "Content-Length: 0\r\n\r\n";
+    auto invite = sip::Message::parse(wire);
+    EXPECT_TRUE(invite.ok());
+    return plan_incoming_call(*directory_, locations_, *invite, settings_, now_);
+  }
+
+  static std::string header(const sip::dialog::InviteParams& p, std::string_view name) {
+    std::string out;
+    for (const auto& [n, v] : p.headers)
+      if (n == name) out += (out.empty() ? "" : ",") + v;
+    return out;
+  }
+
+  registrar::LocationService locations_;
+  registrar::WallClock::time_point now_ = registrar::WallClock::now();
+  IncomingSettings settings_;
+};
+
+TEST_P(IncomingPlannerTest, ACallForTheSipUriRingsEveryClientAndThePhone) {
+  register_client("sip:alice@example.com", "sip:alice@127.0.0.6:5060");
+  register_client("sip:alice@example.com", "sip:alice@127.0.0.7:5062", {"<sip:edge.example.com;lr>"});
+  PlannedIncoming p = plan("sip:alice@example.com");
+  ASSERT_TRUE(p.plan) << p.reason;
+  const calls::IncomingCallPlan& plan = *p.plan;
+  EXPECT_EQ(plan.info.owner, "sip:alice@example.com");
+  EXPECT_EQ(plan.info.direction, calls::Direction::Incoming);
+  EXPECT_EQ(plan.info.from, "\"Carol\" <sip:+14255550199@pbx.example.com>");
+  EXPECT_EQ(plan.ring_timeout, 25s);
+  ASSERT_EQ(plan.branches.size(), 3u);
+  // The clients, at their Contacts, the second through its Path.
+  EXPECT_EQ(plan.branches[0].kind, calls::BranchKind::Client);
+  EXPECT_EQ(plan.branches[0].invite.request_uri, "sip:alice@127.0.0.6:5060");
+  EXPECT_EQ(plan.branches[0].invite.to, "<sip:alice@example.com>");
+  EXPECT_EQ(plan.branches[0].invite.from, "\"Carol\" <sip:+14255550199@pbx.example.com>");
+  EXPECT_EQ(header(plan.branches[1].invite, "Route"), "<sip:edge.example.com;lr>");
+  // The PBX phone through the trunk, showing the caller.
+  EXPECT_EQ(plan.branches[2].kind, calls::BranchKind::Phone);
+  EXPECT_EQ(plan.branches[2].invite.request_uri, "sip:+14255550101@127.0.0.1:5070;user=phone");
+  EXPECT_EQ(plan.branches[2].invite.from, "\"Carol\" <sip:+14255550199@pbx.example.com>");
+  ASSERT_TRUE(plan.callback);
+  EXPECT_EQ(plan.callback->request_uri, "sip:+14255550101@127.0.0.1:5070;user=phone");
+}
+
+TEST_P(IncomingPlannerTest, TheTrunkReachesAUserByLineUriNumberOrExtension) {
+  for (const std::string uri : {"sip:+14255551297@127.0.0.1:5080;user=phone", "sip:14255551297@127.0.0.1",
+                                "sip:51297@127.0.0.1:5080"}) {
+    PlannedIncoming p = plan(uri, "P-Asserted-Identity: <tel:+14255550199>\r\n");
+    ASSERT_TRUE(p.plan) << uri << ": " << p.reason;
+    EXPECT_EQ(p.plan->info.owner, "sip:alice@example.com") << uri;
+    // The trusted trunk's asserted identity is what the devices show.
+    EXPECT_EQ(p.plan->info.from, "<tel:+14255550199>");
+    ASSERT_FALSE(p.plan->branches.empty());
+    EXPECT_EQ(header(p.plan->branches.back().invite, "P-Asserted-Identity"), "<tel:+14255550199>");
+  }
+}
+
+TEST_P(IncomingPlannerTest, UnknownOrDisabledUsersAre404) {
+  EXPECT_EQ(plan("sip:nobody@example.com").status, 404);
+  EXPECT_EQ(plan("sip:+19995550000@127.0.0.1").status, 404);
+  EXPECT_EQ(plan("sip:alice@elsewhere.example.org").status, 404) << "not one of our domains";
+  EXPECT_EQ(plan("sip:127.0.0.1").status, 404);
+  directory::User alice = *directory_->find_user("sip:alice@example.com");
+  alice.enabled = false;
+  ASSERT_TRUE(directory_->replace_user(alice).ok());
+  EXPECT_EQ(plan("sip:alice@example.com").status, 404);
+}
+
+TEST_P(IncomingPlannerTest, SimultaneousRingOffRingsOnlyTheClients) {
+  register_client("sip:bob@example.com", "sip:bob@127.0.0.6:5060");
+  PlannedIncoming p = plan("sip:bob@example.com");
+  ASSERT_TRUE(p.plan);
+  ASSERT_EQ(p.plan->branches.size(), 1u);
+  EXPECT_EQ(p.plan->branches[0].kind, calls::BranchKind::Client);
+  EXPECT_TRUE(p.plan->callback) << "an accept can still ring the phone";
+}
+
+TEST_P(IncomingPlannerTest, TheSimultaneousRingTargetReplacesThePhoneButNeverTheDialledNumber) {
+  directory::User alice = *directory_->find_user("sip:alice@example.com");
+  alice.simultaneous_ring.target = "+14255551297";  // her own UC number: would loop through the PBX
+  ASSERT_TRUE(directory_->replace_user(alice).ok());
+  PlannedIncoming p = plan("sip:+14255551297@127.0.0.1;user=phone");
+  ASSERT_TRUE(p.plan);
+  EXPECT_TRUE(p.plan->branches.empty());
+  alice.simultaneous_ring.target = "+14255550177";
+  ASSERT_TRUE(directory_->replace_user(alice).ok());
+  p = plan("sip:+14255551297@127.0.0.1;user=phone");
+  ASSERT_TRUE(p.plan);
+  ASSERT_EQ(p.plan->branches.size(), 1u);
+  EXPECT_EQ(p.plan->branches[0].invite.request_uri, "sip:+14255550177@127.0.0.1:5070;user=phone");
+}
+
+TEST_P(IncomingPlannerTest, NothingToRingAndNoCallbackIs480) {
+  directory::CallViaWorkPolicyUpdate off;
+  off.enabled = false;
+  ASSERT_TRUE(directory_->set_policy(directory::PolicyIdentity::global(), off).ok());
+  PlannedIncoming p = plan("sip:bob@example.com");
+  EXPECT_FALSE(p.plan);
+  EXPECT_EQ(p.status, 480);
+  // Without a trunk nothing reaches the PBX either.
+  settings_.trunk.reset();
+  EXPECT_EQ(plan("sip:alice@example.com").status, 480);
+}
+
+TEST_P(IncomingPlannerTest, ExpiredRegistrationsDoNotRing) {
+  registrar::Binding b;
+  b.contact = "sip:bob@127.0.0.6:5060";
+  b.call_id = "old";
+  b.cseq = 1;
+  b.expires = now_ + 10s;
+  locations_.restore("sip:bob@example.com", b, now_);
+  now_ += 11s;
+  PlannedIncoming p = plan("sip:bob@example.com");
+  ASSERT_TRUE(p.plan);
+  EXPECT_TRUE(p.plan->branches.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Storage, IncomingPlannerTest, ::testing::ValuesIn(storage::test::kBothBackends),
+                         storage::test::BackendName());
+
+}  // namespace
+}  // namespace cvw::app

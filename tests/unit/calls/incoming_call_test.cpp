@@ -1,0 +1,395 @@
+// Incoming calls end to end over the in-memory network (issue #5): a caller
+// on the trunk (127.0.0.5) calls a user whose UC clients (127.0.0.6, .7)
+// and PBX phone (127.0.0.2) ring at the same time; the callback phone for an
+// accept in the client is 127.0.0.4. Each test is one rule of the issue: who
+// wins, what the losers are told (RFC 3326 Reason), what the caller gets, the
+// states and the end reason, and that no dialog is left behind.
+#include <gtest/gtest.h>
+
+#include "calls/incoming_call.hpp"
+#include "phones.hpp"
+
+namespace cvw::calls::test {
+namespace {
+
+using sip::test::count_sent;
+
+constexpr std::string_view kElsewhere = "Reason: SIP;cause=200;text=\"Call completed elsewhere\"";
+
+// Starts an IncomingCall for every INVITE cvw receives.
+class Receiver : public sip::dialog::UaHandler {
+ public:
+  std::function<void(std::shared_ptr<sip::dialog::InviteSession>)> take;
+  void on_invite(std::shared_ptr<sip::dialog::InviteSession> session) override { take(std::move(session)); }
+};
+
+class IncomingCallTest : public CallFlowTest {
+ protected:
+  Host& cvw = net.add("127.0.0.1");
+  Host& phone_host = net.add("127.0.0.2");
+  Host& callback_host = net.add("127.0.0.4");
+  Host& caller_host = net.add("127.0.0.5");
+  Host& client_host = net.add("127.0.0.6");
+  Host& client2_host = net.add("127.0.0.7");
+  Phone phone{net, phone_host};
+  Phone callback_phone{net, callback_host};
+  Phone client{net, client_host};
+  Phone client2{net, client2_host};
+  Receiver receiver;
+  std::unique_ptr<IncomingCall> call;
+  Task<void> flow;
+  std::vector<std::string> states;
+  bool done = false;
+
+  // The caller's side: its leg and what its INVITE completed with.
+  sip::dialog::CallLeg caller{*caller_host.ua, net.timers};
+  int caller_status = 0;
+  Task<void> caller_flow;
+
+  const std::string caller_media = phone_sdp("127.0.0.5", 44000);
+  const std::string client_media = phone_sdp("127.0.0.6", 46000);
+  const std::string phone_media = phone_sdp("127.0.0.2", 40000);
+  const std::string callback_media = phone_sdp("127.0.0.4", 48000);
+
+  IncomingCallTest() {
+    receiver.take = [this](std::shared_ptr<sip::dialog::InviteSession> session) {
+      call = std::make_unique<IncomingCall>(*cvw.ua, net.timers, std::move(session), plan(),
+                                            [this](const Call& c) { states.emplace_back(to_string(c.info().state)); });
+      flow = [](IncomingCall& c, bool& flag) -> Task<void> {
+        co_await c.run();
+        flag = true;
+      }(*call, done);
+      flow.start();
+    };
+    cvw.ua->set_handler(&receiver);
+  }
+
+  // What the application would decide: both clients, the PBX phone, and a
+  // callback phone for accept().
+  std::vector<RingBranch> branches{
+      RingBranch{BranchKind::Client, {"sip:alice@127.0.0.6:5060", "<sip:alice@example.com>", "\"Carol\" <sip:+14255550199@example.com>", "", "", {}}},
+      RingBranch{BranchKind::Phone, {"sip:1001@127.0.0.2:5060", "<sip:1001@example.com>", "\"Carol\" <sip:+14255550199@example.com>", "", "", {}}},
+  };
+  bool with_callback = true;
+  IncomingCallPlan plan() {
+    IncomingCallPlan p;
+    p.info.id = "c-in";
+    p.info.owner = "sip:alice@example.com";
+    p.info.to = "sip:alice@example.com";
+    p.info.from = "\"Carol\" <sip:+14255550199@example.com>";
+    p.branches = branches;
+    p.ring_timeout = 20s;
+    if (with_callback) {
+      sip::dialog::InviteParams cb;
+      cb.request_uri = "sip:1001@127.0.0.4:5060";
+      cb.from = "\"Carol\" <sip:+14255550199@example.com>";
+      p.callback = cb;
+    }
+    p.callback_ring_timeout = 30s;
+    return p;
+  }
+
+  // The caller places its call (with `body` as the offer) and, if told to,
+  // hangs up `hang_up_after` after it was answered (or cancels while it rings
+  // when `cancel_after` is set).
+  void place_call(std::string body, std::optional<Duration> cancel_after = std::nullopt) {
+    caller.offer_handler = [this](std::string_view) -> std::optional<std::string> { return caller_media; };
+    sip::dialog::InviteParams p;
+    p.request_uri = "sip:alice@127.0.0.1:5060";
+    p.from = "\"Carol\" <sip:+14255550199@example.com>";
+    p.body = std::move(body);
+    caller_flow = [](IncomingCallTest& t, sip::dialog::InviteParams params) -> Task<void> {
+      t.caller_status = co_await t.caller.invite(params, 120s);
+    }(*this, std::move(p));
+    caller_flow.start();
+    if (cancel_after) {
+      net.timers.schedule(*cancel_after, [this] { caller.hangup(); });
+    }
+  }
+  void place_call() { place_call(caller_media); }
+
+  // The requests cvw sent to `host` starting with `start` (and carrying
+  // `with`, when given).
+  int sent_to(const Host& host, std::string_view start, std::string_view with = {}) const {
+    int n = 0;
+    const std::string where = "@" + host.address.address.to_string() + ":5060";
+    for (const std::string& w : cvw.sent) {
+      if (!w.starts_with(start) || w.substr(0, w.find('\r')).find(where) == std::string::npos) continue;
+      if (with.empty() || w.find(with) != std::string::npos) ++n;
+    }
+    return n;
+  }
+  int cancels_to(const Host& host, std::string_view reason) const { return sent_to(host, "CANCEL sip:", reason); }
+  void expect_no_dialogs_left() {
+    net.run(40s);
+    EXPECT_EQ(cvw.ua->session_count(), 0u);
+    EXPECT_EQ(caller_host.ua->session_count(), 0u);
+    EXPECT_EQ(client_host.ua->session_count(), 0u);
+    EXPECT_EQ(phone_host.ua->session_count(), 0u);
+    EXPECT_EQ(cvw.transactions->size(), 0u);
+  }
+  const EndReason& reason() const { return *call->info().reason; }
+};
+
+TEST_F(IncomingCallTest, AnsweredOnTheClientCancelsThePhoneAsCompletedElsewhere) {
+  client.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
+    leg.ring();
+    co_await sleep(2s);
+    co_await leg.answer("application/sdp", client_media);
+    co_await sleep(10s);
+    co_await leg.hangup();
+  };
+  phone.script = rings_forever();
+  place_call();
+  net.run(5s);
+  EXPECT_EQ(caller_status, 200);
+  EXPECT_EQ(states, (std::vector<std::string>{"ringing", "connected"}));
+  EXPECT_EQ(call->info().answered_on, "client");
+  // Both devices were offered the caller's media, and the caller got the
+  // client's: the media flows between them, not through cvw.
+  EXPECT_EQ(media_of(client.offers.at(0)), (std::pair<std::string, int>{"127.0.0.5", 44000}));
+  EXPECT_EQ(media_of(phone.offers.at(0)), (std::pair<std::string, int>{"127.0.0.5", 44000}));
+  EXPECT_EQ(media_of(caller.remote_body()), (std::pair<std::string, int>{"127.0.0.6", 46000}));
+  // The phone stops ringing without logging a missed call (RFC 3326).
+  EXPECT_EQ(cancels_to(phone_host, kElsewhere), 1);
+  EXPECT_EQ(cancels_to(client_host, ""), 0);
+  // The caller ID the devices show is the caller's.
+  EXPECT_NE(phone.invite_wire.find("From: \"Carol\" <sip:+14255550199@example.com>"), std::string::npos);
+
+  net.run(10s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::Completed);
+  EXPECT_EQ(reason().by, Party::Client);
+  EXPECT_EQ(count_sent(cvw, "BYE sip:"), 1);  // to the caller
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, AnsweredOnThePhoneCancelsTheClientAndTheCallerHangsUp) {
+  client.script = rings_forever();
+  phone.script = answers(phone, phone_media, 3s);
+  place_call();
+  net.run(5s);
+  EXPECT_EQ(caller_status, 200);
+  EXPECT_EQ(call->info().answered_on, "phone");
+  EXPECT_EQ(cancels_to(client_host, kElsewhere), 1);
+  EXPECT_EQ(media_of(caller.remote_body()), (std::pair<std::string, int>{"127.0.0.2", 40000}));
+
+  caller.hangup();
+  net.run(1s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::Completed);
+  EXPECT_EQ(reason().by, Party::Caller);
+  EXPECT_EQ(sent_to(phone_host, "BYE sip:"), 1);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, ThreeBranchesRingAndTheFirstAnswerWins) {
+  branches.push_back(RingBranch{BranchKind::Client, {"sip:alice@127.0.0.7:5060", "<sip:alice@example.com>", "", "", "", {}}});
+  client.script = answers(client, client_media, 4s);
+  client2.script = answers(client2, phone_sdp("127.0.0.7", 47000), 2s);
+  phone.script = rings_forever();
+  place_call();
+  net.run(6s);
+  EXPECT_EQ(caller_status, 200);
+  EXPECT_EQ(media_of(caller.remote_body()), (std::pair<std::string, int>{"127.0.0.7", 47000}));
+  EXPECT_EQ(cancels_to(client_host, kElsewhere), 1);
+  EXPECT_EQ(cancels_to(phone_host, kElsewhere), 1);
+  // The first client never answered: its CANCEL came before its answer.
+  EXPECT_EQ(count_sent(client_host, "SIP/2.0 487"), 1);
+  call->hang_up();
+  net.run(1s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().by, Party::User);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, CallerCancellingWhileEverythingRingsCancelsEveryBranch) {
+  client.script = rings_forever();
+  phone.script = rings_forever();
+  place_call(caller_media, 3s);
+  net.run(5s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(caller_status, 487);
+  EXPECT_EQ(cancels_to(client_host, ""), 1);
+  EXPECT_EQ(cancels_to(phone_host, ""), 1);
+  EXPECT_EQ(cancels_to(phone_host, kElsewhere), 0);  // not answered elsewhere: a missed call
+  EXPECT_EQ(reason().code, EndCode::Missed);
+  EXPECT_EQ(reason().by, Party::Caller);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, NobodyAnsweringWithinTheRingTimeIsAMissedCallAnd480) {
+  client.script = rings_forever();
+  phone.script = rings_forever();
+  place_call();
+  net.run(19s);
+  EXPECT_FALSE(done);
+  net.run(2s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(caller_status, 480);
+  EXPECT_EQ(cancels_to(client_host, ""), 1);
+  EXPECT_EQ(cancels_to(phone_host, ""), 1);
+  EXPECT_EQ(reason().code, EndCode::Missed);
+  EXPECT_EQ(reason().by, Party::Server);
+  EXPECT_EQ(reason().message, "Missed call: nobody answered within 20 s");
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, DeclinedInTheClientGives603AndStopsTheDevices) {
+  client.script = rings_forever();
+  phone.script = rings_forever();
+  place_call();
+  net.run(2s);
+  EXPECT_TRUE(call->decline());
+  EXPECT_FALSE(call->accept()) << "too late once declined";
+  net.run(1s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(caller_status, 603);
+  EXPECT_EQ(cancels_to(client_host, "Reason: SIP;cause=603"), 1);
+  EXPECT_EQ(cancels_to(phone_host, "Reason: SIP;cause=603"), 1);
+  EXPECT_EQ(reason().code, EndCode::DeclinedByUser);
+  EXPECT_EQ(reason().by, Party::User);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, AcceptedInTheClientCallsThePhoneBackAndConnectsIt) {
+  client.script = rings_forever();
+  phone.script = rings_forever();
+  callback_phone.script = answers(callback_phone, callback_media, 2s);
+  place_call();
+  net.run(2s);
+  EXPECT_TRUE(call->accept());
+  net.run(1s);
+  // The ringing devices stop as answered elsewhere; the callback rings.
+  EXPECT_EQ(cancels_to(client_host, kElsewhere), 1);
+  EXPECT_EQ(cancels_to(phone_host, kElsewhere), 1);
+  EXPECT_EQ(media_of(callback_phone.offers.at(0)), (std::pair<std::string, int>{"127.0.0.5", 44000}));
+  net.run(3s);
+  EXPECT_EQ(caller_status, 200);
+  EXPECT_EQ(media_of(caller.remote_body()), (std::pair<std::string, int>{"127.0.0.4", 48000}));
+  EXPECT_EQ(states, (std::vector<std::string>{"ringing", "callingPhone", "phoneRinging", "connected"}));
+  EXPECT_EQ(call->info().answered_on, "callback");
+  caller.hangup();
+  net.run(1s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::Completed);
+  EXPECT_EQ(reason().by, Party::Caller);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, CallerLeavingDuringTheCallbackCancelsIt) {
+  client.script = rings_forever();
+  phone.script = rings_forever();
+  callback_phone.script = rings_forever();
+  place_call(caller_media, 4s);
+  net.run(2s);
+  EXPECT_TRUE(call->accept());
+  net.run(4s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(cancels_to(callback_host, ""), 1);
+  EXPECT_EQ(reason().code, EndCode::Missed);
+  EXPECT_EQ(reason().by, Party::Caller);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, WithoutACallbackPhoneAcceptIsRefused) {
+  with_callback = false;
+  client.script = rings_forever();
+  phone.script = rings_forever();
+  place_call();
+  net.run(1s);
+  EXPECT_FALSE(call->accept());
+  EXPECT_EQ(call->info().state, CallState::Ringing);
+  call->hang_up();  // while it rings: a decline
+  net.run(1s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(caller_status, 603);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, ADeviceDecliningWith603EndsTheWholeFork) {
+  client.script = rejects(603, 2s);
+  phone.script = rings_forever();
+  place_call();
+  net.run(4s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(caller_status, 603);
+  EXPECT_EQ(cancels_to(phone_host, ""), 1);
+  EXPECT_EQ(reason().code, EndCode::DeclinedByUser);
+  EXPECT_EQ(reason().by, Party::Client);
+  EXPECT_EQ(reason().sip_status, 603);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, EveryBranchBusyWithoutACallbackGives486) {
+  with_callback = false;
+  client.script = rejects(486, 1s);
+  phone.script = rejects(480, 2s);
+  place_call();
+  net.run(4s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(caller_status, 486);
+  EXPECT_EQ(reason().code, EndCode::UserBusy);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, FailedBranchesLeaveTheClientNotificationRingingWhenACallbackIsPossible) {
+  client.script = rejects(480, 1s);
+  phone.script = rejects(486, 1s);
+  place_call();
+  net.run(5s);
+  EXPECT_FALSE(done);
+  EXPECT_EQ(call->info().state, CallState::Ringing);
+  net.run(16s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(caller_status, 480);
+  EXPECT_EQ(reason().code, EndCode::Missed);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, NothingToRingIsUnreachableAtOnce) {
+  branches.clear();
+  with_callback = false;
+  place_call();
+  net.run(1s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(caller_status, 480);
+  EXPECT_EQ(reason().code, EndCode::UserUnreachable);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, AnInviteWithoutAnOfferIsRefusedWith488) {
+  client.script = rings_forever();
+  phone.script = rings_forever();
+  place_call("");
+  net.run(1s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(caller_status, 488);
+  EXPECT_TRUE(client.offers.empty());
+  EXPECT_EQ(reason().code, EndCode::Failed);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, ReoffersAreAnsweredOnTheOtherPartysBehalf) {
+  client.script = answers(client, client_media, 1s);
+  phone.script = rings_forever();
+  place_call();
+  net.run(3s);
+  ASSERT_EQ(caller_status, 200);
+  // The caller re-offers (a session refresh): cvw answers with the client's media.
+  int status = 0;
+  spawn([](sip::dialog::CallLeg& leg, std::string sdp, int& out) -> Task<void> {
+    out = co_await leg.reinvite("application/sdp", sdp);
+  }(caller, phone_sdp("127.0.0.5", 44000, 2), status));
+  net.run(1s);
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(media_of(caller.remote_body()), (std::pair<std::string, int>{"127.0.0.6", 46000}));
+  EXPECT_EQ(client.offers.size(), 1u) << "not passed on to the client";
+  call->hang_up();
+  net.run(1s);
+  ASSERT_TRUE(done);
+  expect_no_dialogs_left();
+}
+
+}  // namespace
+}  // namespace cvw::calls::test
