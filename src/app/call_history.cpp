@@ -39,6 +39,14 @@ ALTER TABLE call_history ADD COLUMN transfer_kind TEXT;
 ALTER TABLE call_history ADD COLUMN transferred_to TEXT;
 )sql";
 
+// Migration 7: incoming calls (issue #5) in the same history. Calls written
+// before were all click-to-calls.
+const std::string_view kCallHistoryIncomingSchema = R"sql(
+ALTER TABLE call_history ADD COLUMN direction TEXT NOT NULL DEFAULT 'outgoing';
+ALTER TABLE call_history ADD COLUMN caller TEXT;
+ALTER TABLE call_history ADD COLUMN answered_on TEXT;
+)sql";
+
 namespace {
 
 using calls::Clock;
@@ -72,15 +80,15 @@ Result<void> commit_batch(storage::Database& db, const std::vector<calls::CallIn
   static constexpr std::string_view kInsert =
       "INSERT INTO call_history (id, user_key, owner, to_text, target_kind, target_uri, target_number, "
       "phone_number, operation_id, subject, started_at, connected_at, ended_at, reason, reason_by, sip_status, "
-      "message, transfer_kind, transferred_to) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-      "CAST($11 AS BIGINT), CAST($12 AS BIGINT), CAST($13 AS BIGINT), $14, $15, CAST($16 AS INTEGER), $17, $18, "
-      "$19 WHERE EXISTS (SELECT 1 FROM users WHERE sip_key = $2)";
+      "message, transfer_kind, transferred_to, direction, caller, answered_on) SELECT $1, $2, $3, $4, $5, $6, $7, "
+      "$8, $9, $10, CAST($11 AS BIGINT), CAST($12 AS BIGINT), CAST($13 AS BIGINT), $14, $15, CAST($16 AS INTEGER), "
+      "$17, $18, $19, $20, $21, $22 WHERE EXISTS (SELECT 1 FROM users WHERE sip_key = $2)";
   for (const calls::CallInfo& c : batch) {
     const calls::EndReason reason = c.reason.value_or(calls::EndReason{});
     // Built by emplace_back: g++ 12 at -O2 warns falsely (-Wmaybe-uninitialized)
     // about a std::variant temporary copied into an initializer list.
     std::vector<storage::Param> params;
-    params.reserve(19);
+    params.reserve(22);
     params.emplace_back(c.id);
     params.emplace_back(directory::sip_uri_key(c.owner));
     params.emplace_back(c.owner);
@@ -104,6 +112,9 @@ Result<void> commit_batch(storage::Database& db, const std::vector<calls::CallIn
     params.emplace_back(reason.message);
     params.push_back(text_or_null(c.transfer_kind));
     params.push_back(text_or_null(c.transferred_to));
+    params.emplace_back(std::string(calls::to_string(c.direction)));
+    params.push_back(text_or_null(c.from));
+    params.push_back(text_or_null(c.answered_on));
     if (auto r = db.execute(kInsert, params); !r) return r.error();
   }
   return {};
@@ -142,8 +153,8 @@ Result<std::vector<calls::CallInfo>> CallHistory::select(std::string_view where,
   if (auto r = flush(); !r) return r.error();
   const std::string sql =
       "SELECT id, owner, to_text, target_kind, target_uri, target_number, phone_number, operation_id, subject, "
-      "started_at, connected_at, ended_at, reason, reason_by, sip_status, message, transfer_kind, transferred_to "
-      "FROM call_history " +
+      "started_at, connected_at, ended_at, reason, reason_by, sip_status, message, transfer_kind, transferred_to, "
+      "direction, caller, answered_on FROM call_history " +
       std::string(where);
   auto rows = db_.execute(sql, params);
   if (!rows) return rows.error();
@@ -172,6 +183,9 @@ Result<std::vector<calls::CallInfo>> CallHistory::select(std::string_view where,
     c.reason = std::move(reason);
     if (!row.is_null(16)) c.transfer_kind = row.text(16);
     if (!row.is_null(17)) c.transferred_to = row.text(17);
+    c.direction = row.text(18) == "incoming" ? calls::Direction::Incoming : calls::Direction::Outgoing;
+    if (!row.is_null(19)) c.from = row.text(19);
+    if (!row.is_null(20)) c.answered_on = row.text(20);
     out.push_back(std::move(c));
   }
   return out;
@@ -208,7 +222,7 @@ std::string call_history_csv(const std::vector<calls::CallInfo>& calls) {
   };
   std::string out = record({"id", "user", "to", "target", "targetNumber", "phoneNumber", "startedAt", "connectedAt",
                             "endedAt", "seconds", "reason", "by", "sipStatus", "message", "operationId", "subject",
-                            "transferKind", "transferredTo"});
+                            "transferKind", "transferredTo", "direction", "from", "answeredOn"});
   for (const calls::CallInfo& c : calls) {
     const calls::EndReason reason = c.reason.value_or(calls::EndReason{});
     const std::string seconds =
@@ -219,7 +233,8 @@ std::string call_history_csv(const std::vector<calls::CallInfo>& calls) {
                    events::rfc3339_utc(c.started_at), time(c.connected_at), time(c.ended_at), seconds,
                    std::string(calls::to_string(reason.code)), std::string(calls::to_string(reason.by)),
                    reason.sip_status ? std::to_string(reason.sip_status) : "", reason.message,
-                   c.operation_id.value_or(""), c.subject.value_or(""), c.transfer_kind, c.transferred_to});
+                   c.operation_id.value_or(""), c.subject.value_or(""), c.transfer_kind, c.transferred_to,
+                   std::string(calls::to_string(c.direction)), c.from, c.answered_on});
   }
   return out;
 }

@@ -72,7 +72,8 @@ class CallHistory {
 // id, user, to, target, targetNumber, phoneNumber, startedAt, connectedAt,
 // endedAt, seconds (connected time), reason, by, sipStatus, message,
 // operationId, subject, transferKind (attended/blind, empty if none),
-// transferredTo. Every cell is made safe for spreadsheets
+// transferredTo, direction (outgoing/incoming), from (the caller of an
+// incoming call), answeredOn (client/phone/callback). Every cell is made safe for spreadsheets
 // (csv_injection_safe).
 std::string call_history_csv(const std::vector<calls::CallInfo>& calls);
 
@@ -86,5 +87,7 @@ std::string csv_injection_safe(std::string_view cell);
 extern const std::string_view kCallHistorySchema;
 // Migration 4: how the call was transferred (nullable: most calls were not).
 extern const std::string_view kCallHistoryTransfersSchema;
+// Migration 7: incoming calls (direction, the caller, where it was answered).
+extern const std::string_view kCallHistoryIncomingSchema;
 
 }  // namespace cvw::app

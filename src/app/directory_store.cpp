@@ -82,6 +82,7 @@ const std::array kMigrations{
                        "ALTER TABLE users ADD COLUMN sip_ha1_md5 TEXT NOT NULL DEFAULT '';\n"
                        "ALTER TABLE users ADD COLUMN sip_ha1_sha256 TEXT NOT NULL DEFAULT '';"},
     storage::Migration{6, "registrar bindings", kRegistrationsSchema},
+    storage::Migration{7, "call history: incoming calls", kCallHistoryIncomingSchema},
 };
 
 constexpr std::string_view kCallerIdSetting = "routing.call_via_work_caller_id";

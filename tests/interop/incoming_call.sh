@@ -27,6 +27,8 @@
 #      CANCEL, the caller 480; Missed by server.
 #   6. the caller gives up while everything rings: both devices get CANCEL;
 #      Missed by caller.
+# Then bob's call history lists the six calls, the missed ones with their
+# caller.
 # Each device's and the caller's SIP (baresip -s) is read back as what it
 # received.
 source "$(dirname "$0")/lib/harness.sh"
@@ -194,6 +196,14 @@ h_assert_eq "$(h_cvwd_sipp_msg client '*' recv CANCEL 1 count)" 5 "call 6: CANCE
 h_assert_eq "$(h_cvwd_sipp_msg phone '*' recv CANCEL 1 count)" 5 "call 6: CANCELs the desk phone got so far"
 
 h_assert_eq "$(h_cvwd_metric 'cvw_calls_started_total{direction="incoming"}')" 6 "incoming calls counted"
+# ---- the history: bob's six calls, newest first, the missed ones with their caller
+h_cvwd_http GET "/api/v1/me/call-history?limit=10"
+h_cvwd_expect_status 200 "GET /api/v1/me/call-history"
+h_assert_eq "$(h_cvwd_json '" ".join("%s:%s:%s" % (c["direction"], c["reason"]["code"], c.get("answeredOn", "-")) for c in d["calls"])')" \
+  "incoming:Missed:- incoming:Missed:- incoming:DeclinedByUser:- incoming:Completed:callback incoming:Completed:phone incoming:Completed:client" \
+  "bob's call history"
+from=$(h_cvwd_json 'd["calls"][0]["from"]')
+[[ "$from" == *'sip:carol@127.0.0.1'* ]] || h_fail "the missed call should name the caller, from is: $from"
 h_stop baresip-carol >/dev/null
 h_stop baresip-bob >/dev/null
 h_stop "baresip-$PHONE" >/dev/null

@@ -169,6 +169,33 @@ TEST_P(CallHistoryTest, ACallNotTransferredHasNoTransferFields) {
   EXPECT_EQ(nulls->rows.at(0).integer(0), 1) << "stored as NULL, not as empty text";
 }
 
+TEST_P(CallHistoryTest, AMissedIncomingCallIsKeptWithItsCaller) {
+  calls::CallInfo missed = ended("c-in", "sip:alice@example.com", 3'000'000ms);
+  missed.direction = calls::Direction::Incoming;
+  missed.from = "\"Carol\" <sip:+14255550199@pbx.example.com>";
+  missed.reason = calls::end_reason(calls::EndCode::Missed, calls::Party::Server,
+                                    "Missed call: nobody answered within 20 s", 480);
+  calls::CallInfo answered = ended("c-in2", "sip:alice@example.com", 4'000'000ms);
+  answered.direction = calls::Direction::Incoming;
+  answered.from = "<sip:bob@example.com>";
+  answered.answered_on = "callback";
+  history_->record(missed);
+  history_->record(answered);
+  history_->record(ended("c-out", "sip:alice@example.com", 1'000'000ms));
+  auto list = history_->list("sip:alice@example.com", 10);
+  ASSERT_TRUE(list.ok()) << list.error().message;
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].direction, calls::Direction::Incoming);
+  EXPECT_EQ((*list)[0].answered_on, "callback");
+  EXPECT_EQ((*list)[1].direction, calls::Direction::Incoming);
+  EXPECT_EQ((*list)[1].from, "\"Carol\" <sip:+14255550199@pbx.example.com>");
+  EXPECT_EQ((*list)[1].answered_on, "");
+  EXPECT_EQ((*list)[1].reason->code, calls::EndCode::Missed);
+  EXPECT_EQ((*list)[1].reason->by, calls::Party::Server);
+  EXPECT_EQ((*list)[2].direction, calls::Direction::Outgoing);
+  EXPECT_EQ((*list)[2].from, "");
+}
+
 TEST_P(CallHistoryTest, WritesAreBatchedUntilTheTimerOrTheLimit) {
   history_->record(ended("c-1", "sip:alice@example.com", 1'000'000ms));
   history_->record(ended("c-2", "sip:alice@example.com", 2'000'000ms));
@@ -224,10 +251,12 @@ TEST_P(CallHistoryTest, CsvExportHasOneRowPerCallNewestFirst) {
   auto rows = directory::parse_csv(csv);
   ASSERT_TRUE(rows.ok()) << rows.error().message;
   ASSERT_EQ(rows->size(), 3u);
-  ASSERT_EQ((*rows)[0].fields.size(), 18u);
+  ASSERT_EQ((*rows)[0].fields.size(), 21u);
   EXPECT_EQ((*rows)[0].fields.at(0), "id");
   EXPECT_EQ((*rows)[0].fields.at(16), "transferKind");
   EXPECT_EQ((*rows)[0].fields.at(17), "transferredTo");
+  EXPECT_EQ((*rows)[0].fields.at(18), "direction");
+  EXPECT_EQ((*rows)[2].fields.at(18), "outgoing");
   EXPECT_EQ((*rows)[1].fields.at(0), "c-2");
   EXPECT_EQ((*rows)[1].fields.at(16), "") << "not transferred";
   EXPECT_EQ((*rows)[1].fields.at(17), "");
