@@ -122,11 +122,7 @@ stop_sipp() {
 
 # sipp_col NAME: a column (by its header name, e.g. SuccessfulCall(C)) of
 # the last line of SIPp's -trace_stat file; 0 before the first line.
-sipp_col() {
-  [ -s "$SIPP_CSV" ] || { echo 0; return; }
-  awk -F';' -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) col = i } END { print (col ? $col : 0) + 0 }' \
-    <(head -n 1 "$SIPP_CSV"; tail -n 1 "$SIPP_CSV")
-}
+sipp_col() { sipp_stat "$SIPP_CSV" "$1"; }
 
 # start_cvwd: cvwd --demo on CPU 0 with a config in $WORK, SIP on
 # $CVWD_PORT, the API on $API; waits for /healthz.

@@ -72,8 +72,14 @@ start_on_free_port() {
   return 1
 }
 
-# One field (1-based) of the last line of a SIPp -trace_stat CSV.
-sipp_stat() { tail -n 1 "$1" | awk -F';' -v f="$2" '{ print $f }'; }
+# A counter of the last line of a SIPp -trace_stat CSV by its header name,
+# e.g. FailedCall(C) (cumulative) or SuccessfulCall(P) (this period); 0 when
+# the file or the column is missing.
+sipp_stat() {
+  [ -s "$1" ] || { echo 0; return; }
+  awk -F';' -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) col = i } END { print (col ? $col : 0) + 0 }' \
+    <(head -n 1 "$1"; tail -n 1 "$1")
+}
 
 # Datagrams the kernel dropped on the UDP socket bound to 127.0.0.1:$1 because
 # its receive buffer was full (last column of /proc/net/udp); 0 when absent.

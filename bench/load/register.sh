@@ -73,7 +73,7 @@ for rate in "${RATES[@]}"; do
   r1=$(metric 'cvw_registrar_requests_total{outcome="registered"}')
   wall=$(( t1 - t0 ))
   done_regs=$(( r1 - r0 ))
-  failed=$(sipp_stat "$stat" 18); retrans=$(sipp_stat "$stat" 58)
+  failed=$(sipp_stat "$stat" 'FailedCall(C)'); retrans=$(sipp_stat "$stat" 'Retransmissions(C)')
   read -r su ss <"$WORK/sipp_$rate.time"
   sipp_us=$(awk -v u="$su" -v s="$ss" 'BEGIN { printf "%d", (u + s) * 1e6 }')
   cvw_us=$(ticks_to_us $(( c1 - c0 )))

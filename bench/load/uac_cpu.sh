@@ -86,5 +86,5 @@ echo "# first process at >= ${BUSY_PCT}% of a core: ${first_busy:-none}"
 kill "$SIPP" 2>/dev/null; wait "$SIPP" 2>/dev/null || true
 STARTED_PIDS=()
 # (SIPp's built-in uas never counts a call as "successful": report created.)
-created=$(sipp_stat "$WORK/uas.csv" 13 || true); failed=$(sipp_stat "$WORK/uas.csv" 18 || true)
+created=$(sipp_stat "$WORK/uas.csv" 'IncomingCall(C)'); failed=$(sipp_stat "$WORK/uas.csv" 'FailedCall(C)')
 echo "# SIPp uas says: ${created:-?} calls received, ${failed:-?} failed"

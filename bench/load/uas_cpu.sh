@@ -77,7 +77,7 @@ for rate in "${RATES[@]}"; do
   read -r su ss <"$WORK/sipp_$rate.time"
   sipp_us=$(awk -v u="$su" -v s="$ss" 'BEGIN { printf "%d", (u + s) * 1e6 }')
   cvw_us=$(ticks_to_us $(( c1 - c0 )))
-  ok=$(sipp_stat "$stat" 16); failed=$(sipp_stat "$stat" 18); retrans=$(sipp_stat "$stat" 58)
+  ok=$(sipp_stat "$stat" 'SuccessfulCall(C)'); failed=$(sipp_stat "$stat" 'FailedCall(C)'); retrans=$(sipp_stat "$stat" 'Retransmissions(C)')
   ok=${ok:-0}; failed=${failed:-0}; retrans=${retrans:-0}
   done_calls=$(( ok + failed ))
   total_calls=$(( total_calls + ok )); total_failed=$(( total_failed + failed ))
