@@ -56,7 +56,6 @@ address = "udp:127.0.0.1:$PHONE_PORT"
 allowed_sources = ["127.0.0.1"]
 
 [calls]
-incoming_ring_timeout = 20
 max_per_user = 100
 
 [registrar]

@@ -39,6 +39,8 @@ void Api::register_routes(http::Router& router) {
   router.add(Verb::post, v1 + "/logout", bind(&Api::logout));
   router.add(Verb::get, v1 + "/me", bind(&Api::me));
   router.add(Verb::put, v1 + "/me/password", bind(&Api::change_password));
+  router.add(Verb::get, v1 + "/me/call-settings", bind(&Api::get_call_settings));
+  router.add(Verb::patch, v1 + "/me/call-settings", bind(&Api::set_call_settings));
   router.add(Verb::post, v1 + "/me/calls", bind(&Api::start_call));
   router.add(Verb::get, v1 + "/me/calls", bind(&Api::list_calls));
   router.add(Verb::get, v1 + "/me/calls/{id}", bind(&Api::get_call));
@@ -139,7 +141,7 @@ boost::json::object to_json(const directory::User& u) {
   o["cvwPhoneNumber"] = u.cvw_phone_number;
   o["enterpriseVoice"] = u.enterprise_voice;
   o["autoAnswer"] = u.auto_answer;
-  o["simultaneousRing"] = {{"enabled", u.simultaneous_ring.enabled}, {"target", u.simultaneous_ring.target}};
+  for (auto& [key, value] : call_settings_json(u)) o[key] = value;
   o["enabled"] = u.enabled;
   o["admin"] = u.admin;
   o["site"] = u.site;

@@ -116,6 +116,8 @@ class Api {
   void list_calls(const http::Incoming&, http::Responder);
   void get_call(const http::Incoming&, http::Responder);
   void end_call(const http::Incoming&, http::Responder);
+  void get_call_settings(const http::Incoming&, http::Responder);
+  void set_call_settings(const http::Incoming&, http::Responder);
   // The client's answer to an incoming call's notification.
   void accept_call(const http::Incoming&, http::Responder);
   void decline_call(const http::Incoming&, http::Responder);
@@ -125,6 +127,8 @@ class Api {
 
   // Applies a user PATCH/POST body onto `user` (password handled by the caller).
   Result<void> apply_user_fields(JsonFields& fields, directory::User& user) const;
+  // ringSeconds, simultaneousRing, forwarding (api_call_settings.cpp).
+  Result<void> apply_call_settings(JsonFields& fields, directory::User& user) const;
   std::int64_t now() const;
   // Tells a user (all their signed-in clients) that their record changed.
   void user_changed(const directory::User& user);
@@ -144,6 +148,9 @@ class Api {
 
 // JSON forms of the directory's types (the API's schemas).
 boost::json::object to_json(const directory::User& user);
+// ringSeconds, simultaneousRing, forwarding: GET /api/v1/me/call-settings, and
+// part of a user's record.
+boost::json::object call_settings_json(const directory::User& user);
 boost::json::object to_json(const directory::CallViaWorkPolicy& policy);
 boost::json::object to_json(const directory::DialPlan& plan);
 boost::json::object to_json(const calls::CallInfo& call);

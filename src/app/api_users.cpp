@@ -45,14 +45,7 @@ Result<void> Api::apply_user_fields(JsonFields& f, directory::User& u) const {
   for (const FlagField& b : {FlagField{"enterpriseVoice", &u.enterprise_voice}, FlagField{"autoAnswer", &u.auto_answer},
                              FlagField{"enabled", &u.enabled}, FlagField{"admin", &u.admin}})
     if (auto r = read_into([&] { return f.boolean(b.name); }, *b.target); !r) return r;
-  auto ring = f.object("simultaneousRing");
-  if (!ring) return ring.error();
-  if (*ring) {
-    JsonFields rf(**ring);
-    if (auto r = read_into([&] { return rf.boolean("enabled"); }, u.simultaneous_ring.enabled); !r) return r;
-    if (auto r = read_into([&] { return rf.string("target"); }, u.simultaneous_ring.target); !r) return r;
-    if (auto r = rf.no_unknown(); !r) return Error{400, "simultaneousRing: " + r.error().message};
-  }
+  if (auto r = apply_call_settings(f, u); !r) return r;
   for (auto [name, target] : {std::pair{std::string_view("callViaWorkPolicy"), &u.cvw_policy},
                               std::pair{std::string_view("dialPlan"), &u.dial_plan}}) {
     auto grant = f.nullable_string(name);

@@ -55,20 +55,12 @@ bool valid_subject(std::string_view subject) {
 // The number the user's dial plan makes of `dialed`, or the refusal.
 std::optional<std::string> normalized(const DirectoryService& directory, const directory::User& user,
                                       std::string_view dialed, std::string_view what, Refusal& refusal) {
-  const auto plan = directory.dial_plans().effective(user);
-  auto n = directory::normalize(plan.item, dialed);
+  auto n = normalize_number(directory, user, dialed, what);
   if (!n) {
-    refusal = refuse(400, "NormalizationFailed", std::string(what) + ": " + n.error().message);
+    refusal = refuse(400, "NormalizationFailed", n.error().message);
     return std::nullopt;
   }
-  if (!is_dialable(n->number)) {
-    refusal = refuse(400, "NormalizationFailed",
-                     std::string(what) + " '" + std::string(dialed) + "' is not a number your dial plan (" +
-                         plan.identity.to_string() + ") can normalize" +
-                         (n->rule ? " (rule " + *n->rule + " made it '" + n->number + "')" : std::string()));
-    return std::nullopt;
-  }
-  return n->number;
+  return *n;
 }
 
 std::string host_port(const sip::Peer& peer) {
@@ -84,6 +76,19 @@ std::string number_uri(std::string_view number, std::string_view domain) {
 }
 
 }  // namespace
+
+Result<std::string> normalize_number(const DirectoryService& directory, const directory::User& user,
+                                     std::string_view dialed, std::string_view what) {
+  const auto plan = directory.dial_plans().effective(user);
+  auto n = directory::normalize(plan.item, dialed);
+  if (!n) return Error{400, std::string(what) + ": " + n.error().message};
+  if (!is_dialable(n->number)) {
+    return Error{400, std::string(what) + " '" + std::string(dialed) + "' is not a number your dial plan (" +
+                          plan.identity.to_string() + ") can normalize" +
+                          (n->rule ? " (rule " + *n->rule + " made it '" + n->number + "')" : std::string())};
+  }
+  return n->number;
+}
 
 bool is_emergency_number(std::string_view dialed, const std::vector<std::string>& numbers) {
   const std::string digits = digits_of(dialed);

@@ -61,6 +61,12 @@ struct PlannedCall {
 PlannedCall plan_click_to_call(const DirectoryService& directory, const directory::User& user,
                                const CallRequest& request, const CallSettings& settings);
 
+// What `user`'s effective dial plan makes of `dialed`: a dialable number
+// ('+' and digits, or * #), or 400 naming `what` and, when a rule produced
+// something undialable, the rule.
+Result<std::string> normalize_number(const DirectoryService& directory, const directory::User& user,
+                                     std::string_view dialed, std::string_view what);
+
 // True when `dialed` (as typed, or normalized) is one of `numbers`.
 bool is_emergency_number(std::string_view dialed, const std::vector<std::string>& numbers);
 

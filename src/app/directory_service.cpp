@@ -147,8 +147,12 @@ Result<ImportSummary> DirectoryService::import_users(std::vector<directory::User
     std::string key = directory::sip_uri_key(normalized->sip_uri);
     if (next.count(key)) return Error{400, "user " + normalized->sip_uri + " appears twice"};
     if (auto existing = users_.find(key); existing != users_.end()) {
+      // What the CSV does not carry stays as it was: the secrets and the
+      // user's own call settings.
       normalized->password_hash = existing->second.password_hash;
       normalized->sip_digest = existing->second.sip_digest;
+      normalized->forwarding = existing->second.forwarding;
+      normalized->ring_seconds = existing->second.ring_seconds;
       ++summary.updated;
     } else {
       ++summary.created;

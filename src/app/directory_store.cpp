@@ -83,6 +83,10 @@ const std::array kMigrations{
                        "ALTER TABLE users ADD COLUMN sip_ha1_sha256 TEXT NOT NULL DEFAULT '';"},
     storage::Migration{6, "registrar bindings", kRegistrationsSchema},
     storage::Migration{7, "call history: incoming calls", kCallHistoryIncomingSchema},
+    storage::Migration{8, "users: ring time and call forwarding",
+                       "ALTER TABLE users ADD COLUMN ring_seconds INTEGER NOT NULL DEFAULT 20;\n"
+                       "ALTER TABLE users ADD COLUMN forward_when TEXT NOT NULL DEFAULT 'never';\n"
+                       "ALTER TABLE users ADD COLUMN forward_target TEXT NOT NULL DEFAULT '';"},
 };
 
 constexpr std::string_view kCallerIdSetting = "routing.call_via_work_caller_id";
@@ -100,7 +104,8 @@ Result<DirectorySnapshot> DirectoryStore::load() {
   auto users = db_.execute(
       "SELECT sip_uri, display_name, title, department, company, email, line_uri, cvw_phone_number, "
       "enterprise_voice, sim_ring_enabled, sim_ring_target, password_hash, enabled, admin, site, cvw_policy, "
-      "dial_plan, auto_answer, sip_ha1_md5, sip_ha1_sha256 FROM users ORDER BY sip_key");
+      "dial_plan, auto_answer, sip_ha1_md5, sip_ha1_sha256, ring_seconds, forward_when, forward_target FROM users "
+      "ORDER BY sip_key");
   if (!users) return users.error();
   for (const storage::Row& row : users->rows) {
     directory::User u;
@@ -119,6 +124,9 @@ Result<DirectorySnapshot> DirectoryStore::load() {
     u.password_hash = row.text(11);
     u.sip_digest.md5_ha1 = row.text(18);
     u.sip_digest.sha256_ha1 = row.text(19);
+    u.ring_seconds = static_cast<std::uint32_t>(row.integer(20));
+    u.forwarding.when = directory::forwarding_when(row.text(21)).value_or(directory::CallForwarding::When::Never);
+    u.forwarding.target = row.text(22);
     u.enabled = row.boolean(12);
     u.admin = row.boolean(13);
     u.site = row.text(14);
@@ -172,7 +180,7 @@ Result<DirectorySnapshot> DirectoryStore::load() {
 }
 
 Result<void> DirectoryStore::write_user(const directory::User& u) {
-  const std::array<Param, 21> params{text(directory::sip_uri_key(u.sip_uri)),
+  const std::array<Param, 24> params{text(directory::sip_uri_key(u.sip_uri)),
                                      text(u.sip_uri),
                                      text(u.display_name),
                                      text(u.title),
@@ -192,19 +200,25 @@ Result<void> DirectoryStore::write_user(const directory::User& u) {
                                      optional_text(u.dial_plan),
                                      flag(u.auto_answer),
                                      text(u.sip_digest.md5_ha1),
-                                     text(u.sip_digest.sha256_ha1)};
+                                     text(u.sip_digest.sha256_ha1),
+                                     Param{std::int64_t{u.ring_seconds}},
+                                     text(std::string(directory::to_string(u.forwarding.when))),
+                                     text(u.forwarding.target)};
   auto r = db_.execute(
       "INSERT INTO users (sip_key, sip_uri, display_name, title, department, company, email, line_uri, "
       "cvw_phone_number, enterprise_voice, sim_ring_enabled, sim_ring_target, password_hash, enabled, admin, site, "
-      "cvw_policy, dial_plan, auto_answer, sip_ha1_md5, sip_ha1_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-      "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) ON CONFLICT (sip_key) DO UPDATE SET sip_uri = excluded.sip_uri, display_name = excluded.display_name, "
+      "cvw_policy, dial_plan, auto_answer, sip_ha1_md5, sip_ha1_sha256, ring_seconds, forward_when, forward_target) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, "
+      "CAST($22 AS INTEGER), $23, $24) ON CONFLICT (sip_key) DO UPDATE SET sip_uri = excluded.sip_uri, "
+      "display_name = excluded.display_name, "
       "title = excluded.title, department = excluded.department, company = excluded.company, email = "
       "excluded.email, line_uri = excluded.line_uri, cvw_phone_number = excluded.cvw_phone_number, "
       "enterprise_voice = excluded.enterprise_voice, sim_ring_enabled = excluded.sim_ring_enabled, "
       "sim_ring_target = excluded.sim_ring_target, password_hash = excluded.password_hash, enabled = "
       "excluded.enabled, admin = excluded.admin, site = excluded.site, cvw_policy = excluded.cvw_policy, "
       "dial_plan = excluded.dial_plan, auto_answer = excluded.auto_answer, sip_ha1_md5 = excluded.sip_ha1_md5, "
-      "sip_ha1_sha256 = excluded.sip_ha1_sha256",
+      "sip_ha1_sha256 = excluded.sip_ha1_sha256, ring_seconds = excluded.ring_seconds, "
+      "forward_when = excluded.forward_when, forward_target = excluded.forward_target",
       params);
   if (!r) return r.error();
   return {};

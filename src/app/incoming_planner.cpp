@@ -63,13 +63,43 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
   std::vector<std::pair<std::string, std::string>> identity;
   if (!asserted.empty()) identity.emplace_back("P-Asserted-Identity", std::string(asserted));
 
+  // Forwarding: a number through the trunk, or a user on their PBX phone.
+  std::optional<sip::dialog::InviteParams> forward;
+  if (user->forwarding.when != directory::CallForwarding::When::Never && settings.trunk) {
+    std::string number = user->forwarding.target;
+    if (number.starts_with("sip:")) {
+      const directory::User* other = directory.find_user(number);
+      number = other != nullptr && other->enabled ? other->cvw_phone_number : std::string();
+    }
+    if (!number.empty()) {
+      sip::dialog::InviteParams p;
+      p.request_uri = trunk_uri(number, *settings.trunk);
+      p.from = from;
+      p.headers = identity;
+      forward = std::move(p);
+    }
+  }
+
   calls::IncomingCallPlan plan;
   plan.info.owner = user->sip_uri;
   plan.info.direction = calls::Direction::Incoming;
   plan.info.to = std::string(invite.request_uri());
   plan.info.from = asserted.empty() ? from : std::string(asserted);
-  plan.ring_timeout = settings.ring_timeout;
+  plan.ring_timeout = std::chrono::seconds(user->ring_seconds);
   plan.callback_ring_timeout = settings.callback_ring_timeout;
+  plan.forward_ring_timeout = settings.forward_ring_timeout;
+  if (forward && user->forwarding.when == directory::CallForwarding::When::Immediately) {
+    // Everything goes to the target: nothing of the user's rings.
+    calls::RingBranch branch;
+    branch.kind = calls::BranchKind::Forward;
+    branch.invite = std::move(*forward);
+    plan.branches.push_back(std::move(branch));
+    plan.ring_timeout = settings.forward_ring_timeout;
+    PlannedIncoming out;
+    out.plan = std::move(plan);
+    return out;
+  }
+  plan.forward = std::move(forward);
   plan.sdp_address = settings.sdp_address;
 
   // The user's UC clients.
@@ -109,7 +139,7 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
     plan.callback = std::move(p);
   }
 
-  if (plan.branches.empty() && !plan.callback) {
+  if (plan.branches.empty() && !plan.callback && !plan.forward) {
     return refuse(480, "Temporarily Unavailable (no client registered, no phone to ring)");
   }
   PlannedIncoming out;

@@ -16,8 +16,12 @@
 //   3. The client can accept the call on the PBX phone (callback) when the
 //      user's Call Via Work policy is on and they have a phone to call back
 //      (DirectoryService::callback_number).
-//   Nothing to ring and no callback: 480.
-//   4. Every device sees the caller: the caller's From (without its tag) and
+//   4. The devices ring for the user's ring time (User::ring_seconds). Call
+//      forwarding (User::forwarding): "immediately" rings only the target,
+//      "noAnswer" calls it when the ring time has passed. A number goes
+//      through the trunk; a user's SIP URI to that user's PBX phone.
+//   Nothing to ring, no callback and no forwarding: 480.
+//   5. Every device sees the caller: the caller's From (without its tag) and
 //      P-Asserted-Identity, which cvw passes on as it got them (only the
 //      trunk, a trusted peer, can send calls).
 #pragma once
@@ -37,8 +41,8 @@ namespace cvw::app {
 struct IncomingSettings {
   std::vector<std::string> domains;  // the users' SIP domains ([sip] domains)
   std::optional<sip::Peer> trunk;    // the PBX: the phone and the callback are called through it
-  Duration ring_timeout = std::chrono::seconds(20);
-  Duration callback_ring_timeout = std::chrono::seconds(30);
+  Duration callback_ring_timeout = std::chrono::seconds(30);  // the PBX phone after an accept
+  Duration forward_ring_timeout = std::chrono::seconds(60);   // a forwarding target
   std::string sdp_address = "127.0.0.1";  // cvw's address in its own o= lines
 };
 

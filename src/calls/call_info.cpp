@@ -12,6 +12,7 @@ std::string_view to_string(CallState state) {
     case CallState::CallingCallee: return "callingCallee";
     case CallState::CalleeRinging: return "calleeRinging";
     case CallState::Ringing: return "ringing";
+    case CallState::Forwarding: return "forwarding";
     case CallState::Connected: return "connected";
     case CallState::Ended: return "ended";
   }

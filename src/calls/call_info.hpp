@@ -25,6 +25,7 @@ enum class CallState : std::uint8_t {
   CallingCallee,  // the user picked up; ringback plays; INVITE sent to the callee
   CalleeRinging,  // the callee answered 180/183
   Ringing,        // incoming: the user's clients and PBX phone ring
+  Forwarding,     // incoming: nobody answered; the user's forwarding target is called
   Connected,      // outgoing: the callee answered and the phone was pointed at it;
                   // incoming: the caller is answered by the user's client or phone
   Ended,          // final: see EndReason
@@ -95,8 +96,9 @@ struct CallInfo {
   // URI from P-Asserted-Identity, else From).
   std::string from;
   // Incoming, once answered: "client" (a registered UC client), "phone" (the
-  // PBX phone rung at the same time) or "callback" (accepted in the client,
-  // then the PBX phone called back).
+  // PBX phone rung at the same time), "callback" (accepted in the client,
+  // then the PBX phone called back) or "forwarded" (by the target of the
+  // user's call forwarding).
   std::string answered_on;
   TargetKind target_kind = TargetKind::Number;
   std::string target_uri;     // Request-URI of the callee's leg

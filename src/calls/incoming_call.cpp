@@ -26,7 +26,14 @@ std::string seconds(Duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
 }
 
-Party party_of(BranchKind kind) { return kind == BranchKind::Client ? Party::Client : Party::Phone; }
+Party party_of(BranchKind kind) {
+  switch (kind) {
+    case BranchKind::Client: return Party::Client;
+    case BranchKind::Phone: return Party::Phone;
+    case BranchKind::Forward: return Party::Callee;
+  }
+  return Party::None;
+}
 
 }  // namespace
 
@@ -190,13 +197,15 @@ Task<void> IncomingCall::run() {
     case Decision::Answered: {
       Branch& won = branches_[*winner_];
       co_await cancel_branches(*winner_, kCompletedElsewhere);
-      info_.answered_on = won.plan.kind == BranchKind::Client ? "client" : "phone";
+      info_.answered_on = won.plan.kind == BranchKind::Client  ? "client"
+                          : won.plan.kind == BranchKind::Phone ? "phone"
+                                                               : "forwarded";
       co_await connect(*won.leg, party_of(won.plan.kind));
       co_return;
     }
     case Decision::Accepted:
       co_await cancel_branches(kNone, kCompletedElsewhere);
-      co_await callback();
+      co_await ring_one_more(false);
       co_return;
     case Decision::Declined: {
       co_await cancel_branches(kNone, kDeclined);
@@ -211,6 +220,10 @@ Task<void> IncomingCall::run() {
     }
     case Decision::Timeout:
       co_await cancel_branches(kNone, {});
+      if (plan_.forward && !first_to_leave_.ready()) {
+        co_await ring_one_more(true);
+        co_return;
+      }
       caller_.reject(480);
       finish(end_reason(EndCode::Missed, Party::Server, "Missed call: nobody answered within " + seconds(plan_.ring_timeout),
                     480));
@@ -238,29 +251,42 @@ Task<void> IncomingCall::run() {
   co_await caller_.ended();
 }
 
-Task<void> IncomingCall::callback() {
-  set_state(CallState::CallingPhone);
+Task<void> IncomingCall::ring_one_more(bool forward) {
+  // The callback rings the user's PBX phone (states callingPhone,
+  // phoneRinging); forwarding rings the target (state forwarding).
+  const sip::dialog::InviteParams& target = forward ? *plan_.forward : *plan_.callback;
+  const Duration timeout = forward ? plan_.forward_ring_timeout : plan_.callback_ring_timeout;
+  set_state(forward ? CallState::Forwarding : CallState::CallingPhone);
   callback_leg_ = std::make_unique<sip::dialog::CallLeg>(ua_, timers_);
-  callback_leg_->on_provisional = [this](const sip::Message&) {
-    if (info_.state == CallState::CallingPhone) set_state(CallState::PhoneRinging);
-  };
-  sip::dialog::InviteParams p = *plan_.callback;
+  if (!forward) {
+    callback_leg_->on_provisional = [this](const sip::Message&) {
+      if (info_.state == CallState::CallingPhone) set_state(CallState::PhoneRinging);
+    };
+  }
+  sip::dialog::InviteParams p = target;
   p.content_type = std::string(kSdp);
   p.body = offer_;
-  const int status = co_await callback_leg_->invite(p, plan_.callback_ring_timeout);
+  const int status = co_await callback_leg_->invite(p, timeout);
   if (status != 200) {
     EndReason why = user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You ended the call")
                     : first_to_leave_.ready()
                         ? end_reason(EndCode::Missed, Party::Caller, "Missed call: the caller hung up")
-                        : phone_failure(status);
-    if (callback_leg_->timed_out()) why.message = "Your phone did not answer within " + seconds(plan_.callback_ring_timeout);
-    caller_.reject(480);
+                    : forward ? end_reason(EndCode::Missed, Party::Server,
+                                           "Missed call: nobody answered, and forwarding it failed (" +
+                                               (callback_leg_->timed_out() ? "no answer within " + seconds(timeout)
+                                                                           : "SIP " + std::to_string(status)) +
+                                               ")",
+                                           status)
+                              : phone_failure(status);
+    if (!forward && callback_leg_->timed_out()) why.message = "Your phone did not answer within " + seconds(timeout);
+    // The caller learns what the last party said: busy stays busy.
+    caller_.reject(status == 486 || status == 600 ? 486 : 480);
     finish(std::move(why));
     co_await caller_.ended();
     co_return;
   }
-  info_.answered_on = "callback";
-  co_await connect(*callback_leg_, Party::Phone);
+  info_.answered_on = forward ? "forwarded" : "callback";
+  co_await connect(*callback_leg_, forward ? Party::Callee : Party::Phone);
 }
 
 Task<void> IncomingCall::connect(sip::dialog::CallLeg& device, Party device_party) {

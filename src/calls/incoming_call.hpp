@@ -26,7 +26,8 @@
 //               connected; answered_on "callback");
 //   decline() — every branch is cancelled and the caller gets 603.
 // Nobody answers within the ring time: every branch is cancelled and the
-// caller gets 480 (EndCode::Missed, by server); the caller hanging up first
+// call is forwarded when the plan says so (`forward`), else the caller gets
+// 480 (EndCode::Missed, by server); the caller hanging up first
 // cancels every branch (Missed, by caller). When every branch fails and the
 // client cannot accept (no callback plan), the caller gets the best failure
 // (486 if any branch was busy, else 480).
@@ -53,7 +54,9 @@
 
 namespace cvw::calls {
 
-enum class BranchKind : std::uint8_t { Client, Phone };
+// A UC client the user registered, their PBX phone (simultaneous ring), or
+// the target of their immediate call forwarding.
+enum class BranchKind : std::uint8_t { Client, Phone, Forward };
 
 // One device rung at the same time as the others.
 struct RingBranch {
@@ -69,6 +72,11 @@ struct IncomingCallPlan {
   // The user's PBX phone for accept() (callback); none: accept() is refused.
   std::optional<sip::dialog::InviteParams> callback;
   Duration callback_ring_timeout = std::chrono::seconds(30);
+  // Forwarding on no answer: when ring_timeout passes, the branches are
+  // cancelled and this target is called instead (state forwarding;
+  // answered_on "forwarded"). None: the caller gets 480.
+  std::optional<sip::dialog::InviteParams> forward;
+  Duration forward_ring_timeout = std::chrono::seconds(60);
   // Local address for cvw's own o= lines.
   std::string sdp_address = "127.0.0.1";
 };
@@ -103,7 +111,10 @@ class IncomingCall final : public Call {
   // Ends every branch but `except` (CANCEL with `why` as its Reason, or BYE
   // for one that answered too late) and waits until they are over.
   Task<void> cancel_branches(std::size_t except, std::string_view why);
-  Task<void> callback();
+  // After an accept, the user's PBX phone (`forward` false); after no
+  // answer, the forwarding target (`forward` true): one more leg with the
+  // caller's offer, connected when it answers.
+  Task<void> ring_one_more(bool forward);
   // The device answered: answer the caller with its media, then wait for
   // either side to leave and release both.
   Task<void> connect(sip::dialog::CallLeg& device, Party device_party);

@@ -265,15 +265,12 @@ Result<void> load_calls(const toml::table& root, Config& config) {
   if (*calls == nullptr) return {};
   const toml::table& t = **calls;
   Config::Calls& c = config.calls;
-  if (auto r = check_keys(t, "calls.", {"ring_timeout", "callee_ring_timeout", "incoming_ring_timeout", "max_per_user",
-                                        "emergency_numbers", "caller_id_name", "trunk", "media"});
+  if (auto r = check_keys(t, "calls.", {"ring_timeout", "callee_ring_timeout", "max_per_user", "emergency_numbers",
+                                        "caller_id_name", "trunk", "media"});
       !r)
     return r;
   if (auto r = get_integer(t, "ring_timeout", "calls.ring_timeout", c.ring_timeout, 1, 600); !r) return r;
   if (auto r = get_integer(t, "callee_ring_timeout", "calls.callee_ring_timeout", c.callee_ring_timeout, 1, 600); !r)
-    return r;
-  if (auto r = get_integer(t, "incoming_ring_timeout", "calls.incoming_ring_timeout", c.incoming_ring_timeout, 1, 600);
-      !r)
     return r;
   if (auto r = get_integer(t, "max_per_user", "calls.max_per_user", c.max_per_user, 1, 100); !r) return r;
   if (auto r = get_strings(t, "emergency_numbers", "calls.emergency_numbers", c.emergency_numbers); !r) return r;

@@ -43,9 +43,6 @@ struct Config {
   struct Calls {
     std::uint32_t ring_timeout = 30;         // seconds the user's own phone may ring (then CANCEL)
     std::uint32_t callee_ring_timeout = 60;  // seconds the callee may ring
-    // Seconds a call to a user rings their clients and phone before it is a
-    // missed call (480 to the caller); per-user settings come later.
-    std::uint32_t incoming_ring_timeout = 20;
     std::uint32_t max_per_user = 4;          // concurrent calls per user
     std::vector<std::string> emergency_numbers{"911", "112", "999", "000"};
     std::string caller_id_name = "Call Via Work";  // display name on the phone's leg

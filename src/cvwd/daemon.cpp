@@ -95,8 +95,8 @@ app::IncomingSettings incoming_call_settings(const Config& config, const std::st
   app::IncomingSettings s;
   s.domains = config.domains;
   s.trunk = call_settings(config).trunk;
-  s.ring_timeout = std::chrono::seconds(config.calls.incoming_ring_timeout);
   s.callback_ring_timeout = std::chrono::seconds(config.calls.ring_timeout);
+  s.forward_ring_timeout = std::chrono::seconds(config.calls.callee_ring_timeout);
   s.sdp_address = media_address;
   return s;
 }

@@ -77,6 +77,22 @@ Result<void> check_policy_name(std::string_view field, const std::optional<std::
 
 }  // namespace
 
+std::string_view to_string(CallForwarding::When when) {
+  switch (when) {
+    case CallForwarding::When::Never: return "never";
+    case CallForwarding::When::Immediately: return "immediately";
+    case CallForwarding::When::NoAnswer: return "noAnswer";
+  }
+  return "never";
+}
+
+std::optional<CallForwarding::When> forwarding_when(std::string_view text) {
+  for (auto w : {CallForwarding::When::Never, CallForwarding::When::Immediately, CallForwarding::When::NoAnswer}) {
+    if (to_string(w) == text) return w;
+  }
+  return std::nullopt;
+}
+
 Result<std::string> normalize_sip_uri(std::string_view text) {
   const std::string_view field = f::kSipAddress;
   if (text.empty()) return field_error(field, text, "must not be empty");
@@ -169,6 +185,22 @@ Result<User> normalize_user(User user) {
     return r.error();
   if (user.simultaneous_ring.enabled && user.simultaneous_ring.target.empty())
     return field_error(f::kSimRingNumber, "", "required when SimultaneousRingEnabled is true");
+
+  if (!user.forwarding.target.empty()) {
+    const std::string_view t = user.forwarding.target;
+    if (t.find('@') != std::string_view::npos || t.starts_with("sip:")) {
+      Result<std::string> uri = normalize_sip_uri(t);
+      if (!uri) return field_error(f::kForwardTarget, t, "not a number or a SIP URI: " + uri.error().message);
+      user.forwarding.target = *uri;
+    } else if (auto n = parse_dialable_number(t, f::kForwardTarget); !n) {
+      return n.error();
+    }
+  }
+  if (user.forwarding.when != CallForwarding::When::Never && user.forwarding.target.empty())
+    return field_error(f::kForwardTarget, "", "required when calls are forwarded");
+  if (user.ring_seconds < kMinRingSeconds || user.ring_seconds > kMaxRingSeconds)
+    return field_error(f::kRingSeconds, std::to_string(user.ring_seconds),
+                       "must be from " + std::to_string(kMinRingSeconds) + " to " + std::to_string(kMaxRingSeconds));
 
   // Opaque to the directory, but bounded and printable so it can never carry
   // a surprise into storage or a log line.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,27 @@ struct SimultaneousRing {
 
   bool operator==(const SimultaneousRing&) const = default;
 };
+
+// Where a call to the user goes besides (or instead of) their devices
+// (issue #5): nowhere, to `target` at once, or to `target` when nobody
+// answered within the user's ring time. `target`: a dialable number (digits,
+// optional leading '+'; the API normalizes what the user types with their
+// dial plan) or a user's SIP URI (reached on that user's PBX phone).
+struct CallForwarding {
+  enum class When : std::uint8_t { Never, Immediately, NoAnswer };
+  When when = When::Never;
+  std::string target;
+
+  bool operator==(const CallForwarding&) const = default;
+};
+std::string_view to_string(CallForwarding::When when);
+// "never", "immediately", "noAnswer" (as to_string writes them); nullopt else.
+std::optional<CallForwarding::When> forwarding_when(std::string_view text);
+
+// Seconds a call to the user rings their devices before it is unanswered.
+inline constexpr std::uint32_t kDefaultRingSeconds = 20;
+inline constexpr std::uint32_t kMinRingSeconds = 5;
+inline constexpr std::uint32_t kMaxRingSeconds = 120;
 
 struct User {
   std::string sip_uri;       // "sip:alice@example.com", see normalize_sip_uri()
@@ -39,6 +61,8 @@ struct User {
   // auto-answer headers on the INVITE): opt-in, for phones that support it.
   bool auto_answer = false;
   SimultaneousRing simultaneous_ring;
+  CallForwarding forwarding;
+  std::uint32_t ring_seconds = kDefaultRingSeconds;  // kMinRingSeconds..kMaxRingSeconds
   std::string password_hash;  // opaque PHC string from hash_password(); empty: no password
   // What the SIP registrar checks a UC client's REGISTER against (digest
   // authentication cannot use an argon2id hash): HA1 = H(user:realm:password)
@@ -77,6 +101,8 @@ inline constexpr std::string_view kEnterpriseVoice = "EnterpriseVoiceEnabled";
 inline constexpr std::string_view kAutoAnswer = "AutoAnswer";
 inline constexpr std::string_view kSimRingEnabled = "SimultaneousRingEnabled";
 inline constexpr std::string_view kSimRingNumber = "SimultaneousRingNumber";
+inline constexpr std::string_view kForwardTarget = "ForwardTarget";
+inline constexpr std::string_view kRingSeconds = "RingSeconds";
 inline constexpr std::string_view kPasswordHash = "PasswordHash";
 inline constexpr std::string_view kEnabled = "Enabled";
 inline constexpr std::string_view kAdmin = "Admin";

@@ -199,6 +199,14 @@ t 1 user set sip:dave@example.com --cvw-phone-number not-a-number; has_err "(400
 t 1 user set sip:nobody@example.com --title x; has_err "(404 NotFound"
 t 2 user set sip:dave@example.com; has_err "nothing to change"
 t 2 user set sip:dave@example.com --sim-ring 1 --no-sim-ring
+# call settings: ring time and forwarding (a user's SIP URI, or a number through dave's dial plan)
+t 0 user set sip:dave@example.com --ring-seconds 12 --forward-on-no-answer alice@example.com --json
+json_is '[d["ringSeconds"], d["forwarding"]]' '[12, {"when": "noAnswer", "target": "sip:alice@example.com"}]'
+t 0 user set sip:dave@example.com --forward +14255550199
+has_out "Forwarding:             immediately"; has_out "ForwardingTarget:       +14255550199"
+t 0 user set sip:dave@example.com --no-forward --json; json_is 'd["forwarding"]["when"]' '"never"'
+t 1 user set sip:dave@example.com --ring-seconds 500; has_err "(400 BadRequest"
+t 2 user set sip:dave@example.com --forward 1 --no-forward
 
 # user test-number (alice has the Tag:Office plan: 3 digits -> +14255550NNN).
 t 0 user test-number sip:alice@example.com 101

@@ -23,12 +23,17 @@
 #      phoneRinging, connected; answeredOn callback.
 #   4. declined through the API: both devices get CANCEL with
 #      Reason: SIP;cause=603, the caller gets 603; DeclinedByUser.
-#   5. nobody answers within [calls] incoming_ring_timeout: both devices get
+#   5. nobody answers within bob's ring time (6 s): both devices get
 #      CANCEL, the caller 480; Missed by server.
 #   6. the caller gives up while everything rings: both devices get CANCEL;
 #      Missed by caller.
 # Then bob's call history lists the six calls, the missed ones with their
-# caller.
+# caller, and bob changes his own call settings (PATCH /api/v1/me/call-settings):
+#   7. forwarding on no answer to "102" (his dial plan: his desk phone), with
+#      simultaneous ring off: the client rings 6 s, then the desk phone is
+#      called as the target and answers: ringing, forwarding, connected;
+#      answeredOn forwarded.
+#   8. forwarding immediately: only the desk phone rings.
 # Each device's and the caller's SIP (baresip -s) is read back as what it
 # received.
 source "$(dirname "$0")/lib/harness.sh"
@@ -41,7 +46,6 @@ UC_NUMBER=+14255550202
 h_pbx_start
 # baresip 1.0.0 needs MD5 alone (see registrar_baresip.sh)
 h_cvwd_start "[calls]
-incoming_ring_timeout = 6
 ring_timeout = 10
 
 [registrar]
@@ -51,6 +55,9 @@ h_cvwd_http PATCH /api/v1/users/sip:bob@example.com \
   "{\"lineUri\":\"tel:$UC_NUMBER;ext=202\",\"simultaneousRing\":{\"enabled\":true,\"target\":\"$PHONE\"}}"
 h_cvwd_expect_status 200 "the administrator gives bob a UC number and simultaneous ring"
 h_cvwd_login bob@example.com bob-password-1
+# bob's own call settings: his devices ring 6 s
+h_cvwd_http PATCH /api/v1/me/call-settings '{"ringSeconds":6}'
+h_cvwd_expect_status 200 "bob sets his ring time"
 h_cvwd_http GET /api/v1/me/calls
 [ "$H_HTTP_STATUS" = 200 ] || h_skip "this cvwd has no calls API"
 h_cvwd_events_start events
@@ -204,6 +211,35 @@ h_assert_eq "$(h_cvwd_json '" ".join("%s:%s:%s" % (c["direction"], c["reason"]["
   "bob's call history"
 from=$(h_cvwd_json 'd["calls"][0]["from"]')
 [[ "$from" == *'sip:carol@127.0.0.1'* ]] || h_fail "the missed call should name the caller, from is: $from"
+# ---- 7. forwarding on no answer: bob forwards to "102" (his dial plan makes
+# it his desk phone's +14255550102) and turns simultaneous ring off
+h_cvwd_http PATCH /api/v1/me/call-settings '{"simultaneousRing":{"enabled":false},"forwarding":{"when":"noAnswer","target":"102"}}'
+h_cvwd_expect_status 200 "bob forwards on no answer"
+h_assert_eq "$(h_cvwd_json 'd["forwarding"]["target"]')" "$PHONE" "the forwarding target, through bob's dial plan"
+h_bsctl carol dial "$TARGET" || h_fail "call 7: bsctl dial failed"
+wait_count "$LOG_CLIENT" 'Incoming call from' 7 "call 7: the client rings"
+h_cvwd_wait_incoming events 7 forwarding 10
+wait_count "$LOG_PHONE" 'Incoming call from' 8 "call 7: the desk phone is rung as the forwarding target"
+h_bsctl "$PHONE" accept || h_fail "bsctl accept on the desk phone (call 7) failed"
+h_cvwd_wait_incoming events 7 connected 5
+sleep 1
+h_bsctl carol hangup
+ended 7 "Completed caller forwarded"
+h_assert_eq "$(h_cvwd_incoming events 7 | tr ' ' '\n' | uniq | tr '\n' ' ')" "ringing forwarding connected ended " \
+  "call 7: states"
+
+# ---- 8. forwarding immediately: only the desk phone rings
+h_cvwd_http PATCH /api/v1/me/call-settings '{"forwarding":{"when":"immediately"}}'
+h_cvwd_expect_status 200 "bob forwards every call"
+h_bsctl carol dial "$TARGET" || h_fail "call 8: bsctl dial failed"
+wait_count "$LOG_PHONE" 'Incoming call from' 9 "call 8: the desk phone rings"
+h_bsctl "$PHONE" accept || h_fail "bsctl accept on the desk phone (call 8) failed"
+h_cvwd_wait_incoming events 8 connected 5
+sleep 1
+h_bsctl carol hangup
+ended 8 "Completed caller forwarded"
+h_assert_eq "$(count "$LOG_CLIENT" 'Incoming call from')" 7 "call 8: the client was not rung"
+
 h_stop baresip-carol >/dev/null
 h_stop baresip-bob >/dev/null
 h_stop "baresip-$PHONE" >/dev/null

@@ -41,6 +41,9 @@ constexpr std::array kUserRecord = {
     Field{"AutoAnswer", "autoAnswer"},
     Field{"SimultaneousRing", "simultaneousRing.enabled"},
     Field{"SimultaneousRingTarget", "simultaneousRing.target"},
+    Field{"RingSeconds", "ringSeconds"},
+    Field{"Forwarding", "forwarding.when"},
+    Field{"ForwardingTarget", "forwarding.target"},
     Field{"Enabled", "enabled"},
     Field{"Admin", "admin"},
     Field{"Site", "site"},
@@ -182,6 +185,10 @@ void add_set(CLI::App& group, Context& context) {
     UserFieldOptions fields;
     std::string sim_ring;
     bool no_sim_ring = false;
+    int ring_seconds = 0;
+    std::string forward;
+    std::string forward_on_no_answer;
+    bool no_forward = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* command = group.add_subcommand("set", "Change a user (only the options given change)");
@@ -192,11 +199,28 @@ void add_set(CLI::App& group, Context& context) {
   command
       ->add_flag("--no-sim-ring", o->no_sim_ring, "turn simultaneous ring off (the target is kept)")
       ->excludes(sim_ring);
-  context.on_run(command, [&context, o, sim_ring] {
+  CLI::Option* ring_seconds = command->add_option(
+      "--ring-seconds", o->ring_seconds, "how long a call to the user rings their devices (5-120 s)");
+  CLI::Option* forward = command->add_option(
+      "--forward", o->forward, "forward every call to TARGET at once (a number or a user's SIP URI)");
+  CLI::Option* forward_no_answer =
+      command
+          ->add_option("--forward-on-no-answer", o->forward_on_no_answer,
+                       "forward a call nobody answered within the ring time to TARGET")
+          ->excludes(forward);
+  command->add_flag("--no-forward", o->no_forward, "stop forwarding (the target is kept)")
+      ->excludes(forward)
+      ->excludes(forward_no_answer);
+  context.on_run(command, [&context, o, sim_ring, ring_seconds, forward, forward_no_answer] {
     json::object body = o->fields.body(context);
     if (sim_ring->count() > 0)
       body["simultaneousRing"] = json::object{{"enabled", true}, {"target", o->sim_ring}};
     if (o->no_sim_ring) body["simultaneousRing"] = json::object{{"enabled", false}};
+    if (ring_seconds->count() > 0) body["ringSeconds"] = o->ring_seconds;
+    if (forward->count() > 0) body["forwarding"] = json::object{{"when", "immediately"}, {"target", o->forward}};
+    if (forward_no_answer->count() > 0)
+      body["forwarding"] = json::object{{"when", "noAnswer"}, {"target", o->forward_on_no_answer}};
+    if (o->no_forward) body["forwarding"] = json::object{{"when", "never"}};
     if (body.empty())
       throw Failure(ExitCode::kUsage, "user set: nothing to change (see 'cvwctl user set --help')");
     const json::value reply = context.api().patch(user_path(o->sip), body);

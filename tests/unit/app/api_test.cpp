@@ -312,6 +312,51 @@ TEST_P(ApiTest, PoliciesFollowTheCmdletSemanticsAndReachMe) {
             "Site:Redmond");
 }
 
+TEST_P(ApiTest, UsersSetTheirOwnCallSettingsNumbersThroughTheirDialPlan) {
+  std::string admin = login("admin@example.com", "admin-password-1");
+  ASSERT_EQ(call(V::post, "/api/v1/dial-plans",
+                 R"({"identity":"Tag:Redmond","rules":[{"name":"Ext","pattern":"^(\\d{4})$","translation":"+1425555$1"}]})",
+                 admin).status,
+            201u);
+  ASSERT_EQ(call(V::patch, "/api/v1/users/sip:bob@example.com", R"({"dialPlan":"Tag:Redmond"})", admin).status, 200u);
+  std::string bob = login("bob@example.com", "bob-password-1");
+  Reply settings = call(V::get, "/api/v1/me/call-settings", "", bob);
+  ASSERT_EQ(settings.status, 200u) << settings.raw;
+  EXPECT_EQ(settings.body.at("ringSeconds").as_int64(), 20);
+  EXPECT_EQ(settings.body.at("forwarding").at("when").as_string(), "never");
+
+  Reply set = call(V::patch, "/api/v1/me/call-settings",
+                   R"({"ringSeconds":12,"simultaneousRing":{"enabled":true,"target":"0102"},
+                       "forwarding":{"when":"noAnswer","target":"4321"}})",
+                   bob);
+  ASSERT_EQ(set.status, 200u) << set.raw;
+  EXPECT_EQ(set.body.at("ringSeconds").as_int64(), 12);
+  EXPECT_EQ(set.body.at("simultaneousRing").at("target").as_string(), "+14255550102") << "through his dial plan";
+  EXPECT_EQ(set.body.at("forwarding").at("target").as_string(), "+14255554321");
+  // Kept, and part of his record for the administrators.
+  Reply record = call(V::get, "/api/v1/users/sip:bob@example.com", "", admin);
+  EXPECT_EQ(record.body.at("forwarding").at("when").as_string(), "noAnswer");
+  EXPECT_EQ(record.body.at("ringSeconds").as_int64(), 12);
+
+  // Refusals name the field; nothing changes.
+  for (const char* bad : {R"({"ringSeconds":2})", R"({"forwarding":{"when":"sometimes"}})",
+                          R"({"forwarding":{"target":"sip:nobody@example.com"}})",
+                          R"({"forwarding":{"when":"immediately","target":""}})",
+                          R"({"simultaneousRing":{"target":"sip:alice@example.com"}})", R"({"ringsSeconds":10})",
+                          R"({"forwarding":{"target":"+1 (425) abc"}})"}) {
+    Reply refused = call(V::patch, "/api/v1/me/call-settings", bad, bob);
+    EXPECT_EQ(refused.status, 400u) << bad << " -> " << refused.raw;
+  }
+  EXPECT_EQ(call(V::get, "/api/v1/me/call-settings", "", bob).body.at("forwarding").at("target").as_string(),
+            "+14255554321");
+  // A user's SIP URI is a target too.
+  Reply to_user = call(V::patch, "/api/v1/me/call-settings",
+                       R"({"forwarding":{"when":"immediately","target":"alice@example.com"}})", bob);
+  ASSERT_EQ(to_user.status, 200u) << to_user.raw;
+  EXPECT_EQ(to_user.body.at("forwarding").at("target").as_string(), "sip:alice@example.com");
+  EXPECT_EQ(call(V::get, "/api/v1/me/call-settings").status, 401u);
+}
+
 TEST_P(ApiTest, RoutingConfigurationCarriesTheCallerId) {
   std::string admin = login("admin@example.com", "admin-password-1");
   Reply set = call(V::patch, "/api/v1/routing-configuration", R"({"callViaWorkCallerId":"+14255550100"})", admin);

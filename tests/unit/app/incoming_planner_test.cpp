@@ -25,7 +25,7 @@ class IncomingPlannerTest : public test::DirectoryTest {
     add("sip:bob@example.com", "+14255550102", "", false);
     settings_.domains = {"example.com"};
     settings_.trunk = sip::Peer{sip::Protocol::Udp, boost::asio::ip::make_address("127.0.0.1"), 5070, 0};
-    settings_.ring_timeout = 25s;
+    settings_.forward_ring_timeout = 45s;
   }
 
   void add(const std::string& uri, const std::string& pbx, const std::string& line, bool simultaneous) {
@@ -85,7 +85,8 @@ TEST_P(IncomingPlannerTest, ACallForTheSipUriRingsEveryClientAndThePhone) {
   EXPECT_EQ(plan.info.owner, "sip:alice@example.com");
   EXPECT_EQ(plan.info.direction, calls::Direction::Incoming);
   EXPECT_EQ(plan.info.from, "\"Carol\" <sip:+14255550199@pbx.example.com>");
-  EXPECT_EQ(plan.ring_timeout, 25s);
+  EXPECT_EQ(plan.ring_timeout, 20s) << "the user's ring time (the default)";
+  EXPECT_FALSE(plan.forward);
   ASSERT_EQ(plan.branches.size(), 3u);
   // The clients, at their Contacts, the second through its Path.
   EXPECT_EQ(plan.branches[0].kind, calls::BranchKind::Client);
@@ -172,6 +173,50 @@ TEST_P(IncomingPlannerTest, ExpiredRegistrationsDoNotRing) {
   PlannedIncoming p = plan("sip:bob@example.com");
   ASSERT_TRUE(p.plan);
   EXPECT_TRUE(p.plan->branches.empty());
+}
+
+TEST_P(IncomingPlannerTest, ForwardingOnNoAnswerFollowsTheUsersRingTime) {
+  register_client("sip:bob@example.com", "sip:bob@127.0.0.6:5060");
+  directory::User bob = *directory_->find_user("sip:bob@example.com");
+  bob.ring_seconds = 12;
+  bob.forwarding = {directory::CallForwarding::When::NoAnswer, "+14255550177"};
+  ASSERT_TRUE(directory_->replace_user(bob).ok());
+  PlannedIncoming p = plan("sip:bob@example.com");
+  ASSERT_TRUE(p.plan);
+  EXPECT_EQ(p.plan->ring_timeout, 12s);
+  ASSERT_EQ(p.plan->branches.size(), 1u) << "the client still rings first";
+  ASSERT_TRUE(p.plan->forward);
+  EXPECT_EQ(p.plan->forward->request_uri, "sip:+14255550177@127.0.0.1:5070;user=phone");
+  EXPECT_EQ(p.plan->forward->from, "\"Carol\" <sip:+14255550199@pbx.example.com>");
+  EXPECT_EQ(p.plan->forward_ring_timeout, 45s);
+}
+
+TEST_P(IncomingPlannerTest, ForwardingImmediatelyRingsOnlyTheTargetAUserOnTheirPbxPhone) {
+  register_client("sip:bob@example.com", "sip:bob@127.0.0.6:5060");
+  directory::User bob = *directory_->find_user("sip:bob@example.com");
+  bob.forwarding = {directory::CallForwarding::When::Immediately, "sip:alice@example.com"};
+  ASSERT_TRUE(directory_->replace_user(bob).ok());
+  PlannedIncoming p = plan("sip:bob@example.com");
+  ASSERT_TRUE(p.plan);
+  ASSERT_EQ(p.plan->branches.size(), 1u);
+  EXPECT_EQ(p.plan->branches[0].kind, calls::BranchKind::Forward);
+  EXPECT_EQ(p.plan->branches[0].invite.request_uri, "sip:+14255550101@127.0.0.1:5070;user=phone") << "alice's PBX phone";
+  EXPECT_FALSE(p.plan->callback);
+  EXPECT_FALSE(p.plan->forward);
+  EXPECT_EQ(p.plan->ring_timeout, 45s);
+}
+
+TEST_P(IncomingPlannerTest, ForwardingAloneIsSomethingToRing) {
+  directory::CallViaWorkPolicyUpdate off;
+  off.enabled = false;
+  ASSERT_TRUE(directory_->set_policy(directory::PolicyIdentity::global(), off).ok());
+  directory::User bob = *directory_->find_user("sip:bob@example.com");
+  bob.forwarding = {directory::CallForwarding::When::NoAnswer, "+14255550177"};
+  ASSERT_TRUE(directory_->replace_user(bob).ok());
+  PlannedIncoming p = plan("sip:bob@example.com");
+  ASSERT_TRUE(p.plan) << "no client, no callback, but the forwarding target: " << p.reason;
+  EXPECT_TRUE(p.plan->branches.empty());
+  EXPECT_TRUE(p.plan->forward);
 }
 
 INSTANTIATE_TEST_SUITE_P(Storage, IncomingPlannerTest, ::testing::ValuesIn(storage::test::kBothBackends),

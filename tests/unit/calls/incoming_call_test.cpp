@@ -71,6 +71,7 @@ class IncomingCallTest : public CallFlowTest {
       RingBranch{BranchKind::Phone, {"sip:1001@127.0.0.2:5060", "<sip:1001@example.com>", "\"Carol\" <sip:+14255550199@example.com>", "", "", {}}},
   };
   bool with_callback = true;
+  std::optional<sip::dialog::InviteParams> forward_to;
   IncomingCallPlan plan() {
     IncomingCallPlan p;
     p.info.id = "c-in";
@@ -86,6 +87,8 @@ class IncomingCallTest : public CallFlowTest {
       p.callback = cb;
     }
     p.callback_ring_timeout = 30s;
+    p.forward = forward_to;
+    p.forward_ring_timeout = 40s;
     return p;
   }
 
@@ -274,6 +277,67 @@ TEST_F(IncomingCallTest, AcceptedInTheClientCallsThePhoneBackAndConnectsIt) {
   ASSERT_TRUE(done);
   EXPECT_EQ(reason().code, EndCode::Completed);
   EXPECT_EQ(reason().by, Party::Caller);
+  expect_no_dialogs_left();
+}
+
+// The forwarding target: the callback host stands in for it.
+sip::dialog::InviteParams forwarding_target() {
+  sip::dialog::InviteParams p;
+  p.request_uri = "sip:+14255550177@127.0.0.4:5060";
+  p.from = "\"Carol\" <sip:+14255550199@example.com>";
+  return p;
+}
+
+TEST_F(IncomingCallTest, NoAnswerIsForwardedAndTheTargetConnected) {
+  forward_to = forwarding_target();
+  client.script = rings_forever();
+  phone.script = rings_forever();
+  callback_phone.script = answers(callback_phone, callback_media, 2s);
+  place_call();
+  net.run(21s);
+  EXPECT_EQ(cancels_to(client_host, ""), 1);
+  EXPECT_EQ(cancels_to(phone_host, ""), 1);
+  EXPECT_EQ(cancels_to(client_host, kElsewhere), 0) << "not answered elsewhere: the devices log a missed call";
+  EXPECT_EQ(media_of(callback_phone.offers.at(0)), (std::pair<std::string, int>{"127.0.0.5", 44000}));
+  net.run(3s);
+  EXPECT_EQ(caller_status, 200);
+  EXPECT_EQ(media_of(caller.remote_body()), (std::pair<std::string, int>{"127.0.0.4", 48000}));
+  EXPECT_EQ(states, (std::vector<std::string>{"ringing", "forwarding", "connected"}));
+  EXPECT_EQ(call->info().answered_on, "forwarded");
+  caller.hangup();
+  net.run(1s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::Completed);
+  EXPECT_EQ(reason().by, Party::Caller);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, AFailedForwardGivesTheCallerItsBusyAndTheUserAMissedCall) {
+  forward_to = forwarding_target();
+  client.script = rings_forever();
+  phone.script = rings_forever();
+  callback_phone.script = rejects(486, 1s);
+  place_call();
+  net.run(23s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(caller_status, 486);
+  EXPECT_EQ(reason().code, EndCode::Missed);
+  EXPECT_EQ(reason().by, Party::Server);
+  EXPECT_EQ(reason().message, "Missed call: nobody answered, and forwarding it failed (SIP 486)");
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, AForwardBranchAloneIsAnsweredAsForwarded) {
+  branches = {RingBranch{BranchKind::Forward, forwarding_target()}};
+  with_callback = false;
+  callback_phone.script = answers(callback_phone, callback_media, 1s);
+  place_call();
+  net.run(2s);
+  EXPECT_EQ(caller_status, 200);
+  EXPECT_EQ(call->info().answered_on, "forwarded");
+  call->hang_up();
+  net.run(1s);
+  ASSERT_TRUE(done);
   expect_no_dialogs_left();
 }
 

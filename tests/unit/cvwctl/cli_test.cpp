@@ -27,7 +27,8 @@ constexpr std::int64_t kNow = 1'800'000'000;
 const char* kAlice =
     R"({"sipUri": "sip:alice@example.com", "displayName": "Alice Liddell", "title": "", "department": "",
   "company": "", "email": "alice@example.com", "lineUri": "tel:+14255550101", "cvwPhoneNumber": "+14255550101",
-  "enterpriseVoice": true, "autoAnswer": false, "simultaneousRing": {"enabled": false, "target": ""}, "enabled": true, "admin": false,
+  "enterpriseVoice": true, "autoAnswer": false, "simultaneousRing": {"enabled": false, "target": ""}, "ringSeconds": 20,
+  "forwarding": {"when": "noAnswer", "target": "+14255550199"}, "enabled": true, "admin": false,
   "site": "Redmond", "callViaWorkPolicy": "Tag:Sales", "dialPlan": null})";
 
 struct Outcome {
@@ -187,6 +188,9 @@ TEST_F(CliTest, UserShowIsAKeyValueBlock) {
             "AutoAnswer:             False\n"
             "SimultaneousRing:       False\n"
             "SimultaneousRingTarget:\n"
+            "RingSeconds:            20\n"
+            "Forwarding:             noAnswer\n"
+            "ForwardingTarget:       +14255550199\n"
             "Enabled:                True\n"
             "Admin:                  False\n"
             "Site:                   Redmond\n"
@@ -389,8 +393,11 @@ TEST_F(CliTest, UserAddAndSetBodies) {
                 .code,
             0);
   ASSERT_EQ(run({"user", "set", "sip:bob@example.com", "--no-sim-ring"}).code, 0);
+  ASSERT_EQ(run({"user", "set", "sip:bob@example.com", "--ring-seconds", "12", "--forward-on-no-answer", "4321"}).code,
+            0);
+  ASSERT_EQ(run({"user", "set", "sip:bob@example.com", "--no-forward"}).code, 0);
   const auto seen = api_.seen();
-  ASSERT_EQ(seen.size(), 3u);
+  ASSERT_EQ(seen.size(), 5u);
   EXPECT_EQ(
       seen[0].json(),
       json::parse(R"({"displayName": "Bob", "lineUri": "tel:+14255550102", "enterpriseVoice": true,
@@ -398,6 +405,8 @@ TEST_F(CliTest, UserAddAndSetBodies) {
   EXPECT_EQ(seen[1].json(), json::parse(R"({"title": "", "enterpriseVoice": false, "enabled": true,
       "simultaneousRing": {"enabled": true, "target": "+14255550199"}})"));
   EXPECT_EQ(seen[2].json(), json::parse(R"({"simultaneousRing": {"enabled": false}})"));
+  EXPECT_EQ(seen[3].json(), json::parse(R"({"ringSeconds": 12, "forwarding": {"when": "noAnswer", "target": "4321"}})"));
+  EXPECT_EQ(seen[4].json(), json::parse(R"({"forwarding": {"when": "never"}})"));
 }
 
 TEST_F(CliTest, UsageErrorsExit2WithoutARequest) {
@@ -411,6 +420,7 @@ TEST_F(CliTest, UsageErrorsExit2WithoutARequest) {
            {"user", "list", "--bogus"},
            {"user", "set", "sip:a@b"},
            {"user", "set", "sip:a@b", "--sim-ring", "1", "--no-sim-ring"},
+           {"user", "set", "sip:a@b", "--forward", "1", "--forward-on-no-answer", "2"},
            {"policy", "set", "Global"},
            {"policy", "set", "Global", "--enabled", "maybe"},
            {"policy", "grant", "sip:a@b"},

@@ -126,6 +126,14 @@ TEST(ValidateUser, EachBadFieldIsNamedWithItsValue) {
          u.simultaneous_ring = {true, ""};
        },
        "SimultaneousRingNumber \"\": required when"},
+      {[](User& u) { u.forwarding.target = "12ab"; }, "ForwardTarget \"12ab\""},
+      {[](User& u) { u.forwarding.target = "sip:bad user@example.com"; }, "ForwardTarget \"sip:bad user@example.com\""},
+      {[](User& u) {
+         u.forwarding = {CallForwarding::When::NoAnswer, ""};
+       },
+       "ForwardTarget \"\": required when calls are forwarded"},
+      {[](User& u) { u.ring_seconds = 4; }, "RingSeconds \"4\": must be from 5 to 120"},
+      {[](User& u) { u.ring_seconds = 121; }, "RingSeconds \"121\""},
       {[](User& u) { u.password_hash = "x\n"; }, "PasswordHash: not a password hash"},
       {[](User& u) { u.site = "Red mond"; }, "Site \"Red mond\""},
       {[](User& u) { u.cvw_policy = "Site:Redmond"; }, "CallViaWorkPolicy \"Site:Redmond\""},
@@ -139,6 +147,19 @@ TEST(ValidateUser, EachBadFieldIsNamedWithItsValue) {
     EXPECT_EQ(r.error().status, 400);
     EXPECT_NE(r.error().message.find(c.expected), std::string::npos) << r.error().message;
   }
+}
+
+TEST(ValidateUser, ForwardingTargetsAreNumbersOrSipUrisWrittenOneWay) {
+  User u = valid_user();
+  u.forwarding = {CallForwarding::When::Immediately, "Bob@Example.COM"};
+  auto n = normalize_user(u);
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(n->forwarding.target, "sip:Bob@example.com");
+  u.forwarding = {CallForwarding::When::NoAnswer, "+14255550177"};
+  EXPECT_TRUE(validate_user(u).ok());
+  EXPECT_EQ(to_string(CallForwarding::When::NoAnswer), "noAnswer");
+  EXPECT_EQ(forwarding_when("immediately"), CallForwarding::When::Immediately);
+  EXPECT_FALSE(forwarding_when("Immediately").has_value());
 }
 
 TEST(ValidateUser, DisplayNameMayBeUnicode) {
