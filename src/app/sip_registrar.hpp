@@ -59,6 +59,8 @@ class SipRegistrar final : public sip::dialog::RequestHandler {
                std::function<registrar::WallClock::time_point()> now = registrar::WallClock::now);
 
   sip::Message respond(const sip::Message& request, const sip::Peer& from) override;
+  // Path (RFC 3327): an edge proxy may Require it; the registrar keeps it.
+  std::string_view supported() const override { return "path"; }
 
   const SipRegistrarMetrics& metrics() const { return metrics_; }
 

@@ -251,11 +251,16 @@ void UserAgent::on_out_of_dialog(txn::ServerTransactionId id, Message&& request,
   // §8.2.2.3: extensions we do not support in Require get 420 + Unsupported.
   // Require may be spread over several lines (§7.3.1).
   if (request.method() != Method::Ack && request.method() != Method::Cancel) {
+    std::string_view served_options;  // what the handler of this method adds
+    for (const auto& [method, handler] : served_) {
+      if (method == request.method()) served_options = handler->supported();
+    }
     std::string unsupported;
     for (const HeaderField& h : request.headers()) {
       if (h.id != HeaderId::Require) continue;
       (void)for_each_list_value(h.value, [&](std::string_view option) -> Result<void> {
-        if (!has_option(kSupported, option)) unsupported.append(unsupported.empty() ? "" : ", ").append(option);
+        if (!has_option(kSupported, option) && !has_option(served_options, option))
+          unsupported.append(unsupported.empty() ? "" : ", ").append(option);
         return {};
       });
     }

@@ -66,6 +66,10 @@ class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
   virtual Message respond(const Message& request, const Peer& from) = 0;
+  // Option tags (comma-separated) this handler implements beyond the UA
+  // core's, so that a Require naming them is not refused with 420: "path"
+  // for a registrar (RFC 3327 §5.3).
+  virtual std::string_view supported() const { return {}; }
 };
 
 struct InviteParams {

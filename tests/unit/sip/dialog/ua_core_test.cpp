@@ -103,6 +103,24 @@ TEST_F(UaCore, AServedMethodGoesToItsHandlerAndIsAllowed) {
   EXPECT_EQ(registrar.seen.size(), 1u);
 }
 
+// RFC 3327 §5.3: an edge proxy that inserted Path may Require it; the
+// handler that serves REGISTER says it supports it, no other method does.
+TEST_F(UaCore, AServedMethodsOwnOptionTagsAreNotRefusedWith420) {
+  struct Registrar : sip::dialog::RequestHandler {
+    Message respond(const Message& request, const sip::Peer&) override { return sip::make_response(request, 200); }
+    std::string_view supported() const override { return "path"; }
+  } registrar;
+  ua.serve(Method::Register, &registrar);
+  from_alice(AliceRequest("REGISTER").branch("z9hG4bKpath").header("Require: path"));
+  (void)only_response(200);
+  wire.sent.clear();
+  from_alice(AliceRequest("REGISTER").branch("z9hG4bKpath2").header("Require: path, foo"));
+  EXPECT_EQ(only_response(420).header(HeaderId::Unsupported), "foo");
+  wire.sent.clear();
+  from_alice(AliceRequest("OPTIONS").branch("z9hG4bKpath3").header("Require: path"));
+  EXPECT_EQ(only_response(420).header(HeaderId::Unsupported), "path") << "path is the registrar's, not OPTIONS'";
+}
+
 TEST_F(UaCore, RequireOfAnUnknownExtensionGets420WithUnsupported) {
   from_alice(alice_invite().header("Require: foo"));
   // §8.2.2.3: "the UAS MUST respond by generating a response with status code
