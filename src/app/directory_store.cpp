@@ -325,9 +325,14 @@ Result<void> DirectoryStore::delete_sessions_of(const std::string& user_key) {
   return {};
 }
 
+Result<void> DirectoryStore::delete_expired_sessions(std::int64_t now) {
+  auto r = db_.execute("DELETE FROM sessions WHERE refresh_expires <= $1", {now});
+  if (!r) return r.error();
+  return {};
+}
+
 Result<std::vector<StoredSession>> DirectoryStore::load_sessions(std::int64_t now) {
-  auto purge = db_.execute("DELETE FROM sessions WHERE refresh_expires <= $1", {now});
-  if (!purge) return purge.error();
+  if (auto purge = delete_expired_sessions(now); !purge) return purge.error();
   auto rows = db_.execute(
       "SELECT id, user_key, access_hash, access_expires, refresh_hash, refresh_expires FROM sessions");
   if (!rows) return rows.error();

@@ -63,6 +63,8 @@ class DirectoryStore {
   Result<void> replace_session_tokens(const StoredSession& session);
   Result<void> delete_session(const std::string& id);
   Result<void> delete_sessions_of(const std::string& user_key);
+  // Sessions whose refresh token expired at or before `now` (Unix seconds).
+  Result<void> delete_expired_sessions(std::int64_t now);
   // Sessions whose refresh token is still valid at `now`; expired ones are deleted.
   Result<std::vector<StoredSession>> load_sessions(std::int64_t now);
 

@@ -138,6 +138,23 @@ std::optional<Principal> Sessions::authenticate(std::string_view access_token) c
   return Principal{user, s.id};
 }
 
+Result<std::size_t> Sessions::purge_expired() {
+  const std::int64_t t = now();
+  std::vector<std::string> expired;
+  for (const auto& [id, s] : by_id_) {
+    if (s.refresh_expires <= t) expired.push_back(id);
+  }
+  if (expired.empty()) return std::size_t{0};
+  if (auto r = store_.delete_expired_sessions(t); !r) return r.error();
+  for (const std::string& id : expired) {
+    auto it = by_id_.find(id);
+    unindex(it->second);
+    by_id_.erase(it);
+    if (on_closed_) on_closed_(id);
+  }
+  return expired.size();
+}
+
 Result<void> Sessions::close(const std::string& session_id) {
   auto it = by_id_.find(session_id);
   if (it == by_id_.end()) return Error{404, "no such session"};

@@ -288,14 +288,21 @@ int run_daemon(DaemonOptions options) {
   app::SipRegistrar sip_registrar(directory, locations, digest, register_throttle, config.domains,
                                   config.registrar.digest_algorithms);
   stack.ua().serve(sip::Method::Register, &sip_registrar);
-  std::function<void()> purge_bindings;
+  // Housekeeping each minute: expired registrations, and login sessions
+  // nobody can refresh any more (with their event channels).
+  std::function<void()> purge_expired;
   TimerService::Handle purge_timer = 0;
-  purge_bindings = [&] {
+  purge_expired = [&] {
     if (const std::size_t n = locations.purge(registrar::WallClock::now()); n > 0)
       log().info("sip registrar: {} expired registration(s) removed", n);
-    purge_timer = stack.timers().schedule(std::chrono::seconds(60), purge_bindings);
+    if (auto n = sessions.purge_expired(); !n) {
+      log().warn("sessions: expired sessions not purged: {}", n.error().message);
+    } else if (*n > 0) {
+      log().info("sessions: {} expired session(s) ended", *n);
+    }
+    purge_timer = stack.timers().schedule(std::chrono::seconds(60), purge_expired);
   };
-  purge_timer = stack.timers().schedule(std::chrono::seconds(60), purge_bindings);
+  purge_timer = stack.timers().schedule(std::chrono::seconds(60), purge_expired);
   // INVITEs outside a dialog: only from the trunks; transfers into a call;
   // anything else is a call to a user, rung on their clients and phone.
   std::vector<net::ip::address> trunk_sources;
