@@ -135,5 +135,52 @@ TEST_F(CallServiceTest, RouterRefusesCallsFromAnythingButATrunk) {
   cvw.ua->set_handler(nullptr);
 }
 
+// Incoming calls in the service: rung for their owner, who alone can accept
+// or decline them (another user's attempt looks like a call that does not
+// exist); accept without a phone to call back, or too late, is a 409.
+
+TEST_F(CallServiceTest, IncomingCallsAreAnsweredByTheirOwnerOnly) {
+  Host& caller_host = net.add("127.0.0.5");
+  InviteReceiver receiver;
+  std::string id;
+  receiver.take = [&](std::shared_ptr<sip::dialog::InviteSession> session) {
+    IncomingCallPlan p;
+    p.info.owner = "sip:alice@example.com";
+    p.info.from = "<sip:carol@example.com>";
+    p.branches.push_back(RingBranch{BranchKind::Phone, {"sip:1001@127.0.0.2:5060", "", "", "", "", {}}});
+    auto rung = service.ring(std::move(session), std::move(p));
+    ASSERT_TRUE(rung.ok()) << rung.error().message;
+    id = (*rung)->id;
+  };
+  cvw.ua->set_handler(&receiver);
+  sip::dialog::CallLeg caller(*caller_host.ua, net.timers);
+  int status = 0;
+  spawn([](sip::dialog::CallLeg& leg, int& out) -> Task<void> {
+    sip::dialog::InviteParams p;
+    p.request_uri = "sip:alice@127.0.0.1:5060";
+    p.body = phone_sdp("127.0.0.5", 44000);
+    out = co_await leg.invite(p, 60s);
+  }(caller, status));
+  net.run(1s);
+  ASSERT_FALSE(id.empty());
+  const CallInfo* info = service.find("sip:alice@example.com", id);
+  ASSERT_NE(info, nullptr);
+  EXPECT_EQ(info->direction, Direction::Incoming);
+  EXPECT_EQ(info->state, CallState::Ringing);
+  EXPECT_EQ(service.metrics().incoming, 1u);
+  EXPECT_EQ(service.find("sip:bob@example.com", id), nullptr);
+  EXPECT_EQ(service.decline("sip:bob@example.com", id).error().status, 404);
+  EXPECT_EQ(service.accept("sip:bob@example.com", id).error().status, 404);
+  EXPECT_EQ(service.accept("sip:alice@example.com", id).error().status, 409) << "no phone to call back";
+  EXPECT_EQ(service.accept("sip:alice@example.com", "c-nonexistent").error().status, 404);
+  ASSERT_TRUE(service.decline("sip:alice@example.com", id).ok());
+  EXPECT_EQ(service.decline("sip:alice@example.com", id).error().status, 409) << "already declined";
+  net.run(2s);
+  EXPECT_EQ(status, 603);
+  EXPECT_EQ(changes.back().state, CallState::Ended);
+  EXPECT_EQ(changes.back().reason->code, EndCode::DeclinedByUser);
+  EXPECT_EQ(service.active(), 0u);
+}
+
 }  // namespace
 }  // namespace cvw::calls::test

@@ -16,12 +16,6 @@ using sip::test::count_sent;
 
 constexpr std::string_view kElsewhere = "Reason: SIP;cause=200;text=\"Call completed elsewhere\"";
 
-// Starts an IncomingCall for every INVITE cvw receives.
-class Receiver : public sip::dialog::UaHandler {
- public:
-  std::function<void(std::shared_ptr<sip::dialog::InviteSession>)> take;
-  void on_invite(std::shared_ptr<sip::dialog::InviteSession> session) override { take(std::move(session)); }
-};
 
 class IncomingCallTest : public CallFlowTest {
  protected:
@@ -35,7 +29,7 @@ class IncomingCallTest : public CallFlowTest {
   Phone callback_phone{net, callback_host};
   Phone client{net, client_host};
   Phone client2{net, client2_host};
-  Receiver receiver;
+  InviteReceiver receiver;  // starts an IncomingCall for every INVITE cvw receives
   std::unique_ptr<IncomingCall> call;
   Task<void> flow;
   std::vector<std::string> states;

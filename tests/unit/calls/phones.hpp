@@ -69,6 +69,12 @@ class Phone : public sip::dialog::UaHandler {
   Host& host_;
 };
 
+// cvw's side of an incoming call: every INVITE goes to `take`.
+struct InviteReceiver : sip::dialog::UaHandler {
+  std::function<void(std::shared_ptr<sip::dialog::InviteSession>)> take;
+  void on_invite(std::shared_ptr<sip::dialog::InviteSession> session) override { take(std::move(session)); }
+};
+
 // A test of call flows over the in-memory network: the network and the
 // scripts its phones run (answer, reject, ring until cancelled), on the
 // network's manual clock.
