@@ -107,6 +107,26 @@ void collect_sip(sip::SipStack& stack, MetricsWriter& out) {
   out.family("cvw_sip_messages_total", T::Counter, "SIP messages received and sent.");
   out.sample("cvw_sip_messages_total", t.received, {{"direction", "in"}});
   out.sample("cvw_sip_messages_total", t.sent, {{"direction", "out"}});
+  // By method and by response class, each way: what Kamailio's and
+  // FreeSWITCH's exporters show, and what tells a REGISTER storm from a
+  // call storm.
+  const std::array both{std::pair{"in", &t.in}, std::pair{"out", &t.out}};
+  out.family("cvw_sip_requests_total", T::Counter, "SIP requests received and sent, by method (retransmissions included).");
+  for (const auto& [direction, traffic] : both) {
+    for (std::size_t m = 0; m < traffic->requests.size(); ++m) {
+      const auto method = static_cast<sip::Method>(m);
+      out.sample("cvw_sip_requests_total", traffic->requests[m],
+                 {{"direction", direction}, {"method", method == sip::Method::Unknown ? "other" : sip::method_name(method)}});
+    }
+  }
+  out.family("cvw_sip_responses_total", T::Counter,
+             "SIP responses received and sent, by class (retransmissions included).");
+  for (const auto& [direction, traffic] : both) {
+    for (std::size_t c = 0; c < traffic->responses.size(); ++c) {
+      out.sample("cvw_sip_responses_total", traffic->responses[c],
+                 {{"direction", direction}, {"class", std::to_string(c + 1) + "xx"}});
+    }
+  }
   out.family("cvw_sip_messages_rejected_total", T::Counter,
              "Malformed SIP requests answered statelessly (400/505).");
   out.sample("cvw_sip_messages_rejected_total", t.rejected);

@@ -46,6 +46,11 @@ h_log "cvwd's 200 to alice: Contact: $contact"
 [[ "$contact" == *"127.0.0.1:${H_PHONE_SIP[alice]}"* && "$contact" == *'expires='* ]] ||
   h_fail "the 200 should list alice's contact (port ${H_PHONE_SIP[alice]}) with its expiry, is: ${contact:-none}"
 
+# the traffic metrics saw it: REGISTERs in, the 401 and the 200 out
+h_assert_ge "$(h_cvwd_metric 'cvw_sip_requests_total{direction="in",method="REGISTER"}')" 2 "REGISTERs counted in"
+h_assert_ge "$(h_cvwd_metric 'cvw_sip_responses_total{direction="out",class="4xx"}')" 1 "4xx responses counted out"
+h_assert_ge "$(h_cvwd_metric 'cvw_sip_responses_total{direction="out",class="2xx"}')" 1 "2xx responses counted out"
+
 # ---- 2. a wrong password
 failed_before=$(h_cvwd_metric 'cvw_registrar_requests_total{outcome="auth_failed"}')
 h_phone_create bob auto cvwd ";auth_pass=not-bobs-password"

@@ -21,6 +21,26 @@
 
 namespace cvw::sip::transport {
 
+void SipTraffic::count(const Message& m) {
+  if (m.is_request()) {
+    ++requests[static_cast<std::size_t>(m.method())];
+  } else if (m.status() >= 100 && m.status() < 700) {
+    ++responses[static_cast<std::size_t>(m.status() / 100 - 1)];
+  }
+}
+
+void SipTraffic::count(std::string_view wire) {
+  constexpr std::string_view kVersion = "SIP/2.0 ";
+  if (wire.starts_with(kVersion)) {
+    if (wire.size() > kVersion.size() && wire[kVersion.size()] >= '1' && wire[kVersion.size()] <= '6')
+      ++responses[static_cast<std::size_t>(wire[kVersion.size()] - '1')];
+    return;
+  }
+  const std::size_t space = wire.find(' ');
+  if (space == std::string_view::npos) return;
+  ++requests[static_cast<std::size_t>(method_from_name(wire.substr(0, space)))];
+}
+
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using asio::ip::udp;
@@ -130,6 +150,7 @@ struct TransportLayer::Impl {
       log().info("sip: dropped {} bytes from {}: {}", bytes.size(), source.to_string(), m.error().message);
       return;
     }
+    metrics.in.count(*m);
     // Stamp first: a stateless rejection copies the Via and must carry
     // received/rport like any response (RFC 3581 §4).
     if (m->is_request()) stamp_received(*m, source);
@@ -204,6 +225,7 @@ struct TransportLayer::Impl {
       log().warn("sip: send to {} failed: {}", to.to_string(), ec.message());
     } else {
       ++metrics.sent;
+      metrics.out.count(wire);
     }
   }
 
@@ -350,6 +372,7 @@ struct TransportLayer::Impl {
                           return;
                         }
                         ++metrics.sent;
+                        metrics.out.count(conn->outbox.front());
                         conn->outbox.pop_front();
                         write(conn);
                       });

@@ -13,7 +13,9 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,7 +46,20 @@ struct TransportConfig {
   std::size_t max_connections = 10000;
 };
 
+// SIP messages by kind, one way: requests by method (extension methods as
+// Unknown), responses by class. Counted from the start line only, so the
+// count costs a few comparisons per message.
+struct SipTraffic {
+  std::array<std::uint64_t, static_cast<std::size_t>(Method::Update) + 1> requests{};  // by Method
+  std::array<std::uint64_t, 6> responses{};                                            // [0] = 1xx ... [5] = 6xx
+  void count(const Message& m);
+  // From serialized bytes: "METHOD uri SIP/2.0" or "SIP/2.0 NNN reason".
+  void count(std::string_view wire);
+};
+
 struct TransportMetrics {
+  SipTraffic in;   // well-formed messages received (valid or not)
+  SipTraffic out;  // messages sent (retransmissions included)
   std::uint64_t received = 0;
   std::uint64_t sent = 0;
   std::uint64_t rejected = 0;     // answered statelessly with 4xx/5xx
