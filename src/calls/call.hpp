@@ -27,6 +27,10 @@ class Call {
   virtual Task<void> run() = 0;
   // The user ends it (API DELETE) at whatever stage it is.
   virtual void hang_up() = 0;
+  // cvwd stops: everything goes out now (the SIP stack stops right after).
+  // By default as the user's hang-up; a flow whose hang-up means something
+  // else to its peers (an incoming call's decline) says so.
+  virtual void shut_down() { hang_up(); }
   const CallInfo& info() const { return info_; }
 
   // Attended transfer (RFC 3891): the leg on the user's side that an INVITE

@@ -145,7 +145,7 @@ Call* CallService::find_by_phone(const sip::dialog::InviteSession* session) {
 }
 
 void CallService::hang_up_all() {
-  for (auto& [id, entry] : calls_) entry.call->hang_up();
+  for (auto& [id, entry] : calls_) entry.call->shut_down();
 }
 
 }  // namespace cvw::calls

@@ -78,7 +78,8 @@ class CallService {
   // The call whose user-side leg is `session` (an INVITE with Replaces
   // names it), or nullptr.
   Call* find_by_phone(const sip::dialog::InviteSession* session);
-  // Shutdown: every call is hung up; active() drops to 0 as they end.
+  // Shutdown: every call is ended (Call::shut_down); active() drops to 0 as
+  // they end.
   void hang_up_all();
 
   std::size_t active() const { return calls_.size(); }

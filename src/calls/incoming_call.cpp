@@ -115,6 +115,19 @@ bool IncomingCall::decline() {
   return true;
 }
 
+void IncomingCall::shut_down() {
+  if (info_.state != CallState::Ringing || decided_.ready()) {
+    hang_up();
+    return;
+  }
+  // Not the user's decline: the caller may try again (503), and the devices
+  // are told nothing but that the call stopped.
+  declined_by_ = Party::Server;
+  decide(Decision::Declined);
+  for (Branch& b : branches_) b.leg->hangup();
+  caller_.session()->reject(503, "Service Unavailable (shutting down)");
+}
+
 void IncomingCall::hang_up() {
   if (info_.state == CallState::Ended || user_hung_up_) return;
   if (info_.state == CallState::Ringing && decline()) return;
@@ -208,6 +221,12 @@ Task<void> IncomingCall::run() {
       co_await ring_one_more(false);
       co_return;
     case Decision::Declined: {
+      if (declined_by_ == Party::Server) {
+        // Shutdown (shut_down()): the caller already has its 503.
+        co_await cancel_branches(kNone, {});
+        finish(end_reason(EndCode::Failed, Party::Server, "cvw shut down while the call rang", 503));
+        break;
+      }
       co_await cancel_branches(kNone, kDeclined);
       caller_.reject(603);
       finish(declined_by_ == Party::User

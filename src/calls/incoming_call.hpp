@@ -91,6 +91,8 @@ class IncomingCall final : public Call {
   // The user ends the call from the client: while it rings, as decline();
   // once connected, BYE to both sides.
   void hang_up() override;
+  // While it rings: 503 to the caller, the branches cancelled; else hang_up().
+  void shut_down() override;
 
   // The user's client acts on the notification; false when it is too late
   // (answered, ended) or, for accept(), when there is no phone to call back.

@@ -365,6 +365,22 @@ TEST_F(IncomingCallTest, WithoutACallbackPhoneAcceptIsRefused) {
   expect_no_dialogs_left();
 }
 
+TEST_F(IncomingCallTest, AShutdownWhileItRingsGivesTheCaller503NotADecline) {
+  client.script = rings_forever();
+  phone.script = rings_forever();
+  place_call();
+  net.run(1s);
+  call->shut_down();
+  net.run(1s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(caller_status, 503);
+  EXPECT_EQ(cancels_to(client_host, ""), 1);
+  EXPECT_EQ(cancels_to(client_host, "Reason:"), 0);
+  EXPECT_EQ(reason().code, EndCode::Failed);
+  EXPECT_EQ(reason().by, Party::Server);
+  expect_no_dialogs_left();
+}
+
 TEST_F(IncomingCallTest, ADeviceDecliningWith603EndsTheWholeFork) {
   client.script = rejects(603, 2s);
   phone.script = rings_forever();
