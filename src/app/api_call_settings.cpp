@@ -3,7 +3,9 @@
 // /api/v1/me/call-settings; administrators set the same fields in a user's
 // record (POST/PATCH /api/v1/users). Either way a number is what the user's
 // effective dial plan makes of it, so a target that cannot be dialled is
-// refused when it is set, not when a call needs it.
+// refused when it is set, not when a call needs it; emergency numbers are
+// refused as targets. Whether cvw rings them at all is the Call Via Work
+// policy's business (app/incoming_planner.hpp).
 #include "app/api.hpp"
 #include "app/call_planner.hpp"
 
@@ -47,7 +49,15 @@ Result<void> Api::apply_call_settings(JsonFields& f, directory::User& u) const {
       if (directory_.find_user(typed) == nullptr) return Error{400, std::string(name) + ": no user " + typed};
       return typed;
     }
-    return normalize_number(directory_, u, typed, name);
+    auto n = normalize_number(directory_, u, typed, name);
+    if (!n) return n.error();
+    // cvw would place these calls itself, through the PBX, with the caller's
+    // identity and no location: never to an emergency number.
+    if (is_emergency_number(typed, call_settings_.emergency_numbers) ||
+        is_emergency_number(*n, call_settings_.emergency_numbers)) {
+      return Error{400, std::string(name) + ": an emergency number cannot be a forwarding or simultaneous-ring target"};
+    }
+    return n;
   };
 
   auto ring = f.object("simultaneousRing");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/log.hpp"
 #include "directory/phone_number.hpp"
 
 namespace cvw::app {
@@ -41,13 +42,25 @@ void DirectoryService::index_numbers() {
   // Rebuilt whole after a change: changes are administrative and rare, the
   // lookups (every incoming call) are not.
   by_number_.clear();
+  std::vector<std::string> shared;
+  auto add = [&](const std::string& number, const std::string& key) {
+    auto [it, added] = by_number_.emplace(number, key);
+    // Two users with one number (an extension reused at two sites): a call
+    // to it is for neither, rather than for whichever sorts first.
+    if (!added && it->second != key && !it->second.empty()) {
+      shared.push_back(number);
+      it->second.clear();
+    }
+  };
   for (const auto& [key, u] : users_) {
     if (u.line_uri.empty()) continue;
     auto line = directory::parse_line_uri(u.line_uri, directory::user_field::kLineUri);
     if (!line) continue;
-    by_number_.emplace(line->number, key);
-    if (!line->extension.empty()) by_number_.emplace(line->extension, key);
+    add(line->number, key);
+    if (!line->extension.empty()) add(line->extension, key);
   }
+  for (const std::string& number : shared)
+    log().warn("directory: LineURI number or extension {} belongs to several users; calls to it reach none", number);
 }
 
 const directory::User* DirectoryService::find_user_by_number(std::string_view number) const {
@@ -61,7 +74,7 @@ const directory::User* DirectoryService::find_user_by_number(std::string_view nu
   auto it = by_number_.find(digits);
   // A PBX often drops the '+' of an E.164 number.
   if (it == by_number_.end() && digits.front() != '+') it = by_number_.find("+" + digits);
-  return it == by_number_.end() ? nullptr : find_user_by_key(it->second);
+  return it == by_number_.end() || it->second.empty() ? nullptr : find_user_by_key(it->second);
 }
 
 const directory::User* DirectoryService::find_user(std::string_view sip_uri) const {

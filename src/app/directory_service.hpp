@@ -44,11 +44,12 @@ class DirectoryService {
     auto it = users_.find(key);
     return it == users_.end() ? nullptr : &it->second;
   }
-  // Case-insensitive substring of SIP URI, display name, e-mail or line URI.
   // By the number of the user's LineURI (their UC number, E.164 with or
   // without the '+', visual separators ignored) or its extension: how a
-  // call from the PBX trunk names the user it is for. nullptr if none.
+  // call from the PBX trunk names the user it is for. nullptr if none, or
+  // if several users have it.
   const directory::User* find_user_by_number(std::string_view number) const;
+  // Case-insensitive substring of SIP URI, display name, e-mail or line URI.
   std::vector<const directory::User*> search_users(std::string_view text, std::size_t limit) const;
   std::size_t user_count() const { return users_.size(); }
   // 409 when the user exists. Grants must name existing Tag: items.
@@ -100,7 +101,8 @@ class DirectoryService {
 
   DirectoryStore& store_;
   std::map<std::string, directory::User> users_;  // by sip_uri_key
-  // LineURI numbers and extensions -> sip_uri_key (index_numbers()).
+  // LineURI numbers and extensions -> sip_uri_key (index_numbers()); an
+  // empty key marks a number several users share.
   std::unordered_map<std::string, std::string> by_number_;
   directory::CallViaWorkPolicies policies_;
   directory::DialPlans dial_plans_;

@@ -3,7 +3,10 @@
 #include <algorithm>
 
 #include "app/call_planner.hpp"
+#include "directory/phone_number.hpp"
+#include "directory/text.hpp"
 #include "directory/user.hpp"
+#include "sip/header_values.hpp"
 #include "sip/dialog/dialog.hpp"
 #include "sip/uri.hpp"
 
@@ -57,21 +60,46 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
   const directory::User* user = called_user(directory, *uri, *user_part, settings);
   if (user == nullptr || !user->enabled) return refuse(404, "Not Found");
 
-  // The caller as every device will see it.
+  // The caller as every device will see it. With `Privacy: id` (RFC 3325
+  // §7) the asserted identity stays inside the trust domain: it goes on
+  // (with the Privacy header) only towards the PBX, never to a UC client,
+  // and the user is shown the From the caller chose.
   const std::string from = sip::dialog::without_tag(invite.header(sip::HeaderId::From));
   const std::string_view asserted = invite.header(sip::HeaderId::PAssertedIdentity);
-  std::vector<std::pair<std::string, std::string>> identity;
+  const std::string_view privacy = invite.header("Privacy");
+  const bool withheld = sip::has_option(privacy, "id");
+  std::vector<std::pair<std::string, std::string>> identity;  // towards the PBX
   if (!asserted.empty()) identity.emplace_back("P-Asserted-Identity", std::string(asserted));
+  if (!privacy.empty()) identity.emplace_back("Privacy", std::string(privacy));
+  const std::vector<std::pair<std::string, std::string>> client_identity =
+      withheld ? std::vector<std::pair<std::string, std::string>>{} : identity;
+  // Policy: cvw places calls through the trunk for the user (their phone,
+  // a forwarding target, the callback) only under an enabled Call Via Work
+  // policy.
+  const bool cvw_enabled = directory.policies().effective(*user).item.enabled;
+  const std::string dialled = digits_of(*user_part);
+  // The user's own UC number, when it is not their desk phone's: the PBX
+  // routes it here, so cvw never sends a call to it (that would loop through
+  // the PBX back to this user). A LineURI equal to the desk phone's number
+  // is the PBX's own business (it rings the desk phone, never cvw).
+  auto line = directory::parse_line_uri(user->line_uri, directory::user_field::kLineUri);
+  std::string own = line ? digits_of(line->number) : std::string();
+  if (own == digits_of(user->cvw_phone_number)) own.clear();
+  auto loops = [&](const std::string& number) {
+    const std::string d = digits_of(number);
+    return d == dialled || (!own.empty() && d == own);
+  };
 
   // Forwarding: a number through the trunk, or a user on their PBX phone.
   std::optional<sip::dialog::InviteParams> forward;
-  if (user->forwarding.when != directory::CallForwarding::When::Never && settings.trunk) {
+  if (user->forwarding.when != directory::CallForwarding::When::Never && settings.trunk && cvw_enabled) {
     std::string number = user->forwarding.target;
     if (number.starts_with("sip:")) {
       const directory::User* other = directory.find_user(number);
       number = other != nullptr && other->enabled ? other->cvw_phone_number : std::string();
     }
-    if (!number.empty()) {
+    // Never back to the number that reached us: the PBX would loop it here.
+    if (!number.empty() && !loops(number)) {
       sip::dialog::InviteParams p;
       p.request_uri = trunk_uri(number, *settings.trunk);
       p.from = from;
@@ -84,10 +112,11 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
   plan.info.owner = user->sip_uri;
   plan.info.direction = calls::Direction::Incoming;
   plan.info.to = std::string(invite.request_uri());
-  plan.info.from = asserted.empty() ? from : std::string(asserted);
+  plan.info.from = directory::detail::storable_text(asserted.empty() || withheld ? from : std::string(asserted));
   plan.ring_timeout = std::chrono::seconds(user->ring_seconds);
   plan.callback_ring_timeout = settings.callback_ring_timeout;
   plan.forward_ring_timeout = settings.forward_ring_timeout;
+  plan.sdp_address = settings.sdp_address;
   if (forward && user->forwarding.when == directory::CallForwarding::When::Immediately) {
     // Everything goes to the target: nothing of the user's rings.
     calls::RingBranch branch;
@@ -100,7 +129,6 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
     return out;
   }
   plan.forward = std::move(forward);
-  plan.sdp_address = settings.sdp_address;
 
   // The user's UC clients.
   for (const registrar::Binding& b : locations.lookup(directory::sip_uri_key(user->sip_uri), now)) {
@@ -110,15 +138,15 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
     branch.invite.to = "<" + user->sip_uri + ">";
     branch.invite.from = from;
     for (const std::string& hop : b.path) branch.invite.headers.emplace_back("Route", hop);
-    branch.invite.headers.insert(branch.invite.headers.end(), identity.begin(), identity.end());
+    branch.invite.headers.insert(branch.invite.headers.end(), client_identity.begin(), client_identity.end());
     plan.branches.push_back(std::move(branch));
   }
 
   // Their PBX phone, at the same time.
-  if (user->simultaneous_ring.enabled && settings.trunk) {
+  if (user->simultaneous_ring.enabled && settings.trunk && cvw_enabled) {
     const std::string& number =
         user->simultaneous_ring.target.empty() ? user->cvw_phone_number : user->simultaneous_ring.target;
-    if (!number.empty() && digits_of(number) != digits_of(*user_part)) {
+    if (!number.empty() && !loops(number)) {
       calls::RingBranch branch;
       branch.kind = calls::BranchKind::Phone;
       branch.invite.request_uri = trunk_uri(number, *settings.trunk);
@@ -129,9 +157,8 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
   }
 
   // Accept in the client: the PBX phone called back.
-  const bool cvw_enabled = directory.policies().effective(*user).item.enabled;
   const std::string callback = cvw_enabled ? directory.callback_number(*user) : std::string();
-  if (!callback.empty() && settings.trunk && digits_of(callback) != digits_of(*user_part)) {
+  if (!callback.empty() && settings.trunk && !loops(callback)) {
     sip::dialog::InviteParams p;
     p.request_uri = trunk_uri(callback, *settings.trunk);
     p.from = from;

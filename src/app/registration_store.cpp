@@ -45,19 +45,9 @@ std::int64_t unix_seconds_floor(WallClock::time_point t) {
   return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-// The text of a REGISTER as storage can hold it. PostgreSQL refuses NUL bytes
-// and (in a UTF8 database) malformed UTF-8, and one refused row would fail
-// the batch of everyone's bindings; a User-Agent in Latin-1 is not unheard
-// of. So such text has its NULs and non-ASCII bytes replaced by '?'.
-std::string storable(std::string_view text) {
-  std::string out(text);
-  if (out.find('\0') == std::string::npos && directory::detail::is_utf8(out)) return out;
-  for (char& c : out) {
-    if (c == '\0' || static_cast<unsigned char>(c) >= 0x80) c = '?';
-  }
-  return out;
-}
-
+// The text of a REGISTER goes through directory::detail::storable_text: one
+// refused row (a Latin-1 User-Agent on PostgreSQL) would fail the batch of
+// everyone's bindings.
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string out;
   for (const std::string& line : lines) {
@@ -81,7 +71,7 @@ std::vector<std::string> split_lines(std::string_view text) {
 // One batch, inside the transaction the BatchWriter opens: each AoR's last
 // snapshot replaces whatever was stored for it.
 Result<void> commit_snapshots(storage::Database& db, const std::vector<RegistrationSnapshot>& batch) {
-  // ON CONFLICT: two contacts made equal by storable() must not fail the batch.
+  // ON CONFLICT: two contacts made equal by storable_text() must not fail the batch.
   static constexpr std::string_view kInsert =
       "INSERT INTO registrations (aor, contact, call_id, cseq, expires, path, q, instance, source, user_agent) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (aor, contact) DO NOTHING";
@@ -90,7 +80,7 @@ Result<void> commit_snapshots(storage::Database& db, const std::vector<Registrat
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const RegistrationSnapshot& snapshot = batch[i];
     if (last[snapshot.aor] != i) continue;  // a later snapshot of this AoR says more
-    const std::string aor = storable(snapshot.aor);
+    const std::string aor = directory::detail::storable_text(snapshot.aor);
     if (auto r = db.execute("DELETE FROM registrations WHERE aor = $1", {aor}); !r) return r.error();
     for (const Binding& b : snapshot.bindings) {
       // Built by emplace_back, as in call_history.cpp: g++ 12 at -O2 warns
@@ -98,15 +88,15 @@ Result<void> commit_snapshots(storage::Database& db, const std::vector<Registrat
       std::vector<storage::Param> params;
       params.reserve(10);
       params.emplace_back(aor);
-      params.emplace_back(storable(b.contact));
-      params.emplace_back(storable(b.call_id));
+      params.emplace_back(directory::detail::storable_text(b.contact));
+      params.emplace_back(directory::detail::storable_text(b.call_id));
       params.emplace_back(static_cast<std::int64_t>(b.cseq));
       params.emplace_back(unix_seconds_ceil(b.expires));
-      params.emplace_back(storable(join_lines(b.path)));
-      params.emplace_back(storable(b.q));
-      params.emplace_back(storable(b.instance));
-      params.emplace_back(storable(b.source));
-      params.emplace_back(storable(b.user_agent));
+      params.emplace_back(directory::detail::storable_text(join_lines(b.path)));
+      params.emplace_back(directory::detail::storable_text(b.q));
+      params.emplace_back(directory::detail::storable_text(b.instance));
+      params.emplace_back(directory::detail::storable_text(b.source));
+      params.emplace_back(directory::detail::storable_text(b.user_agent));
       if (auto r = db.execute(kInsert, params); !r) return r.error();
     }
   }

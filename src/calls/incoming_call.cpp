@@ -149,7 +149,7 @@ Task<void> IncomingCall::ring(std::size_t index) {
       winner_ = index;
       decide(Decision::Answered);
     }
-    co_return;  // a late answer is released by cancel_branches()
+    co_return;  // a late answer: the session ACKs and BYEs it (our CANCEL crossed it)
   }
   b.status = status;
   ++failed_;
@@ -160,17 +160,19 @@ Task<void> IncomingCall::ring(std::size_t index) {
     declined_status_ = status;
     decide(Decision::Declined);
   } else if (failed_ == branches_.size() && !plan_.callback) {
-    decide(Decision::AllFailed);
+    // Nothing left that can answer: forward now if the user forwards on no
+    // answer, else tell the caller.
+    decide(plan_.forward ? Decision::Timeout : Decision::AllFailed);
   }
 }
 
-Task<void> IncomingCall::cancel_branches(std::size_t except, std::string_view why) {
+void IncomingCall::stop_branches(std::size_t except, std::string_view why) {
+  // Nothing waits for them: a branch that never sent a provisional keeps its
+  // CANCEL queued until Timer B (32 s), and neither the caller nor the
+  // winner should wait that long. A 200 crossing the CANCEL is ACKed and
+  // BYEd by its session.
   for (std::size_t i = 0; i < branches_.size(); ++i) {
     if (i != except) branches_[i].leg->hangup(why);
-  }
-  for (std::size_t i = 0; i < branches_.size(); ++i) {
-    sip::dialog::InviteSession* s = branches_[i].leg->session();
-    if (i != except && s != nullptr) co_await branches_[i].leg->ended();
   }
 }
 
@@ -191,7 +193,7 @@ Task<void> IncomingCall::run() {
   offer_ = sdp::serialize(device_sdp_.stamp(*offer));
   caller_.ring();
   if (branches_.empty() && !plan_.callback) {
-    decide(Decision::AllFailed);
+    decide(plan_.forward ? Decision::Timeout : Decision::AllFailed);
   } else {
     for (std::size_t i = 0; i < branches_.size(); ++i) {
       branches_[i].ringing = ring(i);
@@ -209,7 +211,7 @@ Task<void> IncomingCall::run() {
   switch (decision) {
     case Decision::Answered: {
       Branch& won = branches_[*winner_];
-      co_await cancel_branches(*winner_, kCompletedElsewhere);
+      stop_branches(*winner_, kCompletedElsewhere);
       info_.answered_on = won.plan.kind == BranchKind::Client  ? "client"
                           : won.plan.kind == BranchKind::Phone ? "phone"
                                                                : "forwarded";
@@ -217,18 +219,19 @@ Task<void> IncomingCall::run() {
       co_return;
     }
     case Decision::Accepted:
-      co_await cancel_branches(kNone, kCompletedElsewhere);
+      stop_branches(kNone, kCompletedElsewhere);
       co_await ring_one_more(false);
       co_return;
     case Decision::Declined: {
       if (declined_by_ == Party::Server) {
         // Shutdown (shut_down()): the caller already has its 503.
-        co_await cancel_branches(kNone, {});
+        stop_branches(kNone, {});
         finish(end_reason(EndCode::Failed, Party::Server, "cvw shut down while the call rang", 503));
         break;
       }
-      co_await cancel_branches(kNone, kDeclined);
-      caller_.reject(603);
+      // RFC 3261 §16.7: a device's 6xx goes to the caller as it was.
+      caller_.reject(declined_status_);
+      stop_branches(kNone, "SIP;cause=" + std::to_string(declined_status_) + ";text=\"Declined\"");
       finish(declined_by_ == Party::User
                  ? end_reason(EndCode::DeclinedByUser, Party::User, "You declined the call")
                  : end_reason(EndCode::DeclinedByUser, declined_by_,
@@ -238,7 +241,7 @@ Task<void> IncomingCall::run() {
       break;
     }
     case Decision::Timeout:
-      co_await cancel_branches(kNone, {});
+      stop_branches(kNone, {});
       if (plan_.forward && !first_to_leave_.ready()) {
         co_await ring_one_more(true);
         co_return;
@@ -248,10 +251,11 @@ Task<void> IncomingCall::run() {
                     480));
       break;
     case Decision::CallerLeft:
-      co_await cancel_branches(kNone, {});
+      stop_branches(kNone, {});
       finish(end_reason(EndCode::Missed, Party::Caller, "Missed call: the caller hung up"));
       break;
     case Decision::AllFailed: {
+      stop_branches(kNone, {});  // they have all ended; nothing to send
       bool busy = false;
       for (const Branch& b : branches_) busy = busy || b.status == 486 || b.status == 600;
       if (busy) {
@@ -273,6 +277,14 @@ Task<void> IncomingCall::run() {
 Task<void> IncomingCall::ring_one_more(bool forward) {
   // The callback rings the user's PBX phone (states callingPhone,
   // phoneRinging); forwarding rings the target (state forwarding).
+  if (first_to_leave_.ready()) {
+    // The caller (or the user) left while the branches were being stopped.
+    caller_.reject(480);
+    finish(user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You ended the call")
+                         : end_reason(EndCode::Missed, Party::Caller, "Missed call: the caller hung up"));
+    co_await caller_.ended();
+    co_return;
+  }
   const sip::dialog::InviteParams& target = forward ? *plan_.forward : *plan_.callback;
   const Duration timeout = forward ? plan_.forward_ring_timeout : plan_.callback_ring_timeout;
   set_state(forward ? CallState::Forwarding : CallState::CallingPhone);
@@ -315,6 +327,13 @@ Task<void> IncomingCall::connect(sip::dialog::CallLeg& device, Party device_part
     first_to_leave_.set(device_party);
   };
   device.offer_handler = [this](std::string_view offer) { return answer_for(caller_media_, device_sdp_, offer); };
+  if (device.ended().ready()) {
+    // The device hung up before the caller could be answered.
+    caller_.reject(480);
+    finish(end_reason(EndCode::Missed, device_party, "Missed call: the device that answered hung up at once"));
+    co_await caller_.ended();
+    co_return;
+  }
   auto answer = sdp::parse(device.remote_body());
   if (!answer || sdp::active_media_count(*answer) == 0) {
     caller_.reject(488);

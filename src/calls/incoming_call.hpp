@@ -110,9 +110,9 @@ class IncomingCall final : public Call {
   enum class Decision : std::uint8_t { Answered, AllFailed, CallerLeft, Timeout, Accepted, Declined };
 
   Task<void> ring(std::size_t index);
-  // Ends every branch but `except` (CANCEL with `why` as its Reason, or BYE
-  // for one that answered too late) and waits until they are over.
-  Task<void> cancel_branches(std::size_t except, std::string_view why);
+  // Ends every branch but `except`: CANCEL with `why` as its Reason (a
+  // branch that answers anyway is ACKed and BYEd by its session).
+  void stop_branches(std::size_t except, std::string_view why);
   // After an accept, the user's PBX phone (`forward` false); after no
   // answer, the forwarding target (`forward` true): one more leg with the
   // caller's offer, connected when it answers.

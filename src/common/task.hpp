@@ -143,17 +143,33 @@ inline Task<void> TaskPromise<void>::get_return_object() {
 // from inside set(): the callback that sets it (deep in the SIP stack) has
 // returned before the flow runs on and, say, destroys the object that owns
 // the Completion. Without one, set() resumes the waiter inline.
+//
+// A pending deferred resume is cancelled when the Completion is destroyed:
+// the object that owns it (a call leg) goes in the same turn as the flow
+// that awaited it (its coroutine frame), and the timer must not resume a
+// frame that is gone. Not copyable or movable: the timer refers to it.
 template <typename T>
 class Completion {
  public:
   explicit Completion(TimerService* defer = nullptr) : defer_(defer) {}
+  ~Completion() {
+    if (defer_ != nullptr && pending_ != 0) defer_->cancel(pending_);
+  }
+  Completion(const Completion&) = delete;
+  Completion& operator=(const Completion&) = delete;
   void set(T value) {
     if (value_) return;  // first result wins (e.g. a timeout racing the answer)
     value_.emplace(std::move(value));
     auto w = std::exchange(waiter_, {});
     if (!w) return;
-    if (defer_) defer_->schedule(Duration{0}, [w] { w.resume(); });
-    else w.resume();
+    if (defer_) {
+      pending_ = defer_->schedule(Duration{0}, [this, w] {
+        pending_ = 0;
+        w.resume();
+      });
+    } else {
+      w.resume();
+    }
   }
   bool ready() const { return value_.has_value(); }
   void reset() {
@@ -175,6 +191,7 @@ class Completion {
   std::optional<T> value_;
   std::coroutine_handle<> waiter_;
   TimerService* defer_;
+  TimerService::Handle pending_ = 0;  // the deferred resume, until it runs
 };
 
 }  // namespace cvw

@@ -130,4 +130,13 @@ Result<void> check_free_text(std::string_view field, std::string_view value,
   return {};
 }
 
+std::string storable_text(std::string_view text) {
+  std::string out(text);
+  if (out.find('\0') == std::string::npos && is_utf8(out)) return out;
+  for (char& c : out) {
+    if (c == '\0' || static_cast<unsigned char>(c) >= 0x80) c = '?';
+  }
+  return out;
+}
+
 }  // namespace cvw::directory::detail

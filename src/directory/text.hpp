@@ -32,6 +32,12 @@ bool has_control(std::string_view text);
 
 // Well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
 bool is_utf8(std::string_view text);
+
+// `text` as every storage backend can keep it: unchanged when it is UTF-8
+// without NUL, else with each NUL and non-ASCII byte replaced by '?'
+// (PostgreSQL refuses both in TEXT; a peer's Latin-1 display name or
+// User-Agent must not fail a whole batch of writes).
+std::string storable_text(std::string_view text);
 // Code points in well-formed UTF-8 text.
 std::size_t utf8_length(std::string_view text);
 

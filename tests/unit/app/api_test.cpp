@@ -343,7 +343,8 @@ TEST_P(ApiTest, UsersSetTheirOwnCallSettingsNumbersThroughTheirDialPlan) {
                           R"({"forwarding":{"target":"sip:nobody@example.com"}})",
                           R"({"forwarding":{"when":"immediately","target":""}})",
                           R"({"simultaneousRing":{"target":"sip:alice@example.com"}})", R"({"ringsSeconds":10})",
-                          R"({"forwarding":{"target":"+1 (425) abc"}})"}) {
+                          R"({"forwarding":{"target":"+1 (425) abc"}})", R"({"forwarding":{"target":"911"}})",
+                          R"({"simultaneousRing":{"target":"112"}})"}) {
     Reply refused = call(V::patch, "/api/v1/me/call-settings", bad, bob);
     EXPECT_EQ(refused.status, 400u) << bad << " -> " << refused.raw;
   }

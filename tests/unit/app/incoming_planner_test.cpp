@@ -207,16 +207,59 @@ TEST_P(IncomingPlannerTest, ForwardingImmediatelyRingsOnlyTheTargetAUserOnTheirP
 }
 
 TEST_P(IncomingPlannerTest, ForwardingAloneIsSomethingToRing) {
-  directory::CallViaWorkPolicyUpdate off;
-  off.enabled = false;
-  ASSERT_TRUE(directory_->set_policy(directory::PolicyIdentity::global(), off).ok());
-  directory::User bob = *directory_->find_user("sip:bob@example.com");
-  bob.forwarding = {directory::CallForwarding::When::NoAnswer, "+14255550177"};
-  ASSERT_TRUE(directory_->replace_user(bob).ok());
-  PlannedIncoming p = plan("sip:bob@example.com");
+  add("sip:erin@example.com", "", "", false);  // no desk phone: no callback either
+  directory::User erin = *directory_->find_user("sip:erin@example.com");
+  erin.forwarding = {directory::CallForwarding::When::NoAnswer, "+14255550177"};
+  ASSERT_TRUE(directory_->replace_user(erin).ok());
+  PlannedIncoming p = plan("sip:erin@example.com");
   ASSERT_TRUE(p.plan) << "no client, no callback, but the forwarding target: " << p.reason;
   EXPECT_TRUE(p.plan->branches.empty());
   EXPECT_TRUE(p.plan->forward);
+}
+
+TEST_P(IncomingPlannerTest, AWithheldIdentityStaysWithThePbx) {
+  register_client("sip:alice@example.com", "sip:alice@127.0.0.6:5060");
+  PlannedIncoming p = plan("sip:alice@example.com", "P-Asserted-Identity: <tel:+14255550199>\r\nPrivacy: id\r\n");
+  ASSERT_TRUE(p.plan);
+  EXPECT_EQ(p.plan->info.from, "\"Carol\" <sip:+14255550199@pbx.example.com>") << "what the caller chose to show";
+  ASSERT_EQ(p.plan->branches.size(), 2u);
+  EXPECT_EQ(header(p.plan->branches[0].invite, "P-Asserted-Identity"), "") << "not to a UC client";
+  EXPECT_EQ(header(p.plan->branches[1].invite, "P-Asserted-Identity"), "<tel:+14255550199>");
+  EXPECT_EQ(header(p.plan->branches[1].invite, "Privacy"), "id") << "the PBX keeps honouring it";
+}
+
+TEST_P(IncomingPlannerTest, WithoutCallViaWorkNothingIsCalledThroughTheTrunk) {
+  directory::CallViaWorkPolicyUpdate off;
+  off.enabled = false;
+  ASSERT_TRUE(directory_->set_policy(directory::PolicyIdentity::global(), off).ok());
+  register_client("sip:alice@example.com", "sip:alice@127.0.0.6:5060");
+  directory::User alice = *directory_->find_user("sip:alice@example.com");
+  alice.forwarding = {directory::CallForwarding::When::NoAnswer, "+14255550177"};
+  ASSERT_TRUE(directory_->replace_user(alice).ok());
+  PlannedIncoming p = plan("sip:alice@example.com");
+  ASSERT_TRUE(p.plan);
+  ASSERT_EQ(p.plan->branches.size(), 1u) << "her client only: no desk phone";
+  EXPECT_EQ(p.plan->branches[0].kind, calls::BranchKind::Client);
+  EXPECT_FALSE(p.plan->forward);
+  EXPECT_FALSE(p.plan->callback);
+}
+
+TEST_P(IncomingPlannerTest, NothingIsForwardedToTheUsersOwnUcNumber) {
+  directory::User alice = *directory_->find_user("sip:alice@example.com");
+  alice.forwarding = {directory::CallForwarding::When::Immediately, "+14255551297"};  // her LineURI
+  ASSERT_TRUE(directory_->replace_user(alice).ok());
+  PlannedIncoming p = plan("sip:alice@example.com");
+  ASSERT_TRUE(p.plan);
+  for (const auto& b : p.plan->branches) EXPECT_NE(b.kind, calls::BranchKind::Forward);
+  EXPECT_FALSE(p.plan->forward);
+}
+
+TEST_P(IncomingPlannerTest, AnExtensionTwoUsersShareReachesNeither) {
+  add("sip:dora@example.com", "+14255550104", "tel:+14255550104;ext=51297", false);
+  EXPECT_EQ(plan("sip:51297@127.0.0.1").status, 404);
+  PlannedIncoming p = plan("sip:+14255551297@127.0.0.1");
+  ASSERT_TRUE(p.plan) << "alice's full number is still hers";
+  EXPECT_EQ(p.plan->info.owner, "sip:alice@example.com");
 }
 
 INSTANTIATE_TEST_SUITE_P(Storage, IncomingPlannerTest, ::testing::ValuesIn(storage::test::kBothBackends),

@@ -17,6 +17,14 @@ using sip::test::count_sent;
 constexpr std::string_view kElsewhere = "Reason: SIP;cause=200;text=\"Call completed elsewhere\"";
 
 
+// The forwarding target: the callback host stands in for it.
+sip::dialog::InviteParams forwarding_target() {
+  sip::dialog::InviteParams p;
+  p.request_uri = "sip:+14255550177@127.0.0.4:5060";
+  p.from = "\"Carol\" <sip:+14255550199@example.com>";
+  return p;
+}
+
 class IncomingCallTest : public CallFlowTest {
  protected:
   Host& cvw = net.add("127.0.0.1");
@@ -274,14 +282,6 @@ TEST_F(IncomingCallTest, AcceptedInTheClientCallsThePhoneBackAndConnectsIt) {
   expect_no_dialogs_left();
 }
 
-// The forwarding target: the callback host stands in for it.
-sip::dialog::InviteParams forwarding_target() {
-  sip::dialog::InviteParams p;
-  p.request_uri = "sip:+14255550177@127.0.0.4:5060";
-  p.from = "\"Carol\" <sip:+14255550199@example.com>";
-  return p;
-}
-
 TEST_F(IncomingCallTest, NoAnswerIsForwardedAndTheTargetConnected) {
   forward_to = forwarding_target();
   client.script = rings_forever();
@@ -378,6 +378,52 @@ TEST_F(IncomingCallTest, AShutdownWhileItRingsGivesTheCaller503NotADecline) {
   EXPECT_EQ(cancels_to(client_host, "Reason:"), 0);
   EXPECT_EQ(reason().code, EndCode::Failed);
   EXPECT_EQ(reason().by, Party::Server);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, TheWinnerIsConnectedAtOnceEvenWhenAnotherDeviceNeverAnswersTheCancel) {
+  // The client's INVITE is lost (a stale registration): its CANCEL waits for
+  // a provisional that never comes, until Timer B. Nobody waits for that.
+  net.drop = [this](const sip::Message& m, const Host& from) {
+    (void)from;
+    return m.is_request() && m.request_uri().find("127.0.0.6") != std::string_view::npos;
+  };
+  client.script = rings_forever();
+  phone.script = answers(phone, phone_media, 2s);
+  place_call();
+  net.run(3s);
+  EXPECT_EQ(caller_status, 200) << "answered 2 s in, not after the client's Timer B";
+  EXPECT_EQ(call->info().state, CallState::Connected);
+  call->hang_up();
+  net.run(1s);
+  ASSERT_TRUE(done);
+  expect_no_dialogs_left();  // the client's INVITE transaction ends by Timer B
+}
+
+TEST_F(IncomingCallTest, ADevicesOwn6xxReachesTheCallerAsItWas) {
+  client.script = rejects(600, 1s);
+  phone.script = rings_forever();
+  place_call();
+  net.run(3s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(caller_status, 600);
+  EXPECT_EQ(cancels_to(phone_host, "Reason: SIP;cause=600"), 1);
+  EXPECT_EQ(reason().sip_status, 600);
+  expect_no_dialogs_left();
+}
+
+TEST_F(IncomingCallTest, NothingToRingButAForwardIsForwardedAtOnce) {
+  branches.clear();
+  with_callback = false;
+  forward_to = forwarding_target();
+  callback_phone.script = answers(callback_phone, callback_media, 1s);
+  place_call();
+  net.run(2s);
+  EXPECT_EQ(caller_status, 200);
+  EXPECT_EQ(call->info().answered_on, "forwarded");
+  call->hang_up();
+  net.run(1s);
+  ASSERT_TRUE(done);
   expect_no_dialogs_left();
 }
 
