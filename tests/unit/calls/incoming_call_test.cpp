@@ -384,7 +384,7 @@ TEST_F(IncomingCallTest, AShutdownWhileItRingsGivesTheCaller503NotADecline) {
 TEST_F(IncomingCallTest, TheWinnerIsConnectedAtOnceEvenWhenAnotherDeviceNeverAnswersTheCancel) {
   // The client's INVITE is lost (a stale registration): its CANCEL waits for
   // a provisional that never comes, until Timer B. Nobody waits for that.
-  net.drop = [this](const sip::Message& m, const Host& from) {
+  net.drop = [](const sip::Message& m, const Host& from) {
     (void)from;
     return m.is_request() && m.request_uri().find("127.0.0.6") != std::string_view::npos;
   };
