@@ -181,11 +181,7 @@ stop_stack() {
   fi
 }
 
-login() {  # login USER PASSWORD -> prints the access token
-  curl -fsS -X POST "$API/api/v1/login" -H 'Content-Type: application/json' \
-    -d "{\"username\":\"$1\",\"password\":\"$2\"}" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["accessToken"])'
-}
+login() { api_login "$@"; }
 
 # sign_in N: tokens of alice, bob, carol and, beyond 3, of loadNNN users
 # created through the admin API (phone +1425555NNNN, dial plan Office, so

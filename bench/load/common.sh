@@ -129,3 +129,12 @@ run_cvwd_pinned() {
   tail -n 20 "$work/cvwd.log" >&2
   exit 1
 }
+
+# api_login USER PASSWORD: POST $API/api/v1/login; prints the access token.
+api_login() {
+  curl -fsS -X POST "$API/api/v1/login" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import json, sys; print(json.load(sys.stdin)["accessToken"])'
+}
+
+# api_metric SERIES: one sample of $API/metrics, as written there.
+api_metric() { curl -fs "$API/metrics" | awk -v s="$1" '$1 == s { print $2; exit }'; }

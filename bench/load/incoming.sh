@@ -69,11 +69,8 @@ listen = "127.0.0.1:$HTTP_PORT"
 tls = false
 CFG
 run_cvwd_pinned "$WORK" "$API"
-metric() { curl -fs "$API/metrics" | awk -v s="$1" '$1 == s { print $2; exit }'; }
-login() {
-  curl -fsS -X POST "$API/api/v1/login" -H 'Content-Type: application/json' \
-    -d "{\"username\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import json, sys; print(json.load(sys.stdin)["accessToken"])'
-}
+metric() { api_metric "$1"; }
+login() { api_login "$@"; }
 admin=$(login admin@example.com admin-password-1)
 curl -fsS -o /dev/null -X PATCH "$API/api/v1/users/sip:alice@example.com" -H "Authorization: Bearer $admin" \
   -H 'Content-Type: application/json' \

@@ -52,7 +52,7 @@ listen = "127.0.0.1:$HTTP_PORT"
 tls = false
 CFG
 run_cvwd_pinned "$WORK" "$API"
-metric() { curl -fs "$API/metrics" | awk -v s="$1" '$1 == s { print $2; exit }'; }
+metric() { api_metric "$1"; }
 
 echo "# register.sh ${RATES[*]}  (STEP_S=$STEP_S LIMIT=$LIMIT)"
 echo "# $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(sipp -v 2>&1 | grep -o 'SIPp v[^ ]*' | head -1); cvwd $CVWD on CPU 0 (SIP udp:127.0.0.1:$CVWD_PORT), SIPp on CPU 1; work dir $WORK"

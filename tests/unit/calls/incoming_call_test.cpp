@@ -134,6 +134,13 @@ class IncomingCallTest : public CallFlowTest {
     EXPECT_EQ(cvw.transactions->size(), 0u);
   }
   const EndReason& reason() const { return *call->info().reason; }
+  // The user ends the call from the client; it completes and leaves nothing behind.
+  void hang_up_cleanly() {
+    call->hang_up();
+    net.run(1s);
+    ASSERT_TRUE(done);
+    expect_no_dialogs_left();
+  }
 };
 
 TEST_F(IncomingCallTest, AnsweredOnTheClientCancelsThePhoneAsCompletedElsewhere) {
@@ -329,10 +336,7 @@ TEST_F(IncomingCallTest, AForwardBranchAloneIsAnsweredAsForwarded) {
   net.run(2s);
   EXPECT_EQ(caller_status, 200);
   EXPECT_EQ(call->info().answered_on, "forwarded");
-  call->hang_up();
-  net.run(1s);
-  ASSERT_TRUE(done);
-  expect_no_dialogs_left();
+  hang_up_cleanly();
 }
 
 TEST_F(IncomingCallTest, CallerLeavingDuringTheCallbackCancelsIt) {
@@ -394,10 +398,7 @@ TEST_F(IncomingCallTest, TheWinnerIsConnectedAtOnceEvenWhenAnotherDeviceNeverAns
   net.run(3s);
   EXPECT_EQ(caller_status, 200) << "answered 2 s in, not after the client's Timer B";
   EXPECT_EQ(call->info().state, CallState::Connected);
-  call->hang_up();
-  net.run(1s);
-  ASSERT_TRUE(done);
-  expect_no_dialogs_left();  // the client's INVITE transaction ends by Timer B
+  hang_up_cleanly();  // the client's INVITE transaction ends by Timer B within it
 }
 
 TEST_F(IncomingCallTest, ADevicesOwn6xxReachesTheCallerAsItWas) {
@@ -421,10 +422,7 @@ TEST_F(IncomingCallTest, NothingToRingButAForwardIsForwardedAtOnce) {
   net.run(2s);
   EXPECT_EQ(caller_status, 200);
   EXPECT_EQ(call->info().answered_on, "forwarded");
-  call->hang_up();
-  net.run(1s);
-  ASSERT_TRUE(done);
-  expect_no_dialogs_left();
+  hang_up_cleanly();
 }
 
 TEST_F(IncomingCallTest, ADeviceDecliningWith603EndsTheWholeFork) {
@@ -505,10 +503,7 @@ TEST_F(IncomingCallTest, ReoffersAreAnsweredOnTheOtherPartysBehalf) {
   EXPECT_EQ(status, 200);
   EXPECT_EQ(media_of(caller.remote_body()), (std::pair<std::string, int>{"127.0.0.6", 46000}));
   EXPECT_EQ(client.offers.size(), 1u) << "not passed on to the client";
-  call->hang_up();
-  net.run(1s);
-  ASSERT_TRUE(done);
-  expect_no_dialogs_left();
+  hang_up_cleanly();
 }
 
 }  // namespace
