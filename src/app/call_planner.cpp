@@ -107,6 +107,12 @@ std::string quoted_display_name(std::string_view text) {
   return out;
 }
 
+WorkIdentity work_identity(const directory::User& user) {
+  const std::string name = quoted_display_name(user.display_name);
+  return WorkIdentity{name + " <" + user.sip_uri + ">",
+                      name + " <" + (user.line_uri.empty() ? user.sip_uri : user.line_uri) + ">"};
+}
+
 std::string trunk_uri(std::string_view number, const sip::Peer& trunk) {
   std::string uri = "sip:" + std::string(number) + "@" + host_port(trunk);
   if (!number.empty() && number.front() == '+') uri += ";user=phone";
@@ -235,10 +241,9 @@ PlannedCall plan_click_to_call(const DirectoryService& directory, const director
 
   plan.callee.request_uri = trunk_uri(callee_number, trunk);
   plan.callee.to = "<" + plan.callee.request_uri + ">";
-  const std::string user_name = quoted_display_name(user.display_name);
-  plan.callee.from = user_name + " <" + user.sip_uri + ">";
-  plan.callee.headers.emplace_back("P-Asserted-Identity",
-                                   user_name + " <" + (user.line_uri.empty() ? user.sip_uri : user.line_uri) + ">");
+  WorkIdentity identity = work_identity(user);
+  plan.callee.from = std::move(identity.from);
+  plan.callee.headers.emplace_back("P-Asserted-Identity", std::move(identity.asserted));
   if (request.subject && !request.subject->empty()) plan.callee.headers.emplace_back("Subject", *request.subject);
   info.target_uri = plan.callee.request_uri;
 

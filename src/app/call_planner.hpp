@@ -74,6 +74,15 @@ bool is_emergency_number(std::string_view dialed, const std::vector<std::string>
 // control characters dropped, so a display name cannot break the header.
 std::string quoted_display_name(std::string_view text);
 
+// How a user appears to whoever they call, from click-to-call or a UC
+// client: From their display name and SIP URI, P-Asserted-Identity their
+// LineURI (their work number) where they have one.
+struct WorkIdentity {
+  std::string from;      // "Alice Smith" <sip:alice@example.com>
+  std::string asserted;  // "Alice Smith" <tel:+14255550100;ext=100>
+};
+WorkIdentity work_identity(const directory::User& user);
+
 // The trunk's URI for a number: sip:+14255550123@127.0.0.1:5070;user=phone.
 std::string trunk_uri(std::string_view number, const sip::Peer& trunk);
 

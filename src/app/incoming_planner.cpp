@@ -21,11 +21,6 @@ PlannedIncoming refuse(int status, std::string reason) {
   return out;
 }
 
-bool same_host(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // The digits of a number, without '+' or separators: how "is this the
 // number that was dialled" compares.
@@ -40,7 +35,7 @@ std::string digits_of(std::string_view number) {
 const directory::User* called_user(const DirectoryService& directory, const sip::Uri& uri, std::string_view user_part,
                                    const IncomingSettings& settings) {
   const bool ours = std::any_of(settings.domains.begin(), settings.domains.end(),
-                                [&](const std::string& d) { return same_host(d, uri.host); });
+                                [&](const std::string& d) { return directory::detail::iequals(d, uri.host); });
   if (ours) {
     if (const directory::User* u = directory.find_user("sip:" + std::string(user_part) + "@" + std::string(uri.host)))
       return u;
@@ -50,9 +45,36 @@ const directory::User* called_user(const DirectoryService& directory, const sip:
 
 }  // namespace
 
+IncomingCaller trunk_caller(const sip::Message& invite) {
+  IncomingCaller c;
+  c.from = sip::dialog::without_tag(invite.header(sip::HeaderId::From));
+  // With `Privacy: id` (RFC 3325 §7) the asserted identity stays inside the
+  // trust domain: it goes on (with the Privacy header) only towards the PBX,
+  // never to a UC client, and the user is shown the From the caller chose.
+  const std::string_view asserted = invite.header(sip::HeaderId::PAssertedIdentity);
+  const std::string_view privacy = invite.header("Privacy");
+  const bool withheld = sip::has_option(privacy, "id");
+  if (!asserted.empty()) c.to_pbx.emplace_back("P-Asserted-Identity", std::string(asserted));
+  if (!privacy.empty()) c.to_pbx.emplace_back("Privacy", std::string(privacy));
+  if (!withheld) c.to_clients = c.to_pbx;
+  c.shown = asserted.empty() || withheld ? c.from : std::string(asserted);
+  return c;
+}
+
+IncomingCaller user_caller(const directory::User& user) {
+  IncomingCaller c;
+  WorkIdentity id = work_identity(user);
+  c.from = std::move(id.from);
+  c.to_pbx.emplace_back("P-Asserted-Identity", id.asserted);
+  c.to_clients = c.to_pbx;
+  c.shown = c.from;
+  c.user = &user;
+  return c;
+}
+
 PlannedIncoming plan_incoming_call(const DirectoryService& directory, const registrar::LocationService& locations,
-                                   const sip::Message& invite, const IncomingSettings& settings,
-                                   registrar::WallClock::time_point now) {
+                                   const sip::Message& invite, const IncomingCaller& caller,
+                                   const IncomingSettings& settings, registrar::WallClock::time_point now) {
   auto uri = sip::parse_uri(invite.request_uri());
   if (!uri || !uri->is_sip() || uri->user.empty()) return refuse(404, "Not Found (no user in the Request-URI)");
   auto user_part = sip::unescape(uri->user);
@@ -60,19 +82,18 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
   const directory::User* user = called_user(directory, *uri, *user_part, settings);
   if (user == nullptr || !user->enabled) return refuse(404, "Not Found");
 
-  // The caller as every device will see it. With `Privacy: id` (RFC 3325
-  // §7) the asserted identity stays inside the trust domain: it goes on
-  // (with the Privacy header) only towards the PBX, never to a UC client,
-  // and the user is shown the From the caller chose.
-  const std::string from = sip::dialog::without_tag(invite.header(sip::HeaderId::From));
-  const std::string_view asserted = invite.header(sip::HeaderId::PAssertedIdentity);
-  const std::string_view privacy = invite.header("Privacy");
-  const bool withheld = sip::has_option(privacy, "id");
-  std::vector<std::pair<std::string, std::string>> identity;  // towards the PBX
-  if (!asserted.empty()) identity.emplace_back("P-Asserted-Identity", std::string(asserted));
-  if (!privacy.empty()) identity.emplace_back("Privacy", std::string(privacy));
-  const std::vector<std::pair<std::string, std::string>> client_identity =
-      withheld ? std::vector<std::pair<std::string, std::string>>{} : identity;
+  if (caller.user == user) {
+    return refuse(403, "Forbidden (a call to yourself)");
+  }
+  // §16.6 step 3, as a proxy: one hop less on every branch.
+  unsigned max_forwards = 70;
+  if (const std::string_view mf = invite.header(sip::HeaderId::MaxForwards); !mf.empty()) {
+    auto n = sip::parse_uint(mf, 255, "Max-Forwards");
+    if (!n) return refuse(400, n.error().message);
+    if (*n == 0) return refuse(483, "Too Many Hops");
+    max_forwards = *n - 1;
+  }
+  const std::string& from = caller.from;
   // Policy: cvw places calls through the trunk for the user (their phone,
   // a forwarding target, the callback) only under an enabled Call Via Work
   // policy.
@@ -103,7 +124,8 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
       sip::dialog::InviteParams p;
       p.request_uri = trunk_uri(number, *settings.trunk);
       p.from = from;
-      p.headers = identity;
+      p.headers = caller.to_pbx;
+      p.max_forwards = max_forwards;
       forward = std::move(p);
     }
   }
@@ -112,7 +134,7 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
   plan.info.owner = user->sip_uri;
   plan.info.direction = calls::Direction::Incoming;
   plan.info.to = std::string(invite.request_uri());
-  plan.info.from = directory::detail::storable_text(asserted.empty() || withheld ? from : std::string(asserted));
+  plan.info.from = directory::detail::storable_text(caller.shown);
   plan.ring_timeout = std::chrono::seconds(user->ring_seconds);
   plan.callback_ring_timeout = settings.callback_ring_timeout;
   plan.forward_ring_timeout = settings.forward_ring_timeout;
@@ -137,8 +159,9 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
     branch.invite.request_uri = b.contact;
     branch.invite.to = "<" + user->sip_uri + ">";
     branch.invite.from = from;
+    branch.invite.max_forwards = max_forwards;
     for (const std::string& hop : b.path) branch.invite.headers.emplace_back("Route", hop);
-    branch.invite.headers.insert(branch.invite.headers.end(), client_identity.begin(), client_identity.end());
+    branch.invite.headers.insert(branch.invite.headers.end(), caller.to_clients.begin(), caller.to_clients.end());
     plan.branches.push_back(std::move(branch));
   }
 
@@ -151,7 +174,8 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
       branch.kind = calls::BranchKind::Phone;
       branch.invite.request_uri = trunk_uri(number, *settings.trunk);
       branch.invite.from = from;
-      branch.invite.headers = identity;
+      branch.invite.headers = caller.to_pbx;
+      branch.invite.max_forwards = max_forwards;
       plan.branches.push_back(std::move(branch));
     }
   }
@@ -162,7 +186,8 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
     sip::dialog::InviteParams p;
     p.request_uri = trunk_uri(callback, *settings.trunk);
     p.from = from;
-    p.headers = identity;
+    p.headers = caller.to_pbx;
+    p.max_forwards = max_forwards;
     plan.callback = std::move(p);
   }
 

@@ -1,6 +1,7 @@
-// Turns an INVITE from the PBX trunk into the plan of an incoming call
-// (calls::IncomingCallPlan), or into the SIP refusal. The rules of who rings
-// live here; the call flow (src/calls/incoming_call.hpp) knows no users.
+// Turns an INVITE to a user (from the PBX trunk, or from another user's UC
+// client) into the plan of an incoming call (calls::IncomingCallPlan), or
+// into the SIP refusal. The rules of who rings live here; the call flow
+// (src/calls/incoming_call.hpp) knows no users.
 //
 //   1. Who is called: the Request-URI names a user by SIP URI
 //      (sip:alice@<one of [sip] domains>) or by the number of their LineURI
@@ -21,9 +22,14 @@
 //      "noAnswer" calls it when the ring time has passed. A number goes
 //      through the trunk; a user's SIP URI to that user's PBX phone.
 //   Nothing to ring, no callback and no forwarding: 480.
-//   5. Every device sees the caller: the caller's From (without its tag) and
-//      P-Asserted-Identity, which cvw passes on as it got them (only the
-//      trunk, a trusted peer, can send calls).
+//   5. Every device sees the caller (IncomingCaller): from the trunk, a
+//      trusted peer, its From (without its tag) and P-Asserted-Identity as
+//      they came; from a UC client, the work identity of the user it
+//      authenticated as (what their click-to-calls show), whatever its From
+//      said.
+//   6. A loop still ends: each branch carries one less Max-Forwards than
+//      the INVITE (RFC 3261 §16.6 step 3), and an INVITE that arrives with
+//      none left gets 483.
 #pragma once
 
 #include <optional>
@@ -46,6 +52,24 @@ struct IncomingSettings {
   std::string sdp_address = "127.0.0.1";  // cvw's address in its own o= lines
 };
 
+// Who calls, as the user's devices are shown it.
+struct IncomingCaller {
+  std::string from;  // the branches' From (name-addr, no tag)
+  // Identity headers towards the PBX (P-Asserted-Identity, Privacy), and
+  // towards the user's UC clients (the same, unless the caller asked for
+  // privacy: RFC 3325 keeps an asserted identity inside the trust domain).
+  std::vector<std::pair<std::string, std::string>> to_pbx;
+  std::vector<std::pair<std::string, std::string>> to_clients;
+  std::string shown;  // the call record's `from`
+  const directory::User* user = nullptr;  // the UC user calling, if one is
+};
+
+// The caller the trunk asserts (the INVITE's From, P-Asserted-Identity and
+// Privacy, passed on as they came).
+IncomingCaller trunk_caller(const sip::Message& invite);
+// A UC user calling from a client cvw authenticated: their work identity.
+IncomingCaller user_caller(const directory::User& user);
+
 struct PlannedIncoming {
   std::optional<calls::IncomingCallPlan> plan;
   int status = 404;    // when plan is empty: the response to the caller
@@ -53,7 +77,7 @@ struct PlannedIncoming {
 };
 
 PlannedIncoming plan_incoming_call(const DirectoryService& directory, const registrar::LocationService& locations,
-                                   const sip::Message& invite, const IncomingSettings& settings,
-                                   registrar::WallClock::time_point now);
+                                   const sip::Message& invite, const IncomingCaller& caller,
+                                   const IncomingSettings& settings, registrar::WallClock::time_point now);
 
 }  // namespace cvw::app

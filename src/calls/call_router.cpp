@@ -17,7 +17,8 @@ bool CallRouter::from_trunk(const boost::asio::ip::address& source) const {
 
 void CallRouter::on_invite(std::shared_ptr<sip::dialog::InviteSession> session) {
   const sip::Peer& peer = session->peer();
-  if (!from_trunk(peer.address)) {
+  const InviteSource source = from_trunk(peer.address) ? InviteSource::Trunk : InviteSource::Elsewhere;
+  if (source == InviteSource::Elsewhere && (session->replaced() || !incoming_)) {
     ++metrics_.refused_source;
     log().warn("sip: INVITE from {} refused (403): not an allowed source of any trunk", peer.to_string());
     session->reject(403, "Forbidden (not a trunk)");
@@ -37,8 +38,8 @@ void CallRouter::on_invite(std::shared_ptr<sip::dialog::InviteSession> session) 
     return;
   }
   if (incoming_) {
-    ++metrics_.incoming;
-    incoming_(std::move(session));
+    ++(source == InviteSource::Trunk ? metrics_.incoming : metrics_.elsewhere);
+    incoming_(std::move(session), source);
     return;
   }
   ++metrics_.unavailable;

@@ -1,12 +1,14 @@
 // CallRouter: what cvwd does with an INVITE that arrives outside a dialog.
 //
-//   1. Only the PBX may send calls: a source address that is not one of the
-//      trunks' allowed_sources gets 403 (and a log line), whatever it asks.
-//   2. An INVITE with Replaces naming the phone leg of a click-to-call is an
-//      attended transfer from the phone (RFC 3891): the call takes it.
-//   3. Anything else is a call to someone: the application's `incoming`
-//      handler finds the user and rings them (or rejects the INVITE). With
-//      no handler, 480.
+//   1. An INVITE with Replaces naming the phone leg of a click-to-call is an
+//      attended transfer from the phone (RFC 3891): the call takes it. Only
+//      from the PBX: a source address that is not one of the trunks'
+//      allowed_sources gets 403 (and a log line).
+//   2. Anything else is a call to someone, handed to the application's
+//      `incoming` handler with where it came from: the trunk (a trusted
+//      peer: the PBX asserts who calls) or anywhere else (a UC client, which
+//      the application must authenticate before it rings anyone). With no
+//      handler: 480 for the trunk, 403 for anyone else.
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
@@ -21,16 +23,20 @@
 
 namespace cvw::calls {
 
+// Where an INVITE came from, as far as the network tells.
+enum class InviteSource : std::uint8_t { Trunk, Elsewhere };
+
 struct RouterMetrics {
-  std::uint64_t refused_source = 0;  // 403: not from a trunk
+  std::uint64_t refused_source = 0;  // 403: a transfer, or no handler, and not from a trunk
   std::uint64_t replaced = 0;        // attended transfers taken
   std::uint64_t unavailable = 0;     // a Replaces we cannot take, or 480 without a handler
-  std::uint64_t incoming = 0;        // handed to the incoming handler
+  std::uint64_t incoming = 0;        // from a trunk, handed to the incoming handler
+  std::uint64_t elsewhere = 0;       // from anywhere else, handed to the incoming handler
 };
 
 class CallRouter final : public sip::dialog::UaHandler {
  public:
-  using IncomingHandler = std::function<void(std::shared_ptr<sip::dialog::InviteSession>)>;
+  using IncomingHandler = std::function<void(std::shared_ptr<sip::dialog::InviteSession>, InviteSource)>;
 
   CallRouter(CallService& calls, std::vector<boost::asio::ip::address> trunk_sources, IncomingHandler incoming = {})
       : calls_(calls), trunk_sources_(std::move(trunk_sources)), incoming_(std::move(incoming)) {}

@@ -8,6 +8,7 @@
 
 #include "app/api.hpp"
 #include "app/incoming_planner.hpp"
+#include "app/invite_admission.hpp"
 #include "app/registration_store.hpp"
 #include "app/sip_registrar.hpp"
 #include "calls/call_router.hpp"
@@ -305,8 +306,10 @@ int run_daemon(DaemonOptions options) {
   digest_options.max_tracked_nonces = config.registrar.max_tracked_nonces;
   sip::auth::DigestVerifier digest(digest_options);
   app::LoginThrottle register_throttle;
-  app::SipRegistrar sip_registrar(directory, locations, digest, register_throttle, config.domains,
-                                  config.registrar.digest_algorithms);
+  // One authenticator for REGISTER and for calls from UC clients: the same
+  // nonces, the same throttle (a password guessed through INVITE is as bad).
+  app::SipAuthenticator sip_auth(directory, digest, register_throttle, config.registrar.digest_algorithms);
+  app::SipRegistrar sip_registrar(directory, locations, sip_auth, config.domains);
   stack.ua().serve(sip::Method::Register, &sip_registrar);
   // Housekeeping each minute: expired registrations, and login sessions
   // nobody can refresh any more (with their event channels).
@@ -323,27 +326,18 @@ int run_daemon(DaemonOptions options) {
     purge_timer = stack.timers().schedule(std::chrono::seconds(60), purge_expired);
   };
   purge_timer = stack.timers().schedule(std::chrono::seconds(60), purge_expired);
-  // INVITEs outside a dialog: only from the trunks; transfers into a call;
-  // anything else is a call to a user, rung on their clients and phone.
+  // INVITEs outside a dialog: transfers into a call (from the trunks only);
+  // anything else is a call to a user, from the trunk or from a UC client
+  // that authenticates, rung on the user's clients and phone.
   std::vector<net::ip::address> trunk_sources;
   for (const auto& t : config.trunks) trunk_sources.insert(trunk_sources.end(), t.allowed_sources.begin(), t.allowed_sources.end());
-  const app::IncomingSettings incoming_settings = incoming_call_settings(config, config.media.address.to_string());
-  calls::CallRouter router_of_invites(
-      calls, std::move(trunk_sources), [&](std::shared_ptr<sip::dialog::InviteSession> session) {
-        app::PlannedIncoming planned = app::plan_incoming_call(directory, locations, *session->invite(),
-                                                               incoming_settings, registrar::WallClock::now());
-        if (!planned.plan) {
-          log().info("sip: INVITE for {} refused ({} {})", session->invite()->request_uri(), planned.status,
-                     planned.reason);
-          session->reject(planned.status, planned.reason);
-          return;
-        }
-        if (auto rung = calls.ring(session, std::move(*planned.plan)); !rung) {
-          log().info("sip: INVITE for {} refused ({}): {}", session->invite()->request_uri(), rung.error().status,
-                     rung.error().message);
-          session->reject(rung.error().status);
-        }
-      });
+  app::InviteAdmission admission(directory, locations, sip_auth, calls,
+                                 incoming_call_settings(config, config.media.address.to_string()));
+  calls::CallRouter router_of_invites(calls, std::move(trunk_sources),
+                                      [&admission](std::shared_ptr<sip::dialog::InviteSession> session,
+                                                   calls::InviteSource source) {
+                                        admission.admit(std::move(session), source);
+                                      });
   stack.ua().set_handler(&router_of_invites);
 
   api.register_routes(router);
@@ -403,6 +397,16 @@ int run_daemon(DaemonOptions options) {
     out.sample("cvw_sip_invites_routed_total", r.replaced, {{"outcome", "replaced"}});
     out.sample("cvw_sip_invites_routed_total", r.unavailable, {{"outcome", "unavailable"}});
     out.sample("cvw_sip_invites_routed_total", r.incoming, {{"outcome", "incoming"}});
+    out.sample("cvw_sip_invites_routed_total", r.elsewhere, {{"outcome", "client"}});
+  });
+  metrics.add([&admission](MetricsWriter& out) {
+    const app::InviteAdmissionMetrics& a = admission.metrics();
+    out.family("cvw_sip_calls_admitted_total", MetricsWriter::Type::Counter,
+               "Calls to users (from the trunk or from UC clients), by what cvwd answered.");
+    out.sample("cvw_sip_calls_admitted_total", a.rung, {{"outcome", "rung"}});
+    out.sample("cvw_sip_calls_admitted_total", a.refused, {{"outcome", "refused"}});
+    out.sample("cvw_sip_calls_admitted_total", a.challenged, {{"outcome", "challenged"}});
+    out.sample("cvw_sip_calls_admitted_total", a.auth_failed, {{"outcome", "auth_failed"}});
   });
   metrics.add([&directory, &sessions](MetricsWriter& out) {
     out.family("cvw_directory_users", MetricsWriter::Type::Gauge, "Users in the directory.");

@@ -166,23 +166,22 @@ printf '%s\n' "$heard_b" | sed 's/^/    /'
 a() { h_audio_value "$heard_a" "$1" "$2"; }
 b() { h_audio_value "$heard_b" "$1" "$2"; }
 # seconds as centiseconds, for integer comparisons
-cs() { awk -v s="$1" 'BEGIN { printf "%d", s * 100 + (s < 0 ? -0.5 : 0.5) }'; }
 
 # A: ringback first (the first thing it hears), one full burst of 2 s. The
 # burst is measured from its first to its last ringback window, so that a
 # lost packet inside it (a window of "other") does not cut it short.
-h_assert_ge "$(cs "$(a ringback total_s)")" 150 "phone A: centiseconds of ringback (440+480 Hz)"
-h_assert_le "$(cs "$(a ringback first_s)")" 30 "phone A: centisecond of the recording where the ringback starts"
-burst=$(($(cs "$(a ringback last_s)") - $(cs "$(a ringback first_s)")))
+h_assert_ge "$(h_centis "$(a ringback total_s)")" 150 "phone A: centiseconds of ringback (440+480 Hz)"
+h_assert_le "$(h_centis "$(a ringback first_s)")" 30 "phone A: centisecond of the recording where the ringback starts"
+burst=$(($(h_centis "$(a ringback last_s)") - $(h_centis "$(a ringback first_s)")))
 h_assert_ge "$burst" 170 "phone A: centiseconds from the first to the last ringback window (US cadence: 2 s on)"
 h_assert_le "$burst" 230 "phone A: centiseconds from the first to the last ringback window (US cadence: 2 s on, then off)"
 # then B's tone, and never the ringback again
-h_assert_ge "$(cs "$(a callee total_s)")" 200 "phone A: centiseconds of the callee's 1000 Hz"
-h_assert_ge "$(cs "$(a callee first_s)")" "$(cs "$(a ringback last_s)")" \
+h_assert_ge "$(h_centis "$(a callee total_s)")" 200 "phone A: centiseconds of the callee's 1000 Hz"
+h_assert_ge "$(h_centis "$(a callee first_s)")" "$(h_centis "$(a ringback last_s)")" \
   "phone A: the callee's tone starts (centisecond) after the last ringback"
-h_assert_ge "$(($(cs "$(a callee first_s)") - $(cs "$(a ringback last_s)")))" 30 \
+h_assert_ge "$(($(h_centis "$(a callee first_s)") - $(h_centis "$(a ringback last_s)")))" 30 \
   "phone A: centiseconds of silence between the ringback burst and the callee's tone (cadence: off after 2 s)"
-h_assert_le "$(cs "$(a other total_s)")" 50 "phone A: centiseconds that are neither silence nor a known tone"
+h_assert_le "$(h_centis "$(a other total_s)")" 50 "phone A: centiseconds that are neither silence nor a known tone"
 h_assert_eq "$(a phone total_s)" 0.00 "phone A: seconds of its own tone coming back"
 # the switch happened when B answered: the time from callingCallee (ringback
 # starts) to connected, +- 0.8 s
@@ -193,14 +192,14 @@ t = [datetime.datetime.fromisoformat(s.replace("Z", "+00:00")) for s in sys.argv
 print(round((t[1] - t[0]).total_seconds() * 100))' "$t_callee" "$t_connected") ||
   h_fail "cannot read the times of the callingCallee ($t_callee) and connected ($t_connected) events"
 h_log "callee rang for $ringing_cs cs (events); the callee's tone starts at $(a callee first_s) s of A's recording"
-h_assert_ge "$(cs "$(a callee first_s)")" $((ringing_cs - 80)) "phone A: centisecond where the callee's tone starts (events say ${ringing_cs} cs)"
-h_assert_le "$(cs "$(a callee first_s)")" $((ringing_cs + 80)) "phone A: centisecond where the callee's tone starts (events say ${ringing_cs} cs)"
+h_assert_ge "$(h_centis "$(a callee first_s)")" $((ringing_cs - 80)) "phone A: centisecond where the callee's tone starts (events say ${ringing_cs} cs)"
+h_assert_le "$(h_centis "$(a callee first_s)")" $((ringing_cs + 80)) "phone A: centisecond where the callee's tone starts (events say ${ringing_cs} cs)"
 
 # B: A's tone, nothing of cvw's ringback, not its own tone back
-h_assert_ge "$(cs "$(b phone total_s)")" 200 "phone B: centiseconds of phone A's 600 Hz"
+h_assert_ge "$(h_centis "$(b phone total_s)")" 200 "phone B: centiseconds of phone A's 600 Hz"
 h_assert_eq "$(b ringback total_s)" 0.00 "phone B: seconds of ringback"
 h_assert_eq "$(b callee total_s)" 0.00 "phone B: seconds of its own tone coming back"
-h_assert_le "$(cs "$(b other total_s)")" 50 "phone B: centiseconds that are neither silence nor a known tone"
+h_assert_le "$(h_centis "$(b other total_s)")" 50 "phone B: centiseconds that are neither silence nor a known tone"
 
 h_assert_eq "$(h_pbx_not_routed_count)" 0 "in-dialog requests refused by the PBX (Record-Route ignored)"
 h_cvwd_stop

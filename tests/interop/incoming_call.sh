@@ -80,23 +80,12 @@ LOG_CALLER=$(h_phone_log carol)
 TARGET="sip:$UC_NUMBER@127.0.0.1:$H_CVWD_SIP_PORT"
 ELSEWHERE='SIP;cause=200;text="Call completed elsewhere"'
 
-# count LOG PATTERN: lines of a phone's log matching PATTERN
-count() { grep -c -- "$2" "$1" || true; }
-# wait_count LOG PATTERN N WHAT: until LOG has N lines matching PATTERN
-wait_count() {
-  local end
-  end=$(h__deadline 10)
-  until [ "$(count "$1" "$2")" -ge "$3" ]; do
-    h__before "$end" || h_fail "$4: $(count "$1" "$2") of $3 after 10 s"
-    sleep 0.1
-  done
-}
 # ring N: the caller dials; both devices ring; the Nth incoming call rings
 ring() {
   local n=$1
   h_bsctl carol dial "$TARGET" || h_fail "call $n: bsctl dial failed"
-  wait_count "$LOG_PHONE" 'Incoming call from' "$n" "call $n: the desk phone rings"
-  wait_count "$LOG_CLIENT" 'Incoming call from' "$n" "call $n: the client rings"
+  h_wait_count "$LOG_PHONE" 'Incoming call from' "$n" "call $n: the desk phone rings"
+  h_wait_count "$LOG_CLIENT" 'Incoming call from' "$n" "call $n: the client rings"
   h_cvwd_wait_incoming events "$n" ringing 5
 }
 # ended N WANT: the Nth call ended with WANT ("code by answeredOn")
@@ -120,7 +109,7 @@ traces() {
 ring 1
 h_bsctl bob accept || h_fail "bsctl accept on the client failed"
 h_cvwd_wait_incoming events 1 connected 5
-wait_count "$LOG_CALLER" 'Call established' 1 "call 1: the caller is answered"
+h_wait_count "$LOG_CALLER" 'Call established' 1 "call 1: the caller is answered"
 sleep 1
 h_bsctl carol hangup
 ended 1 "Completed caller client"
@@ -134,7 +123,7 @@ from=$(h_cvwd_sipp_msg phone '*' recv INVITE 1 hdr:From)
 ring 2
 h_bsctl "$PHONE" accept || h_fail "bsctl accept on the desk phone failed"
 h_cvwd_wait_incoming events 2 connected 5
-wait_count "$LOG_CALLER" 'Call established' 2 "call 2: the caller is answered"
+h_wait_count "$LOG_CALLER" 'Call established' 2 "call 2: the caller is answered"
 sleep 1
 h_bsctl "$PHONE" hangup
 ended 2 "Completed phone phone"
@@ -148,11 +137,11 @@ accept=$(h_cvwd_incoming events 3 'e["data"]["call"]["actions"]["accept"]' | awk
 h_assert_eq "$accept" "/api/v1/me/calls/$ID/accept" "call 3: the notification's accept link"
 h_cvwd_http POST "$accept"
 h_cvwd_expect_status 200 "call 3: POST accept"
-wait_count "$LOG_PHONE" 'Incoming call from' 4 "call 3: the desk phone is called back"
+h_wait_count "$LOG_PHONE" 'Incoming call from' 4 "call 3: the desk phone is called back"
 sleep 1
 h_bsctl "$PHONE" accept || h_fail "bsctl accept on the called-back desk phone failed"
 h_cvwd_wait_incoming events 3 connected 5
-wait_count "$LOG_CALLER" 'Call established' 3 "call 3: the caller is answered"
+h_wait_count "$LOG_CALLER" 'Call established' 3 "call 3: the caller is answered"
 sleep 3
 h_bsctl carol hangup
 ended 3 "Completed caller callback"
@@ -168,10 +157,9 @@ heard_caller=$(h_audio_tones "$REC_CALLER" phone=600 caller=1000) || h_fail "can
 heard_phone=$(h_audio_tones "$REC_PHONE" phone=600 caller=1000) || h_fail "cannot analyse $REC_PHONE"
 h_log "the caller heard: $(printf '%s' "$heard_caller" | tr '\n' ';')"
 h_log "the desk phone heard: $(printf '%s' "$heard_phone" | tr '\n' ';')"
-cs() { awk -v s="$1" 'BEGIN { printf "%d", s * 100 + 0.5 }'; }
-h_assert_ge "$(cs "$(h_audio_value "$heard_caller" phone total_s)")" 200 "call 3: centiseconds of the desk phone's 600 Hz the caller heard"
+h_assert_ge "$(h_centis "$(h_audio_value "$heard_caller" phone total_s)")" 200 "call 3: centiseconds of the desk phone's 600 Hz the caller heard"
 h_assert_eq "$(h_audio_value "$heard_caller" caller total_s)" 0.00 "call 3: seconds of its own tone the caller heard"
-h_assert_ge "$(cs "$(h_audio_value "$heard_phone" caller total_s)")" 200 "call 3: centiseconds of the caller's 1000 Hz the desk phone heard"
+h_assert_ge "$(h_centis "$(h_audio_value "$heard_phone" caller total_s)")" 200 "call 3: centiseconds of the caller's 1000 Hz the desk phone heard"
 h_assert_eq "$(h_audio_value "$heard_phone" phone total_s)" 0.00 "call 3: seconds of its own tone the desk phone heard"
 
 # ---- 4. declined in the client
@@ -217,9 +205,9 @@ h_cvwd_http PATCH /api/v1/me/call-settings '{"simultaneousRing":{"enabled":false
 h_cvwd_expect_status 200 "bob forwards on no answer"
 h_assert_eq "$(h_cvwd_json 'd["forwarding"]["target"]')" "$PHONE" "the forwarding target, through bob's dial plan"
 h_bsctl carol dial "$TARGET" || h_fail "call 7: bsctl dial failed"
-wait_count "$LOG_CLIENT" 'Incoming call from' 7 "call 7: the client rings"
+h_wait_count "$LOG_CLIENT" 'Incoming call from' 7 "call 7: the client rings"
 h_cvwd_wait_incoming events 7 forwarding 10
-wait_count "$LOG_PHONE" 'Incoming call from' 8 "call 7: the desk phone is rung as the forwarding target"
+h_wait_count "$LOG_PHONE" 'Incoming call from' 8 "call 7: the desk phone is rung as the forwarding target"
 h_bsctl "$PHONE" accept || h_fail "bsctl accept on the desk phone (call 7) failed"
 h_cvwd_wait_incoming events 7 connected 5
 sleep 1
@@ -232,13 +220,13 @@ h_assert_eq "$(h_cvwd_incoming events 7 | tr ' ' '\n' | uniq | tr '\n' ' ')" "ri
 h_cvwd_http PATCH /api/v1/me/call-settings '{"forwarding":{"when":"immediately"}}'
 h_cvwd_expect_status 200 "bob forwards every call"
 h_bsctl carol dial "$TARGET" || h_fail "call 8: bsctl dial failed"
-wait_count "$LOG_PHONE" 'Incoming call from' 9 "call 8: the desk phone rings"
+h_wait_count "$LOG_PHONE" 'Incoming call from' 9 "call 8: the desk phone rings"
 h_bsctl "$PHONE" accept || h_fail "bsctl accept on the desk phone (call 8) failed"
 h_cvwd_wait_incoming events 8 connected 5
 sleep 1
 h_bsctl carol hangup
 ended 8 "Completed caller forwarded"
-h_assert_eq "$(count "$LOG_CLIENT" 'Incoming call from')" 7 "call 8: the client was not rung"
+h_assert_eq "$(h_count "$LOG_CLIENT" 'Incoming call from')" 7 "call 8: the client was not rung"
 
 h_stop baresip-carol >/dev/null
 h_stop baresip-bob >/dev/null

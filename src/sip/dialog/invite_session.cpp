@@ -240,8 +240,8 @@ bool InviteSession::retry_after_422(const Message& response) {
   retry.set(HeaderId::SessionExpires, std::to_string(*min_se));
   retry.set(HeaderId::MinSE, std::to_string(*min_se));
   Message sent = Message::response(500);
-  Result<txn::ClientTransactionId> id =
-      ua_.send_request(std::move(retry), invite_->request_uri(), invite_callbacks(), &sent);
+  const std::string hop = UserAgent::first_hop(retry);
+  Result<txn::ClientTransactionId> id = ua_.send_request(std::move(retry), hop, invite_callbacks(), &sent);
   if (!id) return false;
   invite_ = std::make_unique<Message>(std::move(sent));
   invite_txn_ = *id;
@@ -359,9 +359,12 @@ void InviteSession::on_cancelled() {
   end(EndReason::Cancelled, 487);
 }
 
-void InviteSession::reject(int status, std::string_view reason) {
+void InviteSession::reject(int status, std::string_view reason,
+                           const std::vector<std::pair<std::string, std::string>>& headers) {
   if (state_ != SessionState::Incoming && state_ != SessionState::Early) return;
-  (void)ua_.transactions_.respond(server_txn_, response_to(*invite_, status, reason));
+  Message response = response_to(*invite_, status, reason);
+  for (const auto& [name, value] : headers) response.add(name, value);
+  (void)ua_.transactions_.respond(server_txn_, std::move(response));
   end(EndReason::Rejected, status);
 }
 

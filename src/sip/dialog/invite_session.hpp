@@ -93,8 +93,10 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // Sends 200 OK with `body` (the answer, or our offer when the INVITE had
   // none) and retransmits it until the ACK arrives (§13.3.1.4).
   void answer(std::string_view content_type, std::string_view body);
-  // Final non-2xx response; the leg ends.
-  void reject(int status, std::string_view reason = {});
+  // Final non-2xx response; the leg ends. `headers`: extra header lines
+  // (a 407's Proxy-Authenticate challenges, a 3xx's Contact...).
+  void reject(int status, std::string_view reason = {},
+              const std::vector<std::pair<std::string, std::string>>& headers = {});
 
   // --- UAC ----------------------------------------------------------------
   // CANCEL (§9.1) while the INVITE has no final response. `reason`: a

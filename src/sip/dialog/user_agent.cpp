@@ -143,23 +143,23 @@ Result<std::pair<std::string, Peer>> UserAgent::send_stateless(Message&& request
 
 // --- sessions ----------------------------------------------------------------
 
+std::string UserAgent::first_hop(const Message& request) {
+  const std::string_view route = request.header(HeaderId::Route);
+  return route.empty() ? std::string(request.request_uri()) : uri_of(route);
+}
+
 Result<std::shared_ptr<InviteSession>> UserAgent::invite(const InviteParams& params, InviteHandler* handler) {
-  // A preloaded route (a Path a client registered with, RFC 3327 §5.3)
-  // decides the next hop: the first Route, not the Request-URI (§8.1.2).
-  std::string hop = params.request_uri;
+  auto session = std::make_shared<InviteSession>(*this, handler, true);
+  Message invite = Message::request(Method::Invite, params.request_uri);
+  invite.add(HeaderId::MaxForwards, std::to_string(params.max_forwards));
   for (const auto& [name, value] : params.headers) {
-    if (header_id(name) == HeaderId::Route) {
-      hop = uri_of(value);
-      break;
-    }
+    if (header_id(name) == HeaderId::Route) invite.add(name, value);
   }
+  const std::string hop = first_hop(invite);
   std::optional<Peer> to = config_.outbound_proxy ? config_.outbound_proxy : resolve(hop);
   if (!to) return Error{503, "no route to " + hop};
   const LocalAddress& local = local_for(*to);
 
-  auto session = std::make_shared<InviteSession>(*this, handler, true);
-  Message invite = Message::request(Method::Invite, params.request_uri);
-  invite.add(HeaderId::MaxForwards, "70");
   const std::string from = params.from.empty() ? "<sip:" + config_.contact_user + "@" + local.host_port() + ">"
                                                : params.from;
   invite.add(HeaderId::From, from + ";tag=" + session->local_tag_);
@@ -173,7 +173,9 @@ Result<std::shared_ptr<InviteSession>> UserAgent::invite(const InviteParams& par
     invite.add(HeaderId::SessionExpires, std::to_string(config_.session_expires));
   }
   add_common_headers(invite);
-  for (const auto& [name, value] : params.headers) invite.add(name, value);
+  for (const auto& [name, value] : params.headers) {
+    if (header_id(name) != HeaderId::Route) invite.add(name, value);
+  }
   if (!params.body.empty()) invite.set_body(params.content_type, params.body);
   session->local_body_ = params.body;
   session->local_body_type_ = params.content_type;

@@ -79,6 +79,9 @@ struct InviteParams {
   std::string content_type = "application/sdp";
   std::string body;         // the offer; may be empty (offer in the 2xx, RFC 3261 §13.2.1)
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (P-Asserted-Identity...)
+  // A B2BUA passes on one less than the INVITE it got (RFC 3261 §16.6
+  // step 3, as a proxy would), so that a loop through it still ends.
+  unsigned max_forwards = 70;
 };
 
 class UserAgent final : public txn::TransactionUser {
@@ -114,6 +117,10 @@ class UserAgent final : public txn::TransactionUser {
  private:
   friend class InviteSession;
 
+  // Where a request outside a dialog goes first: its first Route (a
+  // preloaded route, such as the Path a client registered with: RFC 3327
+  // §5.3, RFC 3261 §8.1.2), else its Request-URI.
+  static std::string first_hop(const Message& request);
   // For InviteSession: the plumbing every leg needs.
   std::optional<Peer> resolve(std::string_view uri) const;
   // Where a request goes: the outbound proxy (outside a dialog) or the

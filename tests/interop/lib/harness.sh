@@ -1252,6 +1252,25 @@ h_audio_value() {
   printf '%s\n' "$1" | awk -v n="$2" -v k="$3" '$1 == n { for (i = 2; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }'
 }
 
+# h_centis SECONDS: seconds (as h_audio_value prints them) in whole
+# centiseconds, rounded: what h_assert_ge compares.
+h_centis() { awk -v s="$1" 'BEGIN { printf "%d", s * 100 + (s < 0 ? -0.5 : 0.5) }'; }
+
+# h_count FILE PATTERN: lines of FILE matching PATTERN (grep), 0 when none.
+h_count() { grep -c -- "$2" "$1" || true; }
+
+# h_wait_count FILE PATTERN N WHAT [TIMEOUT_S]: until FILE has N lines
+# matching PATTERN (a phone's log: "Incoming call from"...); fails after
+# TIMEOUT_S (default 10) naming WHAT and how many there were.
+h_wait_count() {
+  local file=$1 pattern=$2 n=$3 what=$4 timeout=${5:-10} end
+  end=$(h__deadline "$timeout")
+  until [ "$(h_count "$file" "$pattern")" -ge "$n" ]; do
+    h__before "$end" || h_fail "$what: $(h_count "$file" "$pattern") of $n after $timeout s"
+    sleep 0.1
+  done
+}
+
 # h_c2c_start_span SPAN CALLS_TOML: as h_c2c_start, with SPAN ports (even)
 # for cvw's RTP instead of 20: cvw holds one even/odd pair per call that is
 # up, so many simultaneous calls need a wider range.

@@ -51,17 +51,20 @@ class IncomingPlannerTest : public test::DirectoryTest {
     locations_.restore(aor, std::move(b), now_);
   }
 
-  PlannedIncoming plan(const std::string& request_uri, const std::string& extra_headers = "") {
+  // An INVITE from the trunk, or (`caller` given) from that user's UC client.
+  PlannedIncoming plan(const std::string& request_uri, const std::string& extra_headers = "",
+                       const directory::User* caller = nullptr, const std::string& max_forwards = "70") {
     const std::string wire = "INVITE " + request_uri +
                              " SIP/2.0\r\n"
                              "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\n"
                              "From: \"Carol\" <sip:+14255550199@pbx.example.com>;tag=c1\r\n"
                              "To: <" + request_uri + ">\r\n"
-                             "Call-ID: in-1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+                             "Call-ID: in-1\r\nCSeq: 1 INVITE\r\nMax-Forwards: " + max_forwards + "\r\n"
                              "Contact: <sip:pbx@127.0.0.1:5070>\r\n" + extra_headers + "Content-Length: 0\r\n\r\n";
     auto invite = sip::Message::parse(wire);
     EXPECT_TRUE(invite.ok());
-    return plan_incoming_call(*directory_, locations_, *invite, settings_, now_);
+    return plan_incoming_call(*directory_, locations_, *invite, caller ? user_caller(*caller) : trunk_caller(*invite),
+                              settings_, now_);
   }
 
   static std::string header(const sip::dialog::InviteParams& p, std::string_view name) {
@@ -260,6 +263,47 @@ TEST_P(IncomingPlannerTest, AnExtensionTwoUsersShareReachesNeither) {
   PlannedIncoming p = plan("sip:+14255551297@127.0.0.1");
   ASSERT_TRUE(p.plan) << "alice's full number is still hers";
   EXPECT_EQ(p.plan->info.owner, "sip:alice@example.com");
+}
+
+// A UC user calling from their client: every device sees the caller's
+// work identity (whatever the client put in its From), the PBX phone their
+// LineURI asserted; nobody calls themselves.
+TEST_P(IncomingPlannerTest, AUcCallerIsShownByTheirWorkIdentity) {
+  register_client("sip:alice@example.com", "sip:alice@127.0.0.6:5060");
+  directory::User bob = *directory_->find_user("sip:bob@example.com");
+  bob.line_uri = "tel:+14255550102";
+  ASSERT_TRUE(directory_->replace_user(bob).ok());
+  const directory::User* caller = directory_->find_user("sip:bob@example.com");
+  PlannedIncoming p = plan("sip:alice@example.com", "", caller);
+  ASSERT_TRUE(p.plan) << p.reason;
+  EXPECT_EQ(p.plan->info.from, "\"bob\" <sip:bob@example.com>");
+  ASSERT_EQ(p.plan->branches.size(), 2u);
+  for (const auto& b : p.plan->branches) {
+    EXPECT_EQ(b.invite.from, "\"bob\" <sip:bob@example.com>");
+    EXPECT_EQ(header(b.invite, "P-Asserted-Identity"), "\"bob\" <tel:+14255550102>");
+  }
+  const directory::User* alice = directory_->find_user("sip:alice@example.com");
+  EXPECT_EQ(plan("sip:alice@example.com", "", alice).status, 403);
+}
+
+// RFC 3261 §16.6 step 3: every leg cvw places for the call carries one hop
+// less than the INVITE; an INVITE with none left is 483.
+TEST_P(IncomingPlannerTest, EveryLegCarriesOneHopLess) {
+  register_client("sip:alice@example.com", "sip:alice@127.0.0.6:5060");
+  directory::User alice = *directory_->find_user("sip:alice@example.com");
+  alice.forwarding = {directory::CallForwarding::When::NoAnswer, "+14255550177"};
+  ASSERT_TRUE(directory_->replace_user(alice).ok());
+  PlannedIncoming p = plan("sip:alice@example.com", "", nullptr, "5");
+  ASSERT_TRUE(p.plan);
+  ASSERT_EQ(p.plan->branches.size(), 2u);
+  for (const auto& b : p.plan->branches) EXPECT_EQ(b.invite.max_forwards, 4u);
+  ASSERT_TRUE(p.plan->callback);
+  EXPECT_EQ(p.plan->callback->max_forwards, 4u);
+  ASSERT_TRUE(p.plan->forward);
+  EXPECT_EQ(p.plan->forward->max_forwards, 4u);
+  EXPECT_EQ(plan("sip:alice@example.com", "", nullptr, "0").status, 483);
+  EXPECT_EQ(plan("sip:alice@example.com", "", nullptr, "1").plan->branches[0].invite.max_forwards, 0u)
+      << "the last hop is still placed; whoever gets it must not forward it";
 }
 
 INSTANTIATE_TEST_SUITE_P(Storage, IncomingPlannerTest, ::testing::ValuesIn(storage::test::kBothBackends),

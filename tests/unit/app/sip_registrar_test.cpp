@@ -40,10 +40,10 @@ class SipRegistrarTest : public test::DirectoryTest {
     sip::auth::DigestVerifierOptions options;
     options.clock = [this] { return WallClock::to_time_t(now_); };
     verifier_ = std::make_unique<sip::auth::DigestVerifier>(options);
-    registrar_ = std::make_unique<SipRegistrar>(*directory_, locations_, *verifier_, throttle_,
-                                                std::vector<std::string>{"example.com"},
-                                                std::vector{DigestAlgorithm::Sha256, DigestAlgorithm::Md5},
-                                                [this] { return now_; });
+    auth_ = std::make_unique<SipAuthenticator>(*directory_, *verifier_, throttle_,
+                                               std::vector{DigestAlgorithm::Sha256, DigestAlgorithm::Md5});
+    registrar_ = std::make_unique<SipRegistrar>(*directory_, locations_, *auth_,
+                                                std::vector<std::string>{"example.com"}, [this] { return now_; });
     from_.address = boost::asio::ip::make_address("127.0.0.1");
     from_.port = 5070;
   }
@@ -113,6 +113,7 @@ class SipRegistrarTest : public test::DirectoryTest {
   registrar::LocationService locations_{registrar::RegistrarLimits{}};
   LoginThrottle throttle_;
   std::unique_ptr<sip::auth::DigestVerifier> verifier_;
+  std::unique_ptr<SipAuthenticator> auth_;
   std::unique_ptr<SipRegistrar> registrar_;
   sip::Peer from_;
   int cseq_ = 1;
@@ -223,8 +224,8 @@ TEST_P(SipRegistrarTest, RefusalsOfRfc3261Section10_3) {
 
 TEST_P(SipRegistrarTest, OnlyTheConfiguredAlgorithmsAreOfferedAndAccepted) {
   // MD5 alone, for phones that read only the first challenge and know no other.
-  SipRegistrar md5_only(*directory_, locations_, *verifier_, throttle_, {"example.com"}, {DigestAlgorithm::Md5},
-                        [this] { return now_; });
+  SipAuthenticator md5_auth(*directory_, *verifier_, throttle_, {DigestAlgorithm::Md5});
+  SipRegistrar md5_only(*directory_, locations_, md5_auth, {"example.com"}, [this] { return now_; });
   auto first = sip::Message::parse(register_text("sip:alice@example.com", "", 1));
   ASSERT_TRUE(first.ok());
   const sip::Message challenged = md5_only.respond(*first, from_);

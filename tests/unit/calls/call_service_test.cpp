@@ -2,6 +2,8 @@
 // user's hang-up, every change reported, and calls freed once they end.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "calls/call_router.hpp"
 #include "calls/call_service.hpp"
 #include "phones.hpp"
@@ -108,9 +110,9 @@ TEST_F(CallServiceTest, HangUpEndsTheCallReportsItAndFreesIt) {
 }
 
 
-// INVITEs outside a dialog: only the trunk may call; plain calls get 480
-// until cvw takes incoming calls.
-TEST_F(CallServiceTest, RouterRefusesCallsFromAnythingButATrunk) {
+// INVITEs outside a dialog without an application to take them: the trunk
+// gets 480, anyone else 403 (nobody but the trunk is trusted).
+TEST_F(CallServiceTest, RouterWithoutAHandlerRefusesCalls) {
   CallRouter router(service, {boost::asio::ip::make_address("127.0.0.2")});
   cvw.ua->set_handler(&router);
   Host& stranger = net.add("127.0.0.9");
@@ -132,6 +134,41 @@ TEST_F(CallServiceTest, RouterRefusesCallsFromAnythingButATrunk) {
   EXPECT_EQ(trunk_status, 480);
   EXPECT_EQ(router.metrics().refused_source, 1u);
   EXPECT_EQ(router.metrics().unavailable, 1u);
+  cvw.ua->set_handler(nullptr);
+}
+
+// With a handler, every call goes to it, tagged with where it came from:
+// the application trusts the trunk and authenticates anyone else.
+TEST_F(CallServiceTest, RouterHandsCallsOverWithTheirSource) {
+  std::vector<InviteSource> seen;
+  CallRouter router(service, {boost::asio::ip::make_address("127.0.0.2")},
+                    [&seen](std::shared_ptr<sip::dialog::InviteSession> session, InviteSource source) {
+                      seen.push_back(source);
+                      session->reject(source == InviteSource::Trunk ? 486 : 407);
+                    });
+  cvw.ua->set_handler(&router);
+  Host& client = net.add("127.0.0.9");
+  int client_status = 0;
+  int trunk_status = 0;
+  sip::dialog::CallLeg from_client(*client.ua, net.timers);
+  sip::dialog::CallLeg from_trunk(*phone_host.ua, net.timers);
+  sip::dialog::InviteParams p;
+  p.request_uri = "sip:alice@127.0.0.1:5060";
+  p.body = phone_sdp("127.0.0.9", 40000);
+  spawn([](sip::dialog::CallLeg& leg, sip::dialog::InviteParams params, int& out) -> Task<void> {
+    out = co_await leg.invite(params, 30s);
+  }(from_client, p, client_status));
+  spawn([](sip::dialog::CallLeg& leg, sip::dialog::InviteParams params, int& out) -> Task<void> {
+    out = co_await leg.invite(params, 30s);
+  }(from_trunk, p, trunk_status));
+  net.run(1s);
+  EXPECT_EQ(client_status, 407);
+  EXPECT_EQ(trunk_status, 486);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), InviteSource::Elsewhere), 1);
+  EXPECT_EQ(router.metrics().incoming, 1u);
+  EXPECT_EQ(router.metrics().elsewhere, 1u);
+  EXPECT_EQ(router.metrics().refused_source, 0u);
   cvw.ua->set_handler(nullptr);
 }
 
