@@ -164,7 +164,9 @@ PlannedCall plan_click_to_call(const DirectoryService& directory, const director
   info.operation_id = request.operation_id;
   info.subject = request.subject;
 
-  // The callee.
+  // The callee: a user (their SIP URI, through cvw itself) or a number
+  // (through the trunk).
+  std::string callee_uri;
   std::string callee_number;
   if (looks_like_sip_uri(to)) {
     const directory::User* callee = directory.find_user(to);
@@ -176,15 +178,12 @@ PlannedCall plan_click_to_call(const DirectoryService& directory, const director
       refusal = refuse(400, "InvalidTarget", "you cannot call yourself");
       return out;
     }
-    // Until the registrar (issue #5) rings their UC clients, a UC user is
-    // reached on their PBX phone.
-    if (callee->cvw_phone_number.empty()) {
-      refusal = refuse(400, "InvalidTarget",
-                       callee->sip_uri + " has no phone number cvw can call (their UC clients cannot be rung yet)");
+    if (settings.self_route.empty()) {
+      refusal = refuse(503, "NoSipListener", "cvw has no SIP address to ring " + callee->sip_uri + " through");
       return out;
     }
     info.target_kind = calls::TargetKind::User;
-    callee_number = callee->cvw_phone_number;
+    callee_uri = callee->sip_uri;
   } else {
     auto n = normalized(directory, user, to, "the number to call", refusal);
     if (!n) return out;
@@ -239,8 +238,9 @@ PlannedCall plan_click_to_call(const DirectoryService& directory, const director
     plan.phone.headers.emplace_back("Alert-Info", "<http://127.0.0.1/>;info=alert-autoanswer;delay=0");
   }
 
-  plan.callee.request_uri = trunk_uri(callee_number, trunk);
+  plan.callee.request_uri = callee_uri.empty() ? trunk_uri(callee_number, trunk) : callee_uri;
   plan.callee.to = "<" + plan.callee.request_uri + ">";
+  if (!callee_uri.empty()) plan.callee.headers.emplace_back("Route", settings.self_route);
   WorkIdentity identity = work_identity(user);
   plan.callee.from = std::move(identity.from);
   plan.callee.headers.emplace_back("P-Asserted-Identity", std::move(identity.asserted));

@@ -6,13 +6,16 @@
 //   2. emergency numbers are refused: the PBX would not see the desk phone's
 //      location on a call the server places (checked on what was dialled and
 //      on what the dial plan made of it);
-//   3. the callee: a UC user by SIP URI (until the registrar lands, reached
-//      on their PBX phone number), else a number the user's dial plan
-//      normalizes;
+//   3. the callee: a UC user by SIP URI, called at that URI through cvw's
+//      own SIP listener (`self_route`), where the call is taken as any call
+//      to the user is (app/invite_admission.hpp): their UC clients, their
+//      PBX phone on simultaneous ring, their event channel with accept and
+//      decline, their forwarding; else a number the user's dial plan
+//      normalizes, through the trunk;
 //   4. the phone rung first: the policy's AdminCallbackNumber when
 //      UseAdminCallbackNumber is set, else the number the user asked for,
 //      else their own PBX phone number;
-//   5. both legs go to the PBX trunk. The phone sees the global
+//   5. the phone's leg goes to the PBX trunk. The phone sees the global
 //      CallViaWorkCallerId ("this is your own call"); the callee sees the
 //      user: display name and SIP URI in From, the line URI in
 //      P-Asserted-Identity.
@@ -35,6 +38,9 @@ struct CallSettings {
   std::string caller_id_name = "Call Via Work";  // display name on the phone's leg
   std::string domain = "cvw.local";              // host of the SIP URIs cvw writes for numbers
   std::optional<sip::Peer> trunk;                // the PBX both legs go to; none: calls are refused (503)
+  // cvw's own SIP address as a loose route ("<sip:127.0.0.1:5060;lr>"): a
+  // call to a UC user goes there. Empty: UC users cannot be called (503).
+  std::string self_route;
   Duration phone_ring_timeout = std::chrono::seconds(30);
   Duration callee_ring_timeout = std::chrono::seconds(60);
 };

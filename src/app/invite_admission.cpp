@@ -57,7 +57,9 @@ const directory::User* InviteAdmission::authenticate(sip::dialog::InviteSession&
 
 void InviteAdmission::admit(std::shared_ptr<sip::dialog::InviteSession> session, calls::InviteSource source) {
   IncomingCaller caller;
-  if (source == calls::InviteSource::Trunk) {
+  if (source != calls::InviteSource::Elsewhere) {
+    // The PBX, or cvw's own click-to-call leg (which wrote the user's work
+    // identity itself): the identity is passed on as it came.
     caller = trunk_caller(*session->invite());
   } else {
     const directory::User* user = authenticate(*session);

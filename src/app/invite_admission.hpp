@@ -1,8 +1,9 @@
 // What cvwd does with a call to someone (an INVITE outside a dialog that is
 // not a transfer: calls::CallRouter hands it over with where it came from):
 //
-//   from the PBX trunk: trusted; the caller is who the PBX says
-//     (trunk_caller());
+//   from the PBX trunk, or from cvw itself (a click-to-call to a user, looped
+//     through cvw's own listener so that it rings as any call to them):
+//     trusted; the caller is who the INVITE says (trunk_caller());
 //   from anywhere else: a UC client calling for its user, who must prove it
 //     as a proxy asks (RFC 3261 §22.3): the From names a user of one of our
 //     domains (else 403), then 407 Proxy-Authenticate and digest against

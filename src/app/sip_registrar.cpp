@@ -25,10 +25,9 @@ std::string http_date(registrar::WallClock::time_point t) {
 
 }  // namespace
 
-SipRegistrar::SipRegistrar(const DirectoryService& directory, registrar::LocationService& location,
-                           SipAuthenticator& auth, std::vector<std::string> domains,
-                           std::function<registrar::WallClock::time_point()> now)
-    : directory_(directory), location_(location), auth_(auth), domains_(std::move(domains)), now_(std::move(now)) {}
+SipRegistrar::SipRegistrar(registrar::LocationService& location, SipAuthenticator& auth,
+                           std::vector<std::string> domains, std::function<registrar::WallClock::time_point()> now)
+    : location_(location), auth_(auth), domains_(std::move(domains)), now_(std::move(now)) {}
 
 bool SipRegistrar::ours(std::string_view host) const {
   return std::any_of(domains_.begin(), domains_.end(), [host](const std::string& d) { return directory::detail::iequals(d, host); });

@@ -41,7 +41,7 @@ class SipRegistrar final : public sip::dialog::RequestHandler {
  public:
   // `domains`: the [sip] domains (compared case-insensitively). `now`:
   // wall time, injected so tests step expiries and nonce ages.
-  SipRegistrar(const DirectoryService& directory, registrar::LocationService& location, SipAuthenticator& auth,
+  SipRegistrar(registrar::LocationService& location, SipAuthenticator& auth,
                std::vector<std::string> domains,
                std::function<registrar::WallClock::time_point()> now = registrar::WallClock::now);
 
@@ -55,7 +55,6 @@ class SipRegistrar final : public sip::dialog::RequestHandler {
   sip::Message refuse(const sip::Message& request, int status, std::string_view reason);
   bool ours(std::string_view host) const;
 
-  const DirectoryService& directory_;
   registrar::LocationService& location_;
   SipAuthenticator& auth_;
   std::vector<std::string> domains_;

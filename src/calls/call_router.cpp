@@ -17,14 +17,18 @@ bool CallRouter::from_trunk(const boost::asio::ip::address& source) const {
 
 void CallRouter::on_invite(std::shared_ptr<sip::dialog::InviteSession> session) {
   const sip::Peer& peer = session->peer();
-  const InviteSource source = from_trunk(peer.address) ? InviteSource::Trunk : InviteSource::Elsewhere;
+  // The trunk first: the cheap test, and what nearly every call is. A call
+  // cvw looped to itself from a trunk's address is trusted either way.
+  const InviteSource source = from_trunk(peer.address)                   ? InviteSource::Trunk
+                              : ua_.originated_here(*session->invite()) ? InviteSource::Self
+                                                                        : InviteSource::Elsewhere;
   if (source == InviteSource::Elsewhere && (session->replaced() || !incoming_)) {
     ++metrics_.refused_source;
     log().warn("sip: INVITE from {} refused (403): not an allowed source of any trunk", peer.to_string());
     session->reject(403, "Forbidden (not a trunk)");
     return;
   }
-  if (auto replaced = session->replaced()) {
+  if (auto replaced = source == InviteSource::Self ? nullptr : session->replaced()) {
     Call* call = calls_.find_by_phone(replaced.get());
     if (call != nullptr && call->accept_replacement(session)) {
       ++metrics_.replaced;
@@ -38,7 +42,7 @@ void CallRouter::on_invite(std::shared_ptr<sip::dialog::InviteSession> session) 
     return;
   }
   if (incoming_) {
-    ++(source == InviteSource::Trunk ? metrics_.incoming : metrics_.elsewhere);
+    ++(source == InviteSource::Elsewhere ? metrics_.elsewhere : metrics_.incoming);
     incoming_(std::move(session), source);
     return;
   }

@@ -75,6 +75,22 @@ void collect_calls(const calls::CallService& calls, const media::MediaEngine& me
 
 // The click-to-call rules from the configuration: the trunk the calls go to
 // (calls.trunk, else the first), the domain of our own URIs, the timers.
+// cvw's first SIP listener as a loose route, where a click-to-call to a
+// user is sent so that it rings as any call to them. A wildcard listener is
+// reached on loopback.
+std::string self_route(const Config& config) {
+  if (config.sip_listen.empty()) return {};
+  const sip::transport::ListenAddress& l = config.sip_listen.front();
+  net::ip::address address = l.address;
+  if (address.is_unspecified()) {
+    address = address.is_v6() ? net::ip::address(net::ip::address_v6::loopback())
+                               : net::ip::address(net::ip::address_v4::loopback());
+  }
+  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return "<sip:" + host + ":" + std::to_string(l.port) + ";lr" +
+         (l.protocol == sip::Protocol::Tcp ? ";transport=tcp" : "") + ">";
+}
+
 app::CallSettings call_settings(const Config& config) {
   app::CallSettings s;
   s.emergency_numbers = config.calls.emergency_numbers;
@@ -88,6 +104,7 @@ app::CallSettings call_settings(const Config& config) {
   }
   s.phone_ring_timeout = std::chrono::seconds(config.calls.ring_timeout);
   s.callee_ring_timeout = std::chrono::seconds(config.calls.callee_ring_timeout);
+  s.self_route = self_route(config);
   return s;
 }
 
@@ -309,7 +326,7 @@ int run_daemon(DaemonOptions options) {
   // One authenticator for REGISTER and for calls from UC clients: the same
   // nonces, the same throttle (a password guessed through INVITE is as bad).
   app::SipAuthenticator sip_auth(directory, digest, register_throttle, config.registrar.digest_algorithms);
-  app::SipRegistrar sip_registrar(directory, locations, sip_auth, config.domains);
+  app::SipRegistrar sip_registrar(locations, sip_auth, config.domains);
   stack.ua().serve(sip::Method::Register, &sip_registrar);
   // Housekeeping each minute: expired registrations, and login sessions
   // nobody can refresh any more (with their event channels).
@@ -333,7 +350,7 @@ int run_daemon(DaemonOptions options) {
   for (const auto& t : config.trunks) trunk_sources.insert(trunk_sources.end(), t.allowed_sources.begin(), t.allowed_sources.end());
   app::InviteAdmission admission(directory, locations, sip_auth, calls,
                                  incoming_call_settings(config, config.media.address.to_string()));
-  calls::CallRouter router_of_invites(calls, std::move(trunk_sources),
+  calls::CallRouter router_of_invites(calls, stack.ua(), std::move(trunk_sources),
                                       [&admission](std::shared_ptr<sip::dialog::InviteSession> session,
                                                    calls::InviteSource source) {
                                         admission.admit(std::move(session), source);

@@ -34,10 +34,17 @@
 #      called as the target and answers: ringing, forwarding, connected;
 #      answeredOn forwarded.
 #   8. forwarding immediately: only the desk phone rings.
+# Then bob turns forwarding off, and alice calls him by click-to-call:
+#   9. POST /api/v1/me/calls {"to":"sip:bob@example.com"} as alice: her desk
+#      phone (baresip at the PBX, auto-answer) rings first and answers; cvw
+#      then calls sip:bob@example.com through its own listener, where the call
+#      rings as any call to bob: his client (showing alice's work identity)
+#      and his event channel; bob answers on the client; alice's call is
+#      connected; her phone hangs up: bob's call ends Completed by the caller.
 # Each device's and the caller's SIP (baresip -s) is read back as what it
 # received.
 source "$(dirname "$0")/lib/harness.sh"
-h_init incoming_call 95
+h_init incoming_call 115
 h_need kamailio baresip sox curl python3
 h_cvwd_need
 
@@ -228,6 +235,37 @@ h_bsctl carol hangup
 ended 8 "Completed caller forwarded"
 h_assert_eq "$(h_count "$LOG_CLIENT" 'Incoming call from')" 7 "call 8: the client was not rung"
 
+# ---- 9. alice click-to-calls bob's UC identity
+h_cvwd_http PATCH /api/v1/me/call-settings '{"forwarding":{"when":"never"}}'
+h_cvwd_expect_status 200 "bob stops forwarding"
+ALICE_PHONE=+14255550101
+h_phone_create "$ALICE_PHONE" auto pbx
+h_phone_start_with "$ALICE_PHONE" -s
+h_cvwd_login alice@example.com alice-password-1
+h_cvwd_http POST /api/v1/me/calls '{"to":"sip:bob@example.com","operationId":"op-uc"}'
+h_cvwd_expect_status 201 "call 9: alice's click-to-call to sip:bob@example.com"
+ALICE_CALL=$(h_cvwd_json 'd["id"]')
+h_wait_count "$LOG_CLIENT" 'Incoming call from' 8 "call 9: bob's client rings"
+h_cvwd_wait_incoming events 9 ringing 5
+h_bsctl bob accept || h_fail "bsctl accept on bob's client (call 9) failed"
+h_cvwd_wait_incoming events 9 connected 5
+end=$(h__deadline 5)
+until h_cvwd_http GET "/api/v1/me/calls/$ALICE_CALL" && [ "$(h_cvwd_json 'd["state"]')" = connected ]; do
+  h__before "$end" || h_fail "call 9: alice's call is $(h_cvwd_json 'd["state"]'), not connected, 5 s after bob answered"
+  sleep 0.2
+done
+sleep 1
+h_bsctl "$ALICE_PHONE" hangup
+ended 9 "Completed caller client"
+h_phone_sip_trace bob client
+from=$(h_cvwd_sipp_msg client '*' recv INVITE 8 hdr:From)
+[[ "$from" == '"Alice Anders" <sip:alice@example.com>'* ]] ||
+  h_fail "call 9: bob's client should see alice's work identity, From is: ${from:-none}"
+h_cvwd_http GET "/api/v1/me/call-history?limit=1"
+h_assert_eq "$(h_cvwd_json '"%s:%s:%s" % (d["calls"][0]["direction"], d["calls"][0]["reason"]["code"], d["calls"][0]["to"])')" \
+  "outgoing:Completed:sip:bob@example.com" "call 9 in alice's history"
+
+h_stop "baresip-$ALICE_PHONE" >/dev/null
 h_stop baresip-carol >/dev/null
 h_stop baresip-bob >/dev/null
 h_stop "baresip-$PHONE" >/dev/null

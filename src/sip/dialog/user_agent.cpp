@@ -196,6 +196,17 @@ Result<std::shared_ptr<InviteSession>> UserAgent::invite(const InviteParams& par
   return session;
 }
 
+bool UserAgent::originated_here(const Message& invite) const {
+  const std::string_view call_id = invite.header(HeaderId::CallId);
+  if (call_id.empty()) return false;
+  std::string scratch;
+  const std::string_view from_tag = tag_param(invite.header(HeaderId::From), scratch);
+  for (const auto& [session, owner] : pending_) {
+    if (session->uac_ && session->call_id_ == call_id && session->local_tag_ == from_tag) return true;
+  }
+  return false;
+}
+
 void UserAgent::attach(const std::shared_ptr<InviteSession>& session) {
   if (!session->dialog_) return;
   sessions_[session->dialog_->id()] = session;

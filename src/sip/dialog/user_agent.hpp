@@ -105,6 +105,12 @@ class UserAgent final : public txn::TransactionUser {
   Result<std::shared_ptr<InviteSession>> invite(const InviteParams& params, InviteHandler* handler);
 
   std::size_t session_count() const { return sessions_.size() + pending_.size(); }
+  // True when `invite` is one this UA sent and is still waiting on: a call
+  // the application looped through its own listener (a click-to-call to a
+  // user rings like any call to them). Its Call-ID and From tag are random
+  // and known only to us and whoever we sent it to, that is ourselves, so
+  // nobody else can claim it. Scans the INVITEs not yet answered.
+  bool originated_here(const Message& invite) const;
   const UaConfig& config() const { return config_; }
 
   // --- TransactionUser --------------------------------------------------

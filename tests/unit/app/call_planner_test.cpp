@@ -27,6 +27,7 @@ class CallPlannerTest : public test::DirectoryTest {
     add("sip:nophone@example.com", "No Phone", "", "");
 
     settings_.domain = "example.com";
+    settings_.self_route = "<sip:127.0.0.1:5060;lr>";
     settings_.trunk = sip::Peer{sip::Protocol::Udp, boost::asio::ip::make_address("127.0.0.1"), 5070, 0};
   }
 
@@ -78,11 +79,20 @@ TEST_P(CallPlannerTest, ANumberIsNormalizedAndBothLegsGoToTheTrunk) {
   EXPECT_EQ(header(c.phone, "Subject"), "") << "the subject is for the callee";
 }
 
-TEST_P(CallPlannerTest, AUcUserIsReachedOnTheirPbxPhone) {
+// A UC user is called at their SIP URI through cvw's own listener, where the
+// call rings whatever any call to them rings (their clients, their phone on
+// simultaneous ring); a user without a PBX phone can be called too.
+TEST_P(CallPlannerTest, AUcUserIsCalledAtTheirSipUriThroughCvwItself) {
   PlannedCall p = plan("bob@example.com");
   ASSERT_TRUE(p.plan) << p.refusal.message;
   EXPECT_EQ(p.plan->info.target_kind, calls::TargetKind::User);
-  EXPECT_EQ(p.plan->callee.request_uri, "sip:+14255550102@127.0.0.1:5070;user=phone");
+  EXPECT_EQ(p.plan->callee.request_uri, "sip:bob@example.com");
+  EXPECT_EQ(header(p.plan->callee, "Route"), "<sip:127.0.0.1:5060;lr>");
+  EXPECT_EQ(header(p.plan->callee, "P-Asserted-Identity"), "\"Alice \\\"Ace\\\" Anders\" <tel:+14255550101;ext=101>");
+  EXPECT_EQ(p.plan->phone.request_uri, "sip:+14255550101@127.0.0.1:5070;user=phone") << "the phone still rings first";
+  EXPECT_TRUE(plan("sip:nophone@example.com").plan) << "their clients may ring";
+  settings_.self_route.clear();
+  EXPECT_EQ(plan("bob@example.com").refusal.status, 503);
 }
 
 TEST_P(CallPlannerTest, Refusals) {
@@ -94,7 +104,6 @@ TEST_P(CallPlannerTest, Refusals) {
   const Case cases[] = {
       {"sip:nobody@example.com", 404, "UserNotFound"},
       {"sip:alice@example.com", 400, "InvalidTarget"},     // yourself
-      {"sip:nophone@example.com", 400, "InvalidTarget"},   // no phone cvw can ring
       {"1-800-FLOWERS", 400, "NormalizationFailed"},       // letters survive normalization
       {"12345678901234567890123", 400, "NormalizationFailed"},
       {"<script>", 400, "NormalizationFailed"},

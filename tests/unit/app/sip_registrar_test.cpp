@@ -42,7 +42,7 @@ class SipRegistrarTest : public test::DirectoryTest {
     verifier_ = std::make_unique<sip::auth::DigestVerifier>(options);
     auth_ = std::make_unique<SipAuthenticator>(*directory_, *verifier_, throttle_,
                                                std::vector{DigestAlgorithm::Sha256, DigestAlgorithm::Md5});
-    registrar_ = std::make_unique<SipRegistrar>(*directory_, locations_, *auth_,
+    registrar_ = std::make_unique<SipRegistrar>(locations_, *auth_,
                                                 std::vector<std::string>{"example.com"}, [this] { return now_; });
     from_.address = boost::asio::ip::make_address("127.0.0.1");
     from_.port = 5070;
@@ -225,7 +225,7 @@ TEST_P(SipRegistrarTest, RefusalsOfRfc3261Section10_3) {
 TEST_P(SipRegistrarTest, OnlyTheConfiguredAlgorithmsAreOfferedAndAccepted) {
   // MD5 alone, for phones that read only the first challenge and know no other.
   SipAuthenticator md5_auth(*directory_, *verifier_, throttle_, {DigestAlgorithm::Md5});
-  SipRegistrar md5_only(*directory_, locations_, md5_auth, {"example.com"}, [this] { return now_; });
+  SipRegistrar md5_only(locations_, md5_auth, {"example.com"}, [this] { return now_; });
   auto first = sip::Message::parse(register_text("sip:alice@example.com", "", 1));
   ASSERT_TRUE(first.ok());
   const sip::Message challenged = md5_only.respond(*first, from_);

@@ -113,7 +113,7 @@ TEST_F(CallServiceTest, HangUpEndsTheCallReportsItAndFreesIt) {
 // INVITEs outside a dialog without an application to take them: the trunk
 // gets 480, anyone else 403 (nobody but the trunk is trusted).
 TEST_F(CallServiceTest, RouterWithoutAHandlerRefusesCalls) {
-  CallRouter router(service, {boost::asio::ip::make_address("127.0.0.2")});
+  CallRouter router(service, *cvw.ua, {boost::asio::ip::make_address("127.0.0.2")});
   cvw.ua->set_handler(&router);
   Host& stranger = net.add("127.0.0.9");
   int stranger_status = 0;
@@ -141,32 +141,38 @@ TEST_F(CallServiceTest, RouterWithoutAHandlerRefusesCalls) {
 // the application trusts the trunk and authenticates anyone else.
 TEST_F(CallServiceTest, RouterHandsCallsOverWithTheirSource) {
   std::vector<InviteSource> seen;
-  CallRouter router(service, {boost::asio::ip::make_address("127.0.0.2")},
+  CallRouter router(service, *cvw.ua, {boost::asio::ip::make_address("127.0.0.2")},
                     [&seen](std::shared_ptr<sip::dialog::InviteSession> session, InviteSource source) {
                       seen.push_back(source);
-                      session->reject(source == InviteSource::Trunk ? 486 : 407);
+                      session->reject(source == InviteSource::Trunk ? 486 : source == InviteSource::Self ? 480 : 407);
                     });
   cvw.ua->set_handler(&router);
   Host& client = net.add("127.0.0.9");
   int client_status = 0;
   int trunk_status = 0;
+  int self_status = 0;
   sip::dialog::CallLeg from_client(*client.ua, net.timers);
   sip::dialog::CallLeg from_trunk(*phone_host.ua, net.timers);
+  // cvw calling a user through its own listener (a click-to-call to a UC
+  // user): only this process can have sent it.
+  sip::dialog::CallLeg from_self(*cvw.ua, net.timers);
   sip::dialog::InviteParams p;
   p.request_uri = "sip:alice@127.0.0.1:5060";
   p.body = phone_sdp("127.0.0.9", 40000);
-  spawn([](sip::dialog::CallLeg& leg, sip::dialog::InviteParams params, int& out) -> Task<void> {
+  auto place = [](sip::dialog::CallLeg& leg, sip::dialog::InviteParams params, int& out) -> Task<void> {
     out = co_await leg.invite(params, 30s);
-  }(from_client, p, client_status));
-  spawn([](sip::dialog::CallLeg& leg, sip::dialog::InviteParams params, int& out) -> Task<void> {
-    out = co_await leg.invite(params, 30s);
-  }(from_trunk, p, trunk_status));
+  };
+  spawn(place(from_client, p, client_status));
+  spawn(place(from_trunk, p, trunk_status));
+  spawn(place(from_self, p, self_status));
   net.run(1s);
   EXPECT_EQ(client_status, 407);
   EXPECT_EQ(trunk_status, 486);
-  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(self_status, 480);
+  ASSERT_EQ(seen.size(), 3u);
   EXPECT_EQ(std::count(seen.begin(), seen.end(), InviteSource::Elsewhere), 1);
-  EXPECT_EQ(router.metrics().incoming, 1u);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), InviteSource::Self), 1);
+  EXPECT_EQ(router.metrics().incoming, 2u);
   EXPECT_EQ(router.metrics().elsewhere, 1u);
   EXPECT_EQ(router.metrics().refused_source, 0u);
   cvw.ua->set_handler(nullptr);
