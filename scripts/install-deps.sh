@@ -24,6 +24,7 @@ TEST_PACKAGES=(
   kamailio                    # the PBX in interop tests
   sip-tester                  # SIPp
   baresip-core                # a real phone (no GUI dependencies)
+  linphone-cli                # a UC client with SHA-256 digest (baresip 1.0 knows only MD5)
   sipsak sox python3 procps iproute2
   postgresql                  # the PostgreSQL backend's tests start their own server
   wrk                         # HTTP load benchmarks under bench/
