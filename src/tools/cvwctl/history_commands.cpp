@@ -7,7 +7,7 @@
 namespace cvw::cvwctl {
 
 void add_history_commands(CLI::App& app, Context& context) {
-  CLI::App* group = app.add_subcommand("history", "Call history of click-to-calls: export");
+  CLI::App* group = app.add_subcommand("history", "Call history (click-to-calls and incoming calls): export");
   group->require_subcommand(1);
   struct Options {
     std::string user;
