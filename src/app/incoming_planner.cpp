@@ -192,7 +192,9 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
   }
 
   if (plan.branches.empty() && !plan.callback && !plan.forward) {
-    return refuse(480, "Temporarily Unavailable (no client registered, no phone to ring)");
+    PlannedIncoming out = refuse(480, "Temporarily Unavailable (no client registered, no phone to ring)");
+    out.unrung = std::move(plan.info);
+    return out;
   }
   PlannedIncoming out;
   out.plan = std::move(plan);

@@ -74,6 +74,9 @@ struct PlannedIncoming {
   std::optional<calls::IncomingCallPlan> plan;
   int status = 404;    // when plan is empty: the response to the caller
   std::string reason;  // its reason phrase, and the log line
+  // A user was called and nothing of theirs could ring (480): the record of
+  // that missed call, for their history (CallService::record_unrung).
+  std::optional<calls::CallInfo> unrung;
 };
 
 PlannedIncoming plan_incoming_call(const DirectoryService& directory, const registrar::LocationService& locations,

@@ -68,7 +68,15 @@ void InviteAdmission::admit(std::shared_ptr<sip::dialog::InviteSession> session,
   }
   PlannedIncoming planned = plan_incoming_call(directory_, locations_, *session->invite(), caller, settings_,
                                                registrar::WallClock::now());
-  if (!planned.plan) return refuse(*session, planned.status, planned.reason);
+  if (!planned.plan) {
+    if (planned.unrung) {
+      calls_.record_unrung(std::move(*planned.unrung),
+                           calls::end_reason(calls::EndCode::UserUnreachable, calls::Party::Server,
+                                             "Nothing could ring: no client is registered and no phone rings with it",
+                                             planned.status));
+    }
+    return refuse(*session, planned.status, planned.reason);
+  }
   if (auto rung = calls_.ring(session, std::move(*planned.plan)); !rung) {
     return refuse(*session, rung.error().status, rung.error().message);
   }

@@ -71,6 +71,18 @@ Result<const CallInfo*> CallService::ring(std::shared_ptr<sip::dialog::InviteSes
   return add(std::move(call), incoming);
 }
 
+void CallService::record_unrung(CallInfo info, EndReason reason) {
+  info.id = "c-" + random_token(20);
+  info.started_at = Clock::now();
+  info.ended_at = info.started_at;
+  info.state = CallState::Ended;
+  ++metrics_.ended[static_cast<std::size_t>(reason.code)];
+  info.reason = std::move(reason);
+  log().info("call {}: {} called {}, and nothing could ring ({})", info.id, info.from, info.owner,
+             info.reason->message);
+  if (changed_) changed_(info);
+}
+
 void CallService::on_change(const Call& call) {
   const CallInfo& info = call.info();
   if (info.state == CallState::Connected) ++metrics_.connected;

@@ -63,6 +63,12 @@ class CallService {
   // answered: the router rejects it with the status).
   Result<const CallInfo*> ring(std::shared_ptr<sip::dialog::InviteSession> caller, IncomingCallPlan plan);
 
+  // A call to `info.owner` that ended before anything could ring (no client
+  // registered, no phone to ring): reported and counted as an ended call
+  // (id, started_at and ended_at filled in here), so that the user's event
+  // channel and history show the missed call. Never held: nothing rang.
+  void record_unrung(CallInfo info, EndReason reason);
+
   // The owner's calls that have not ended, oldest first.
   std::vector<const CallInfo*> list(std::string_view owner) const;
   // nullptr unless the call exists and belongs to `owner`: another user's

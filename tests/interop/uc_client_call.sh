@@ -13,7 +13,10 @@
 #      ringing; alice answers on her client, each hears the other (recordings
 #      analysed); bob hangs up: Completed by caller, answered on the client,
 #      and alice's history lists the call from bob.
-#   2. bob dials sip:nobody@example.com: 404 (authenticated, nobody to ring).
+#   2. bob dials sip:nobody@example.com: 404 (authenticated, nobody to ring);
+#      then sip:carol@example.com, who has nothing that can ring (no client
+#      registered, no PBX): 480, and carol's history shows the missed call
+#      from bob.
 #   3. carol's client, with a wrong password, dials alice: 403 after the
 #      challenge, counted as a failed authentication; alice's client does
 #      not ring.
@@ -97,6 +100,16 @@ h_cvwd_wait_metric 'cvw_sip_calls_admitted_total{outcome="refused"}' $((refused_
 sleep 0.5
 h_phone_sip_trace bob bob
 h_assert_eq "$(h_cvwd_sipp_msg bob '*' recv 404 1 count)" 1 "call 2: 404s bob's client got"
+h_bsctl bob dial sip:carol@example.com || h_fail "call 2b: bsctl dial failed"
+h_cvwd_wait_metric 'cvw_sip_calls_admitted_total{outcome="refused"}' $((refused_before + 2)) 10 "call 2b refused"
+sleep 0.5
+h_phone_sip_trace bob bob
+h_assert_eq "$(h_cvwd_sipp_msg bob '*' recv 480 1 count)" 1 "call 2b: 480s bob's client got"
+h_cvwd_login carol@example.com carol-password-1
+h_cvwd_http GET "/api/v1/me/call-history?limit=5"
+h_cvwd_expect_status 200 "carol's call history"
+h_assert_eq "$(h_cvwd_json '" ".join("%s:%s:%s" % (c["direction"], c["reason"]["code"], c["from"]) for c in d["calls"])')" \
+  'incoming:UserUnreachable:"Bob Berg" <sip:bob@example.com>' "carol's missed call, in her history"
 
 # ---- 3. a client with a wrong password
 h_phone_start_with carol -s

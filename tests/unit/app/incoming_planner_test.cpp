@@ -160,6 +160,12 @@ TEST_P(IncomingPlannerTest, NothingToRingAndNoCallbackIs480) {
   PlannedIncoming p = plan("sip:bob@example.com");
   EXPECT_FALSE(p.plan);
   EXPECT_EQ(p.status, 480);
+  // The missed call, for bob's history.
+  ASSERT_TRUE(p.unrung);
+  EXPECT_EQ(p.unrung->owner, "sip:bob@example.com");
+  EXPECT_EQ(p.unrung->direction, calls::Direction::Incoming);
+  EXPECT_EQ(p.unrung->from, "\"Carol\" <sip:+14255550199@pbx.example.com>");
+  EXPECT_FALSE(plan("sip:nobody@example.com").unrung) << "nobody to record it for";
   // Without a trunk nothing reaches the PBX either.
   settings_.trunk.reset();
   EXPECT_EQ(plan("sip:alice@example.com").status, 480);

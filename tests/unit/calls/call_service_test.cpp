@@ -178,6 +178,27 @@ TEST_F(CallServiceTest, RouterHandsCallsOverWithTheirSource) {
   cvw.ua->set_handler(nullptr);
 }
 
+// A call to a user with nothing to ring is still theirs to see: reported
+// ended once, counted, never held.
+TEST_F(CallServiceTest, AnUnrungCallIsReportedEndedAndNotHeld) {
+  CallInfo info;
+  info.owner = "sip:alice@example.com";
+  info.direction = Direction::Incoming;
+  info.from = "<sip:carol@example.com>";
+  service.record_unrung(info, end_reason(EndCode::UserUnreachable, Party::Server, "Nothing could ring", 480));
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].state, CallState::Ended);
+  EXPECT_FALSE(changes[0].id.empty());
+  EXPECT_EQ(changes[0].owner, "sip:alice@example.com");
+  ASSERT_TRUE(changes[0].reason);
+  EXPECT_EQ(changes[0].reason->code, EndCode::UserUnreachable);
+  EXPECT_EQ(changes[0].reason->sip_status, 480);
+  EXPECT_TRUE(changes[0].ended_at.has_value());
+  EXPECT_EQ(service.active(), 0u);
+  EXPECT_TRUE(service.list("sip:alice@example.com").empty());
+  EXPECT_EQ(service.metrics().ended[static_cast<std::size_t>(EndCode::UserUnreachable)], 1u);
+}
+
 // Incoming calls in the service: rung for their owner, who alone can accept
 // or decline them (another user's attempt looks like a call that does not
 // exist); accept without a phone to call back, or too late, is a 409.
