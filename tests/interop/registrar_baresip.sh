@@ -6,6 +6,13 @@
 #      its Contact and expiry; cvwd shows one binding.
 #   2. baresip as sip:bob@example.com with a wrong password is refused (403)
 #      and counted as a failed authentication; alice's binding stays alone.
+#   2b. a captured REGISTER replayed: the exact bytes of alice's
+#      authenticated REGISTER, sent again from another port (its Via pointed
+#      there), get 401 stale=TRUE and count as a failed authentication: the
+#      nonce count was used already.
+#   2c. a registration expires: SIPp registers carol for 2 s (min_expires is
+#      1 here), waits 3.5 s and queries her bindings (REGISTER without
+#      Contact): the 200 lists none.
 #   3. cvwd restarts (SIGTERM, start on the same SIP port and database):
 #      alice's binding is back before any REGISTER (restored from storage).
 #   4. alice's baresip stops: it unregisters (Expires: 0) at the restarted
@@ -20,8 +27,10 @@ h_cvwd_need
 # implemented") when any challenge of the 401 names another algorithm, so it
 # needs MD5 alone, as the sample configuration tells administrators with such
 # clients (SHA-256 is proven by the unit tests, on RFC 7616's vectors)
-h_cvwd_start "[registrar]
-digest_algorithms = [\"MD5\"]"
+REGISTRAR_TOML="[registrar]
+digest_algorithms = [\"MD5\"]
+min_expires = 1"
+h_cvwd_start "$REGISTRAR_TOML"
 h_cvwd_http POST /api/v1/login '{"username":"alice@example.com","password":"alice-password-1"}'
 h_cvwd_expect_status 200 "login as alice (the demo users exist)"
 [ "$(h_cvwd_metric 'cvw_registrar_bindings')" = 0 ] ||
@@ -62,11 +71,46 @@ h_assert_eq "$(h_cvwd_sipp_msg bob '*' recv 403 1 count)" 1 "403s bob's client g
 h_assert_eq "$(h_cvwd_metric 'cvw_registrar_bindings')" 1 "bindings (alice's only)"
 h_assert_file_has "${H_LOG[cvwd]}" "REGISTER for sip:bob@example.com .*authentication failed" "cvwd's log line"
 
+# ---- 2b. a captured REGISTER replayed
+failed_before=$(h_cvwd_metric 'cvw_registrar_requests_total{outcome="auth_failed"}')
+replayed=$(python3 - "$H_WORK/alice.messages.log" "$H_CVWD_SIP_PORT" <<'PY'
+import re, socket, sys
+blocks = open(sys.argv[1], encoding="latin-1").read().split("----------------------------------------------- ")
+sent = [b.split("\n\n", 1)[1] for b in blocks if " message sent " in b.split("\n\n", 1)[0]]
+registers = [m for m in sent if m.startswith("REGISTER ") and "\nAuthorization:" in m]
+if not registers:
+    sys.exit("no authenticated REGISTER in alice's trace")
+lines = registers[0].rstrip("\n").split("\n")
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+port = s.getsockname()[1]
+# The attacker keeps every byte the digest covers, and points the Via at
+# itself to read the answer.
+lines = [re.sub(r"^Via: SIP/2.0/UDP [^;]+", "Via: SIP/2.0/UDP 127.0.0.1:%d" % port, l) for l in lines]
+s.sendto(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"), ("127.0.0.1", int(sys.argv[2])))
+s.settimeout(5)
+reply = s.recv(65535).decode("latin-1").split("\r\n")
+stale = [l for l in reply if l.lower().startswith("www-authenticate:") and "stale=true" in l.lower()]
+print(reply[0] + (" stale" if stale else ""))
+PY
+) || h_fail "the replay could not be sent or got no answer"
+h_log "the replayed REGISTER got: $replayed"
+h_assert_eq "$replayed" "SIP/2.0 401 Unauthorized stale" "the answer to a replayed REGISTER"
+h_assert_eq "$(h_cvwd_metric 'cvw_registrar_requests_total{outcome="auth_failed"}')" $((failed_before + 1)) \
+  "failed authentications after the replay"
+
+# ---- 2c. a registration expires
+h_port carol_port
+h_sipp_run carol 15 cvwd_register_expiry.xml -s carol -au carol -ap carol-password-1 \
+  -key expires 2 -p "$carol_port" -m 1 "127.0.0.1:$H_CVWD_SIP_PORT" ||
+  h_fail "carol's registration should list her Contact, then none once it expired (sipp: $(h_sipp_stat carol 'FailedCall(C)') failed)"
+
 # ---- 3. a restart keeps alice's registration (stored, restored before
 # REGISTER is served)
-h_cvwd_wait_metric 'cvw_registrar_store_writes_total{outcome="written"}' 1 5 "alice's binding stored"
-h_cvwd_restart "[registrar]
-digest_algorithms = [\"MD5\"]"
+# (alice's binding, then carol's: the writer commits every 200 ms, and
+# carol's registration took 3.5 s)
+h_assert_ge "$(h_cvwd_metric 'cvw_registrar_store_writes_total{outcome="written"}')" 2 "bindings stored"
+h_cvwd_restart "$REGISTRAR_TOML"
 h_assert_eq "$(h_cvwd_metric 'cvw_registrar_bindings')" 1 "bindings after the restart (alice's, restored)"
 h_assert_file_has "${H_LOG[cvwd]}" "1 registration\\(s\\) restored" "cvwd's log line at start"
 
