@@ -1,5 +1,6 @@
 #include "sip/dialog/invite_session.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "common/log.hpp"
@@ -38,6 +39,10 @@ std::string_view to_string(EndReason reason) {
 }
 
 namespace {
+
+// Forks of one INVITE whose early dialogs are followed (PRACK, the 2xx);
+// a proxy forking wider than this is unusual, and the rest are not followed.
+constexpr std::size_t kMaxForks = 16;
 
 std::uint32_t cseq_number(const Message& m) {
   Result<CSeq> c = parse_cseq(m.header(HeaderId::CSeq));
@@ -105,19 +110,32 @@ void InviteSession::on_invite_response(Message&& response) {
   if (status == 100) return;
   if (status < 200) {
     if (state_ != SessionState::Calling && state_ != SessionState::Early) return;
-    if (!dialog_ && !tag_of(response.header(HeaderId::To)).empty()) {
-      Result<Dialog> d = Dialog::as_uac(*invite_, response, local_contact_);
-      if (d) dialog_ = std::move(*d);
+    // The early dialog this provisional belongs to: the first fork's, or
+    // another fork's (a different To tag).
+    Dialog* early = nullptr;
+    std::optional<std::uint32_t>* rseq = &last_rseq_;
+    if (const std::string tag = tag_of(response.header(HeaderId::To)); !tag.empty()) {
+      if (!dialog_) {
+        if (Result<Dialog> d = Dialog::as_uac(*invite_, response, local_contact_)) dialog_ = std::move(*d);
+      } else if (dialog_->id().remote_tag != tag) {
+        auto fork = std::find_if(forks_.begin(), forks_.end(),
+                                 [&](const ForkDialog& f) { return f.dialog.id().remote_tag == tag; });
+        if (fork == forks_.end() && forks_.size() < kMaxForks) {
+          if (Result<Dialog> d = Dialog::as_uac(*invite_, response, local_contact_)) {
+            forks_.push_back(ForkDialog{std::move(*d), std::nullopt});
+            fork = forks_.end() - 1;
+          }
+        }
+        if (fork == forks_.end()) return;  // beyond kMaxForks: not followed
+        early = &fork->dialog;
+        rseq = &fork->last_rseq;
+      }
+      if (early == nullptr && dialog_) early = &*dialog_;
     }
     if (has_option(response.header(HeaderId::Require), "100rel")) {
-      // RFC 3262 §4: a reliable provisional is PRACKed once; retransmissions
-      // (same RSeq) and out-of-order ones (not last + 1) are not passed up.
-      Result<std::uint32_t> rseq = parse_uint(response.header(HeaderId::RSeq), UINT32_MAX, "RSeq");
-      if (!rseq || !dialog_) return;
-      if (last_rseq_ && *rseq != *last_rseq_ + 1) return;
-      last_rseq_ = *rseq;
-      send_in_dialog(Method::Prack, {}, {},
-                     {{HeaderId::RAck, std::to_string(*rseq) + " " + std::to_string(cseq_number(*invite_)) + " INVITE"}});
+      // Not passed up unless it is PRACKed: a retransmission or one out of
+      // order is the UAS's business to resend.
+      if (early == nullptr || !prack(*early, *rseq, response)) return;
     }
     transition(SessionState::Early);
     if (handler_) handler_->on_progress(*this, response);
@@ -140,6 +158,13 @@ void InviteSession::on_invite_response(Message&& response) {
     if (invite_) ack_and_bye_fork(response);
     return;
   }
+  if (auto fork = std::find_if(forks_.begin(), forks_.end(),
+                               [&](const ForkDialog& f) { return f.dialog.id().remote_tag == tag; });
+      fork != forks_.end()) {
+    // Another fork's early dialog answered: its CSeq (PRACKs sent) goes on.
+    dialog_ = std::move(fork->dialog);
+  }
+  forks_.clear();  // the others end here: the proxy cancels them (§16.7 step 10)
   if (!dialog_ || dialog_->id().remote_tag != tag) {
     Result<Dialog> d = Dialog::as_uac(*invite_, response, local_contact_);
     if (!d) {
@@ -162,6 +187,19 @@ void InviteSession::on_invite_response(Message&& response) {
     return;
   }
   if (handler_) handler_->on_established(*this);
+}
+
+bool InviteSession::prack(Dialog& dialog, std::optional<std::uint32_t>& last_rseq, const Message& provisional) {
+  Result<std::uint32_t> rseq = parse_uint(provisional.header(HeaderId::RSeq), UINT32_MAX, "RSeq");
+  if (!rseq) return false;
+  if (last_rseq && *rseq != *last_rseq + 1) return false;
+  last_rseq = *rseq;
+  Message request = dialog.make_request(Method::Prack);
+  request.add(HeaderId::RAck, std::to_string(*rseq) + " " + std::to_string(cseq_number(*invite_)) + " INVITE");
+  if (Result<txn::ClientTransactionId> id = ua_.send_request(std::move(request), dialog.next_hop_uri(), {}); !id) {
+    log().warn("sip: cannot send PRACK in {}: {}", call_id_, id.error().message);
+  }
+  return true;
 }
 
 void InviteSession::send_ack(const Message&) {

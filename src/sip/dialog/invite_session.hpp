@@ -161,6 +161,9 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // Requests inside the dialog.
   void on_in_dialog(txn::ServerTransactionId id, Message&& request);
   void on_reinvite(txn::ServerTransactionId id, Message&& request);
+  // RFC 3262 §4: PRACK a reliable provisional of `dialog` (its RSeq) once,
+  // in order; retransmissions and ones out of order are dropped (false).
+  bool prack(Dialog& dialog, std::optional<std::uint32_t>& last_rseq, const Message& provisional);
   void send_in_dialog(Method method, std::string_view content_type, std::string_view body,
                       std::vector<std::pair<HeaderId, std::string>> extra = {});
   void on_refer(txn::ServerTransactionId id, Message&& request);
@@ -229,7 +232,16 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   std::weak_ptr<InviteSession> replaced_;
 
   // 100rel (RFC 3262, as UAC): the last RSeq we PRACKed.
-  std::optional<std::uint32_t> last_rseq_;
+  std::optional<std::uint32_t> last_rseq_;  // of dialog_'s reliable provisionals
+  // Early dialogs of other forks of our INVITE (RFC 3261 §12.1.2, §13.2.2.4:
+  // a forking proxy relays 1xx with different To tags). Each keeps its own
+  // route set, CSeq and RSeq, so that a PRACK goes to the fork that asked for
+  // it and a 2xx from one of them continues its dialog; dialog_ is the first.
+  struct ForkDialog {
+    Dialog dialog;
+    std::optional<std::uint32_t> last_rseq;
+  };
+  std::vector<ForkDialog> forks_;
   int retries_422_ = 0;
 
   // Session timer (RFC 4028)

@@ -235,6 +235,56 @@ TEST_F(Uac, A200FromASecondForkIsAckedAndByedAndTheFirstDialogStays) {
   EXPECT_EQ(wire.last("BYE").to, bob_contact);
 }
 
+// A forking proxy relays reliable provisionals from two phones (different
+// To tags): each early dialog is PRACKed in itself, with its own CSeq and
+// RSeq, at its own Contact; the one that answers continues its dialog.
+TEST_F(Uac, EachForksEarlyDialogIsPrackedInItselfAndTheAnsweringOneGoesOn) {
+  std::shared_ptr<InviteSession> s = start_call(call_bob());
+  const Message invite = wire.last_message("INVITE");
+  const Peer fork = peer(Protocol::Udp, "192.0.2.21", 5070);
+  auto reliable = [&](int status, std::string_view tag, std::string contact, std::string_view rseq) {
+    Message p = bob_response(invite, status, tag, std::move(contact));
+    p.add(HeaderId::Require, "100rel");
+    p.add(HeaderId::RSeq, std::string(rseq));
+    return p;
+  };
+  from_bob(reliable(180, "bob-1", "<sip:bob@192.0.2.20:5070>", "1"));
+  ASSERT_EQ(wire.count("PRACK"), 1u);
+  Message prack = wire.last_message("PRACK");
+  EXPECT_EQ(to_tag(prack), "bob-1");
+  EXPECT_EQ(prack.request_uri(), "sip:bob@192.0.2.20:5070");
+  EXPECT_EQ(prack.header(HeaderId::RAck), "1 1 INVITE");
+  EXPECT_EQ(prack.header(HeaderId::CSeq), "2 PRACK");
+
+  from_wire(reliable(183, "bob-2", "<sip:bob@192.0.2.21:5070>", "5").serialize(), fork);
+  ASSERT_EQ(wire.count("PRACK"), 2u) << "the second fork's first reliable provisional, whatever its RSeq";
+  prack = wire.last_message("PRACK");
+  EXPECT_EQ(wire.last("PRACK").to, fork);
+  EXPECT_EQ(to_tag(prack), "bob-2");
+  EXPECT_EQ(prack.request_uri(), "sip:bob@192.0.2.21:5070");
+  EXPECT_EQ(prack.header(HeaderId::RAck), "5 1 INVITE");
+  EXPECT_EQ(prack.header(HeaderId::CSeq), "2 PRACK") << "its own dialog's CSeq";
+
+  from_wire(reliable(183, "bob-2", "<sip:bob@192.0.2.21:5070>", "5").serialize(), fork);
+  from_bob(reliable(180, "bob-1", "<sip:bob@192.0.2.20:5070>", "1"));
+  EXPECT_EQ(wire.count("PRACK"), 2u) << "retransmissions are PRACKed once";
+  from_wire(reliable(183, "bob-2", "<sip:bob@192.0.2.21:5070>", "6").serialize(), fork);
+  ASSERT_EQ(wire.count("PRACK"), 3u);
+  EXPECT_EQ(wire.last_message("PRACK").header(HeaderId::CSeq), "3 PRACK");
+  EXPECT_EQ(wire.last_message("PRACK").header(HeaderId::RAck), "6 1 INVITE");
+
+  // The second fork answers: its dialog goes on.
+  from_wire(answered(invite, "bob-2", "<sip:bob@192.0.2.21:5070>").serialize(), fork);
+  EXPECT_EQ(s->state(), SessionState::Confirmed);
+  EXPECT_EQ(s->dialog()->id().remote_tag, "bob-2");
+  EXPECT_EQ(wire.last("ACK").to, fork);
+  s->bye();
+  const Message bye = wire.last_message("BYE");
+  EXPECT_EQ(to_tag(bye), "bob-2");
+  EXPECT_EQ(bye.header(HeaderId::CSeq), "4 BYE") << "after the PRACKs of that dialog";
+  EXPECT_EQ(wire.last("BYE").to, fork);
+}
+
 TEST_F(Uac, BusyEndsTheCallAndTheTransactionAcksIt) {
   std::shared_ptr<InviteSession> s = start_call(call_bob());
   const Message invite = wire.last_message("INVITE");
