@@ -172,9 +172,9 @@ void Api::export_users(const Incoming& in, Responder out) {
 
 void Api::import_users(const Incoming& in, Responder out) {
   if (!require_admin(in, out)) return;
-  auto users = directory::import_users_csv(in.request.body());
-  if (!users) return out.send(error_from(users.error()));
-  auto summary = directory_.import_users(std::move(*users));
+  auto file = directory::import_users_csv(in.request.body());
+  if (!file) return out.send(error_from(file.error()));
+  auto summary = directory_.import_users(std::move(*file));
   if (!summary) return out.send(error_from(summary.error()));
   out.send(http::json_response(Status::ok, {{"created", summary->created}, {"updated", summary->updated}}));
 }

@@ -150,17 +150,22 @@ Result<void> DirectoryService::delete_user(std::string_view sip_uri) {
   return {};
 }
 
-Result<ImportSummary> DirectoryService::import_users(std::vector<directory::User> users) {
+Result<ImportSummary> DirectoryService::import_users(directory::UserCsv file) {
   ImportSummary summary;
   std::map<std::string, directory::User> next;  // key -> user as it will be
-  for (auto& u : users) {
+  for (auto& u : file.users) {
+    auto uri = directory::normalize_sip_uri(u.sip_uri);
+    if (!uri) return uri.error();
+    const auto existing = users_.find(directory::sip_uri_key(*uri));
+    if (existing != users_.end()) directory::keep_unlisted_fields(u, existing->second, file.columns);
+    // Checked again as a whole: a kept field and an imported one must agree.
     auto normalized = directory::normalize_user(std::move(u));
     if (!normalized) return normalized.error();
     if (auto r = check_grants(*normalized); !r) return r.error();
     std::string key = directory::sip_uri_key(normalized->sip_uri);
     if (next.count(key)) return Error{400, "user " + normalized->sip_uri + " appears twice"};
-    if (auto existing = users_.find(key); existing != users_.end()) {
-      // What the CSV does not carry stays as it was: the secrets and the
+    if (existing != users_.end()) {
+      // What the CSV never carries stays as it was: the secrets and the
       // user's own call settings.
       normalized->password_hash = existing->second.password_hash;
       normalized->sip_digest = existing->second.sip_digest;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "app/directory_store.hpp"
+#include "directory/user_csv.hpp"
 
 namespace cvw::app {
 
@@ -57,9 +58,11 @@ class DirectoryService {
   // 404 when the user does not exist (the SIP URI is the key and cannot change).
   Result<directory::User> replace_user(directory::User user);
   Result<void> delete_user(std::string_view sip_uri);
-  // All rows or none: creates the new users and replaces the existing ones
-  // (their password hashes are kept: CSV carries none).
-  Result<ImportSummary> import_users(std::vector<directory::User> users);
+  // All rows or none: creates the new users and updates the existing ones:
+  // the columns the file has replace their values; their password, SIP
+  // secrets, their own call settings, and every field the file has no
+  // column for stay as they were.
+  Result<ImportSummary> import_users(directory::UserCsv file);
   std::vector<directory::User> all_users() const;
 
   // --- Call Via Work policies

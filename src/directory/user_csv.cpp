@@ -1,6 +1,8 @@
 // Users to and from CSV; see user_csv.hpp.
 #include "directory/user_csv.hpp"
 
+#include <algorithm>
+
 #include <map>
 #include <optional>
 
@@ -113,7 +115,7 @@ std::string export_field(const User& u, std::string_view column) {
 
 }  // namespace
 
-Result<std::vector<User>> import_users_csv(std::string_view text) {
+Result<UserCsv> import_users_csv(std::string_view text) {
   Result<std::vector<CsvRecord>> records = parse_csv(text);
   if (!records) return records.error();
   if (records->empty())
@@ -175,7 +177,32 @@ Result<std::vector<User>> import_users_csv(std::string_view text) {
     }
     users.push_back(std::move(*user));
   }
-  return users;
+  return UserCsv{std::move(users), std::move(columns)};
+}
+
+void keep_unlisted_fields(User& imported, const User& existing, const std::vector<std::string_view>& columns) {
+  auto listed = [&columns](std::string_view column) {
+    return std::find(columns.begin(), columns.end(), column) != columns.end();
+  };
+  auto keep = [&](std::string_view column, auto member) {
+    if (!listed(column)) imported.*member = existing.*member;
+  };
+  keep(f::kDisplayName, &User::display_name);
+  keep(f::kTitle, &User::title);
+  keep(f::kDepartment, &User::department);
+  keep(f::kCompany, &User::company);
+  keep(f::kEmail, &User::email);
+  keep(f::kLineUri, &User::line_uri);
+  keep(f::kCvwPhoneNumber, &User::cvw_phone_number);
+  keep(f::kEnterpriseVoice, &User::enterprise_voice);
+  keep(f::kAutoAnswer, &User::auto_answer);
+  keep(f::kEnabled, &User::enabled);
+  keep(f::kAdmin, &User::admin);
+  keep(f::kSite, &User::site);
+  keep(f::kCallViaWorkPolicy, &User::cvw_policy);
+  keep(f::kDialPlan, &User::dial_plan);
+  if (!listed(f::kSimRingEnabled)) imported.simultaneous_ring.enabled = existing.simultaneous_ring.enabled;
+  if (!listed(f::kSimRingNumber)) imported.simultaneous_ring.target = existing.simultaneous_ring.target;
 }
 
 std::string export_users_csv(const std::vector<User>& users) {

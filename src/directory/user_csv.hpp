@@ -15,8 +15,10 @@
 //   CallViaWorkPolicy        a granted Tag: name ("ContosoUser1CvWP"); empty: none
 //   DialPlan                 a granted Tag: name; empty: none
 //
-// A column left out takes the default. An unknown or repeated column is an
-// error naming it. Password hashes are never exported, and a PasswordHash
+// A column left out takes the default for a new user and leaves an existing
+// user's value as it is (keep_unlisted_fields): a file from another system
+// updates what it knows and nothing else. An unknown or repeated column is
+// an error naming it. Password hashes are never exported, and a PasswordHash
 // column is refused on import: passwords are set one user at a time.
 // Blank lines are skipped.
 //
@@ -48,8 +50,19 @@ inline constexpr std::array<std::string_view, 17> kUserCsvColumns = {
     user_field::kDialPlan,
 };
 
-// Normalized users, in file order. password_hash is empty in each.
-Result<std::vector<User>> import_users_csv(std::string_view text);
+// What an import file holds: normalized users, in file order (password_hash
+// empty in each), and the columns its header named (canonical names, from
+// kUserCsvColumns).
+struct UserCsv {
+  std::vector<User> users;
+  std::vector<std::string_view> columns;
+};
+
+Result<UserCsv> import_users_csv(std::string_view text);
+
+// For a user the file updates: the fields whose columns `columns` does not
+// name take their value from `existing`, the user as stored.
+void keep_unlisted_fields(User& imported, const User& existing, const std::vector<std::string_view>& columns);
 
 // Header row plus one row per user, CRLF line ends; booleans as True/False.
 std::string export_users_csv(const std::vector<User>& users);

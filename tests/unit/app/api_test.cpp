@@ -414,13 +414,21 @@ TEST_P(ApiTest, CsvImportIsAllOrNothingAndExportHasNoSecrets) {
   EXPECT_EQ(refused.status, 400u) << refused.raw;
   EXPECT_NE(refused.body.at("message").as_string().find("line 3"), std::string::npos) << refused.raw;
   EXPECT_EQ(call(V::get, "/api/v1/users/sip:dave@example.com", "", admin).status, 404u);
+  Reply alice_before = call(V::get, "/api/v1/users/sip:alice@example.com", "", admin);
+  ASSERT_EQ(alice_before.status, 200u);
   std::string good = "SipAddress,DisplayName\r\nsip:dave@example.com,Dave\r\nsip:alice@example.com,Alice A.\r\n";
   Reply imported = call(V::post, "/api/v1/users.csv", good, admin, "text/csv");
   ASSERT_EQ(imported.status, 200u) << imported.raw;
   EXPECT_EQ(imported.body.at("created").as_int64(), 1);
   EXPECT_EQ(imported.body.at("updated").as_int64(), 1);
-  // An update by CSV keeps the password.
+  // An update by CSV keeps the password, and every field it has no column for.
   EXPECT_FALSE(login("alice@example.com", "alice-password-1").empty());
+  Reply alice_after = call(V::get, "/api/v1/users/sip:alice@example.com", "", admin);
+  ASSERT_EQ(alice_after.status, 200u);
+  EXPECT_EQ(alice_after.body.at("displayName").as_string(), "Alice A.");
+  for (const char* kept : {"cvwPhoneNumber", "lineUri", "simultaneousRing", "admin", "enterpriseVoice"}) {
+    EXPECT_EQ(alice_after.body.at(kept), alice_before.body.at(kept)) << kept;
+  }
 }
 
 TEST_P(ApiTest, EverythingSurvivesARestartFromStorage) {

@@ -16,9 +16,9 @@ using testing::fails_with;
 using testing::message_of;
 
 std::vector<User> imported(std::string_view text) {
-  Result<std::vector<User>> r = import_users_csv(text);
+  Result<UserCsv> r = import_users_csv(text);
   EXPECT_TRUE(r.ok()) << message_of(r);
-  return r.ok() ? *r : std::vector<User>{};
+  return r.ok() ? r->users : std::vector<User>{};
 }
 
 User ken() {
@@ -98,6 +98,33 @@ TEST(UserCsv, ColumnsInAnyOrderAndCase) {
   EXPECT_EQ(users[1].cvw_policy, std::nullopt);
 }
 
+// A file that updates what it knows: the columns it names change an
+// existing user, the rest keep the stored values; the columns are reported
+// by their canonical names, whatever case the header used.
+TEST(UserCsv, AnUpdateChangesOnlyTheColumnsTheFileHas) {
+  Result<UserCsv> file = import_users_csv("sipaddress,TITLE\r\nsip:ken.myer@litwareinc.com,Director\r\n");
+  ASSERT_TRUE(file.ok()) << message_of(file);
+  EXPECT_EQ(file->columns, (std::vector<std::string_view>{user_field::kSipAddress, user_field::kTitle}));
+  ASSERT_EQ(file->users.size(), 1u);
+  User updated = file->users[0];
+  keep_unlisted_fields(updated, ken(), file->columns);
+  EXPECT_EQ(updated.title, "Director");
+  EXPECT_EQ(updated.display_name, "Myer, Ken");
+  EXPECT_EQ(updated.line_uri, "tel:+14255551297;ext=51297");
+  EXPECT_TRUE(updated.simultaneous_ring.enabled) << "not in the file: kept";
+  EXPECT_EQ(updated.simultaneous_ring.target, "+14255550199");
+  EXPECT_TRUE(updated.admin);
+  EXPECT_EQ(updated.dial_plan, "RedmondDialPlan");
+
+  Result<UserCsv> off = import_users_csv("SipAddress,SimultaneousRingEnabled,Admin\r\nsip:ken.myer@litwareinc.com,False,\r\n");
+  ASSERT_TRUE(off.ok()) << message_of(off);
+  User changed = off->users[0];
+  keep_unlisted_fields(changed, ken(), off->columns);
+  EXPECT_FALSE(changed.simultaneous_ring.enabled) << "in the file: the file's";
+  EXPECT_FALSE(changed.admin) << "an empty cell of a listed column is its default";
+  EXPECT_EQ(changed.simultaneous_ring.target, "+14255550199");
+}
+
 TEST(UserCsv, RowErrorsCarryTheLineNumber) {
   const std::string text =
       "SipAddress,LineUri\r\n"
@@ -106,13 +133,13 @@ TEST(UserCsv, RowErrorsCarryTheLineNumber) {
       "sip:c@example.com,\r\n"
       "\"sip:d@example.com\",\"tel:+1425\r\n5550102\"\r\n"  // lines 5-6
       "sip:e@example.com,tel:abc\r\n";                      // line 7
-  Result<std::vector<User>> r = import_users_csv(text);
+  Result<UserCsv> r = import_users_csv(text);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().status, 400);
   EXPECT_TRUE(r.error().message.starts_with("line 5: LineUri \"tel:+1425\\u000d\\u000a5550102\""))
       << r.error().message;
 
-  Result<std::vector<User>> r7 = import_users_csv(
+  Result<UserCsv> r7 = import_users_csv(
       "SipAddress,LineUri\r\nsip:a@example.com,\r\n\r\n\r\nsip:b@example.com,\r\n\r\nsip:e@example."
       "com,tel:abc\r\n");
   ASSERT_FALSE(r7.ok());
