@@ -62,12 +62,11 @@ CALLEE=+14255550102
 h_log "alice: callback number $CALLBACK, caller ID $CALLER_ID, line $ALICE_LINE; callee $CALLEE"
 
 # the phones: each plays its own tone (h_phone_create plays H_WAV)
-tone() { sox -n -r 8000 -c 1 -b 16 -e signed-integer "$1" synth 40 sine "$2" vol 0.5 || h_fail "sox could not write $1"; }
 H_WAV="$H_WORK/tone600_8k.wav"
-tone "$H_WAV" 600
+h_tone "$H_WAV" 600 40
 h_phone_create "$CALLBACK" auto pbx
 H_WAV="$H_WORK/tone1000_8k.wav"
-tone "$H_WAV" 1000
+h_tone "$H_WAV" 1000 40
 h_phone_create "$CALLEE" manual pbx
 h_phone_start_with "$CALLBACK" -s
 h_phone_start_with "$CALLEE" -s

@@ -34,12 +34,11 @@ h_cvwd_http GET /api/v1/me/calls
 [ "$H_HTTP_STATUS" = 200 ] || h_skip "this cvwd has no calls API"
 h_cvwd_events_start events
 
-tone() { sox -n -r 8000 -c 1 -b 16 -e signed-integer "$1" synth 60 sine "$2" vol 0.5 || h_fail "sox could not write $1"; }
 H_WAV="$H_WORK/tone1000_8k.wav"
-tone "$H_WAV" 1000
+h_tone "$H_WAV" 1000
 h_phone_create alice manual cvwd ";auth_pass=alice-password-1"
 H_WAV="$H_WORK/tone600_8k.wav"
-tone "$H_WAV" 600
+h_tone "$H_WAV" 600
 h_phone_create bob manual cvwd ";auth_pass=bob-password-1"
 h_phone_create carol manual cvwd ";auth_pass=not-carols-password"
 h_phone_start_with alice -s
@@ -78,15 +77,7 @@ asserted=$(h_cvwd_sipp_msg alice '*' recv INVITE 1 hdr:P-Asserted-Identity)
 h_assert_eq "$asserted" '"Bob Berg" <tel:+14255550102;ext=102>' "call 1: P-Asserted-Identity alice's client got"
 h_assert_eq "$(h_cvwd_metric 'cvw_sip_calls_admitted_total{outcome="rung"}')" 1 "calls rung"
 h_assert_ge "$(h_cvwd_metric 'cvw_sip_calls_admitted_total{outcome="challenged"}')" 1 "INVITEs challenged"
-REC_ALICE=$(h_phone_recording alice)
-REC_BOB=$(h_phone_recording bob)
-[ -s "$REC_ALICE" ] && [ -s "$REC_BOB" ] || h_fail "call 1: no recording (alice '$REC_ALICE', bob '$REC_BOB')"
-heard_alice=$(h_audio_tones "$REC_ALICE" bob=600 alice=1000) || h_fail "cannot analyse $REC_ALICE"
-heard_bob=$(h_audio_tones "$REC_BOB" bob=600 alice=1000) || h_fail "cannot analyse $REC_BOB"
-h_log "alice heard: $(printf '%s' "$heard_alice" | tr '\n' ';')"
-h_log "bob heard: $(printf '%s' "$heard_bob" | tr '\n' ';')"
-h_assert_ge "$(h_centis "$(h_audio_value "$heard_alice" bob total_s)")" 200 "call 1: centiseconds of bob's 600 Hz alice heard"
-h_assert_ge "$(h_centis "$(h_audio_value "$heard_bob" alice total_s)")" 200 "call 1: centiseconds of alice's 1000 Hz bob heard"
+h_heard_each_other "call 1" "$(h_phone_recording alice)" alice 1000 "$(h_phone_recording bob)" bob 600
 h_cvwd_http GET "/api/v1/me/call-history?limit=5"
 h_cvwd_expect_status 200 "alice's call history"
 h_assert_eq "$(h_cvwd_json '" ".join("%s:%s:%s" % (c["direction"], c["reason"]["code"], c.get("answeredOn", "-")) for c in d["calls"])')" \

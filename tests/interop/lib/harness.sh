@@ -1256,6 +1256,28 @@ h_audio_value() {
 # centiseconds, rounded: what h_assert_ge compares.
 h_centis() { awk -v s="$1" 'BEGIN { printf "%d", s * 100 + (s < 0 ? -0.5 : 0.5) }'; }
 
+# h_tone FILE HZ [SECONDS]: a sine at HZ, S16LE mono 8 kHz (what G.711 phones
+# play), SECONDS long (default 60), for a phone to send.
+h_tone() {
+  sox -n -r 8000 -c 1 -b 16 -e signed-integer "$1" synth "${3:-60}" sine "$2" vol 0.5 || h_fail "sox could not write $1"
+}
+
+# h_heard_each_other WHAT WAV_A NAME_A HZ_A WAV_B NAME_B HZ_B: the two
+# recordings of a call prove the audio went both ways: A heard B's tone for
+# at least 2 s and none of its own, and B likewise.
+h_heard_each_other() {
+  local what=$1 wav_a=$2 a=$3 hz_a=$4 wav_b=$5 b=$6 hz_b=$7 heard_a heard_b
+  [ -s "$wav_a" ] && [ -s "$wav_b" ] || h_fail "$what: no recording ($a '$wav_a', $b '$wav_b')"
+  heard_a=$(h_audio_tones "$wav_a" "$a=$hz_a" "$b=$hz_b") || h_fail "cannot analyse $wav_a: $heard_a"
+  heard_b=$(h_audio_tones "$wav_b" "$a=$hz_a" "$b=$hz_b") || h_fail "cannot analyse $wav_b: $heard_b"
+  h_log "$what: $a heard: $(printf '%s' "$heard_a" | tr '\n' ';')"
+  h_log "$what: $b heard: $(printf '%s' "$heard_b" | tr '\n' ';')"
+  h_assert_ge "$(h_centis "$(h_audio_value "$heard_a" "$b" total_s)")" 200 "$what: centiseconds of $b's $hz_b Hz $a heard"
+  h_assert_eq "$(h_audio_value "$heard_a" "$a" total_s)" 0.00 "$what: seconds of its own tone $a heard"
+  h_assert_ge "$(h_centis "$(h_audio_value "$heard_b" "$a" total_s)")" 200 "$what: centiseconds of $a's $hz_a Hz $b heard"
+  h_assert_eq "$(h_audio_value "$heard_b" "$b" total_s)" 0.00 "$what: seconds of its own tone $b heard"
+}
+
 # h_count FILE PATTERN: lines of FILE matching PATTERN (grep), 0 when none.
 h_count() { grep -c -- "$2" "$1" || true; }
 
