@@ -111,7 +111,9 @@ bool IncomingCall::decline() {
   declined_by_ = Party::User;
   decide(Decision::Declined);
   for (Branch& b : branches_) b.leg->hangup(kDeclined);
-  caller_.reject(603);
+  // A user who forwards unanswered calls (their voicemail, a colleague)
+  // forwards declined ones too: the caller waits for the target.
+  if (!plan_.forward) caller_.reject(603);
   return true;
 }
 
@@ -229,9 +231,15 @@ Task<void> IncomingCall::run() {
         finish(end_reason(EndCode::Failed, Party::Server, "cvw shut down while the call rang", 503));
         break;
       }
+      stop_branches(kNone, "SIP;cause=" + std::to_string(declined_status_) + ";text=\"Declined\"");
+      if (plan_.forward && !first_to_leave_.ready()) {
+        // Declined, in the client or on a device: forwarded as an
+        // unanswered call would be.
+        co_await ring_one_more(true);
+        co_return;
+      }
       // RFC 3261 §16.7: a device's 6xx goes to the caller as it was.
       caller_.reject(declined_status_);
-      stop_branches(kNone, "SIP;cause=" + std::to_string(declined_status_) + ";text=\"Declined\"");
       finish(declined_by_ == Party::User
                  ? end_reason(EndCode::DeclinedByUser, Party::User, "You declined the call")
                  : end_reason(EndCode::DeclinedByUser, declined_by_,

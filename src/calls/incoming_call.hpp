@@ -24,7 +24,9 @@
 //               phone is called back with the caller's offer; its answer
 //               answers the caller (states callingPhone, phoneRinging,
 //               connected; answered_on "callback");
-//   decline() — every branch is cancelled and the caller gets 603.
+//   decline() — every branch is cancelled and the caller gets 603, or,
+//               when the user forwards unanswered calls (`forward`), the
+//               call is forwarded (as a device's 6xx is).
 // Nobody answers within the ring time: every branch is cancelled and the
 // call is forwarded when the plan says so (`forward`), else the caller gets
 // 480 (EndCode::Missed, by server); the caller hanging up first

@@ -264,6 +264,38 @@ TEST_F(IncomingCallTest, DeclinedInTheClientGives603AndStopsTheDevices) {
   expect_no_dialogs_left();
 }
 
+// A user who forwards unanswered calls forwards declined ones too: the
+// devices stop as declined, the caller is not refused but forwarded.
+TEST_F(IncomingCallTest, DeclinedInTheClientIsForwardedWhenTheUserForwards) {
+  forward_to = forwarding_target();
+  client.script = rings_forever();
+  phone.script = rings_forever();
+  callback_phone.script = answers(callback_phone, callback_media, 1s);
+  place_call();
+  net.run(2s);
+  EXPECT_TRUE(call->decline());
+  net.run(3s);
+  EXPECT_EQ(cancels_to(client_host, "Reason: SIP;cause=603"), 1);
+  EXPECT_EQ(cancels_to(phone_host, "Reason: SIP;cause=603"), 1);
+  EXPECT_EQ(caller_status, 200) << "forwarded and answered, not 603";
+  EXPECT_EQ(states, (std::vector<std::string>{"ringing", "forwarding", "connected"}));
+  EXPECT_EQ(call->info().answered_on, "forwarded");
+  hang_up_cleanly();
+}
+
+TEST_F(IncomingCallTest, ADeviceDeclineIsForwardedWhenTheUserForwards) {
+  forward_to = forwarding_target();
+  client.script = rejects(603, 2s);
+  phone.script = rings_forever();
+  callback_phone.script = answers(callback_phone, callback_media, 1s);
+  place_call();
+  net.run(5s);
+  EXPECT_EQ(cancels_to(phone_host, "Reason: SIP;cause=603"), 1);
+  EXPECT_EQ(caller_status, 200);
+  EXPECT_EQ(call->info().answered_on, "forwarded");
+  hang_up_cleanly();
+}
+
 TEST_F(IncomingCallTest, AcceptedInTheClientCallsThePhoneBackAndConnectsIt) {
   client.script = rings_forever();
   phone.script = rings_forever();
