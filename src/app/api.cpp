@@ -129,34 +129,37 @@ std::optional<Principal> Api::require_admin(const Incoming& in, Responder& out) 
 std::int64_t Api::now() const { return sessions_.now(); }
 
 
-boost::json::object to_json(const directory::User& u) {
-  boost::json::object o;
-  o["sipUri"] = u.sip_uri;
-  o["displayName"] = u.display_name;
-  o["title"] = u.title;
-  o["department"] = u.department;
-  o["company"] = u.company;
-  o["email"] = u.email;
-  o["lineUri"] = u.line_uri;
-  o["cvwPhoneNumber"] = u.cvw_phone_number;
-  o["enterpriseVoice"] = u.enterprise_voice;
-  o["autoAnswer"] = u.auto_answer;
-  for (auto& [key, value] : call_settings_json(u)) o[key] = value;
-  o["enabled"] = u.enabled;
-  o["admin"] = u.admin;
-  o["site"] = u.site;
-  if (u.cvw_policy) o["callViaWorkPolicy"] = "Tag:" + *u.cvw_policy;
-  else o["callViaWorkPolicy"] = nullptr;
-  if (u.dial_plan) o["dialPlan"] = "Tag:" + *u.dial_plan;
-  else o["dialPlan"] = nullptr;
+boost::json::object to_json(const directory::User& u, boost::json::storage_ptr sp) {
+  // Sized for every member up front (and GET /me's four more): growing the
+  // table rehashes every key, which showed in the profile of GET /me.
+  boost::json::object o(24, sp);
+  o.emplace("sipUri", u.sip_uri);
+  o.emplace("displayName", u.display_name);
+  o.emplace("title", u.title);
+  o.emplace("department", u.department);
+  o.emplace("company", u.company);
+  o.emplace("email", u.email);
+  o.emplace("lineUri", u.line_uri);
+  o.emplace("cvwPhoneNumber", u.cvw_phone_number);
+  o.emplace("enterpriseVoice", u.enterprise_voice);
+  o.emplace("autoAnswer", u.auto_answer);
+  for (auto& member : call_settings_json(u, sp)) o.emplace(member.key(), std::move(member.value()));
+  o.emplace("enabled", u.enabled);
+  o.emplace("admin", u.admin);
+  o.emplace("site", u.site);
+  if (u.cvw_policy) o.emplace("callViaWorkPolicy", "Tag:" + *u.cvw_policy);
+  else o.emplace("callViaWorkPolicy", nullptr);
+  if (u.dial_plan) o.emplace("dialPlan", "Tag:" + *u.dial_plan);
+  else o.emplace("dialPlan", nullptr);
   return o;
 }
 
-boost::json::object to_json(const directory::CallViaWorkPolicy& p) {
-  return {{"identity", p.identity.to_string()},
-          {"enabled", p.enabled},
-          {"useAdminCallbackNumber", p.use_admin_callback_number},
-          {"adminCallbackNumber", p.admin_callback_number}};
+boost::json::object to_json(const directory::CallViaWorkPolicy& p, boost::json::storage_ptr sp) {
+  return {{{"identity", p.identity.to_string()},
+           {"enabled", p.enabled},
+           {"useAdminCallbackNumber", p.use_admin_callback_number},
+           {"adminCallbackNumber", p.admin_callback_number}},
+          std::move(sp)};
 }
 
 boost::json::object to_json(const directory::DialPlan& plan) {

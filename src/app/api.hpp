@@ -146,12 +146,13 @@ class Api {
   CallHistory* history_ = nullptr;
 };
 
-// JSON forms of the directory's types (the API's schemas).
-boost::json::object to_json(const directory::User& user);
+// JSON forms of the directory's types (the API's schemas). `sp` is where the
+// JSON is allocated: a request-scoped arena on hot paths (GET /me).
+boost::json::object to_json(const directory::User& user, boost::json::storage_ptr sp = {});
 // ringSeconds, simultaneousRing, forwarding: GET /api/v1/me/call-settings, and
 // part of a user's record.
-boost::json::object call_settings_json(const directory::User& user);
-boost::json::object to_json(const directory::CallViaWorkPolicy& policy);
+boost::json::object call_settings_json(const directory::User& user, boost::json::storage_ptr sp = {});
+boost::json::object to_json(const directory::CallViaWorkPolicy& policy, boost::json::storage_ptr sp = {});
 boost::json::object to_json(const directory::DialPlan& plan);
 boost::json::object to_json(const calls::CallInfo& call);
 

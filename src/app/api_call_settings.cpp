@@ -23,11 +23,12 @@ bool looks_like_sip_uri(std::string_view target) {
 
 }  // namespace
 
-boost::json::object call_settings_json(const directory::User& u) {
+boost::json::object call_settings_json(const directory::User& u, boost::json::storage_ptr sp) {
   return boost::json::object{
-      {"ringSeconds", u.ring_seconds},
-      {"simultaneousRing", {{"enabled", u.simultaneous_ring.enabled}, {"target", u.simultaneous_ring.target}}},
-      {"forwarding", {{"when", directory::to_string(u.forwarding.when)}, {"target", u.forwarding.target}}}};
+      {{"ringSeconds", u.ring_seconds},
+       {"simultaneousRing", {{"enabled", u.simultaneous_ring.enabled}, {"target", u.simultaneous_ring.target}}},
+       {"forwarding", {{"when", directory::to_string(u.forwarding.when)}, {"target", u.forwarding.target}}}},
+      std::move(sp)};
 }
 
 Result<void> Api::apply_call_settings(JsonFields& f, directory::User& u) const {

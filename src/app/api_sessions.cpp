@@ -1,5 +1,6 @@
 // Sign-in, tokens, sign-out and the signed-in user's own resources.
 #include <boost/beast/http/field.hpp>
+#include <boost/json/monotonic_resource.hpp>
 
 #include <cctype>
 #include <memory>
@@ -112,14 +113,22 @@ void Api::me(const Incoming& in, Responder out) {
   auto principal = require_user(in, out);
   if (!principal) return;
   const directory::User& user = *principal->user;
-  boost::json::object o = to_json(user);
+  // GET /me is what every client polls: its JSON is built in one arena on
+  // the stack (no allocation per member, no destructor walk) and serialized
+  // from there. It is built from the directory on every request, never
+  // cached, so a changed profile or policy shows at once.
+  unsigned char arena[4096];
+  boost::json::monotonic_resource resource(arena, sizeof arena);
+  boost::json::storage_ptr sp(&resource);
+  boost::json::value body = to_json(user, sp);
+  boost::json::object& o = body.get_object();
   auto effective = directory_.policies().effective(user);
-  boost::json::object policy = to_json(effective.item);
-  policy["source"] = directory::to_string(effective.source);
-  o["effectiveCallViaWorkPolicy"] = std::move(policy);
-  o["callbackNumber"] = directory_.callback_number(user);
-  o["callViaWorkCallerId"] = directory_.routing().call_via_work_caller_id;
-  out.send(http::json_response(Status::ok, o));
+  boost::json::object policy = to_json(effective.item, sp);
+  policy.emplace("source", directory::to_string(effective.source));
+  o.emplace("effectiveCallViaWorkPolicy", std::move(policy));
+  o.emplace("callbackNumber", directory_.callback_number(user));
+  o.emplace("callViaWorkCallerId", directory_.routing().call_via_work_caller_id);
+  out.send(http::json_response(Status::ok, body));
 }
 
 void Api::change_password(const Incoming& in, Responder out) {

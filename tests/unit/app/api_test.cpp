@@ -484,6 +484,59 @@ TEST_P(ApiTest, AChangeToAUserReachesTheirEventChannelOnly) {
   EXPECT_EQ(call(V::get, "/api/v1/events?ack=1", "", alice).status, 401u);
 }
 
+// GET /me is built from the directory on every request (nothing cached):
+// on one keep-alive connection, as clients poll it, a profile change shows at
+// the next request and a disabled account or an ended session is refused at
+// once. Its user members are exactly the user's record.
+TEST_P(ApiTest, MeOnAKeepAliveConnectionShowsEveryChangeAtOnce) {
+  std::string admin = login("admin@example.com", "admin-password-1");
+  std::string alice = login("alice@example.com", "alice-password-1");
+  net::io_context client;
+  tcp::socket s(client);
+  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_));
+  beast::flat_buffer buffer;
+  auto me = [&](unsigned version = 11) {
+    bhttp::request<bhttp::string_body> req{V::get, "/api/v1/me", version};
+    req.set(bhttp::field::host, "localhost");
+    req.set(bhttp::field::authorization, "Bearer " + alice);
+    req.keep_alive(true);
+    bhttp::write(s, req);
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(s, buffer, res);
+    return res;
+  };
+  auto first = me();
+  ASSERT_EQ(first.result_int(), 200u) << first.body();
+  EXPECT_TRUE(first.keep_alive());
+  EXPECT_EQ(first[bhttp::field::content_type], "application/json");
+  EXPECT_EQ(first[bhttp::field::content_length], std::to_string(first.body().size()));
+  json::object body = json::parse(first.body()).as_object();
+  EXPECT_EQ(body.at("displayName").as_string(), "alice");
+  for (const char* extra : {"effectiveCallViaWorkPolicy", "callbackNumber", "callViaWorkCallerId"})
+    EXPECT_EQ(body.erase(extra), 1u) << extra;
+  Reply record = call(V::get, "/api/v1/users/sip:alice@example.com", "", admin);
+  ASSERT_EQ(record.status, 200u);
+  EXPECT_EQ(json::value(body), record.body);
+
+  ASSERT_EQ(call(V::patch, "/api/v1/users/sip:alice@example.com", R"({"displayName":"Alice A.","ringSeconds":25})",
+                 admin).status,
+            200u);
+  auto changed = me(10);  // an HTTP/1.0 client is answered in its version
+  ASSERT_EQ(changed.result_int(), 200u);
+  EXPECT_EQ(changed.version(), 10u);
+  EXPECT_TRUE(changed.keep_alive());
+  json::value after = json::parse(changed.body());
+  EXPECT_EQ(after.at("displayName").as_string(), "Alice A.");
+  EXPECT_EQ(after.at("ringSeconds").as_int64(), 25);
+
+  ASSERT_EQ(call(V::patch, "/api/v1/users/sip:alice@example.com", R"({"enabled":false})", admin).status, 200u);
+  EXPECT_EQ(me().result_int(), 401u);
+  ASSERT_EQ(call(V::patch, "/api/v1/users/sip:alice@example.com", R"({"enabled":true})", admin).status, 200u);
+  EXPECT_EQ(me().result_int(), 200u);
+  ASSERT_EQ(call(V::post, "/api/v1/logout", "", alice).status, 204u);
+  EXPECT_EQ(me().result_int(), 401u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Storage, ApiTest, ::testing::ValuesIn(storage::test::kBothBackends),
                          storage::test::BackendName{});
 
