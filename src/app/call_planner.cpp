@@ -96,21 +96,30 @@ bool is_emergency_number(std::string_view dialed, const std::vector<std::string>
   return std::any_of(numbers.begin(), numbers.end(), [&](const std::string& n) { return digits_of(n) == digits; });
 }
 
-std::string quoted_display_name(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
+std::string name_addr(std::string_view display, std::string_view uri) {
+  std::string out;
+  out.reserve(display.size() + uri.size() + 6);
+  out.push_back('"');
+  for (char c : display) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) continue;
     if (c == '"' || c == '\\') out.push_back('\\');
     out.push_back(c);
   }
-  out.push_back('"');
+  if (out.size() == 1) {
+    out.clear();
+  } else {
+    out += "\" ";
+  }
+  out.push_back('<');
+  out += uri;
+  out.push_back('>');
   return out;
 }
 
 WorkIdentity work_identity(const directory::User& user) {
-  const std::string name = quoted_display_name(user.display_name);
-  return WorkIdentity{name + " <" + user.sip_uri + ">",
-                      name + " <" + (user.line_uri.empty() ? user.sip_uri : user.line_uri) + ">"};
+  return WorkIdentity{
+      name_addr(user.display_name, user.sip_uri),
+      name_addr(user.display_name, user.line_uri.empty() ? user.sip_uri : user.line_uri)};
 }
 
 std::string trunk_uri(std::string_view number, const sip::Peer& trunk) {
@@ -216,16 +225,15 @@ PlannedCall plan_click_to_call(const DirectoryService& directory, const director
 
   const sip::Peer& trunk = *settings.trunk;
   const std::string& caller_id = directory.routing().call_via_work_caller_id;
-  const std::string shown_name = quoted_display_name(settings.caller_id_name);
-
   plan.phone.request_uri = trunk_uri(phone, trunk);
   plan.phone.to = "<" + plan.phone.request_uri + ">";
   if (!caller_id.empty()) {
-    plan.phone.from = shown_name + " <" + number_uri(caller_id, settings.domain) + ">";
+    plan.phone.from = name_addr(settings.caller_id_name, number_uri(caller_id, settings.domain));
     const std::string asserted = caller_id.front() == '+' ? "tel:" + caller_id : number_uri(caller_id, settings.domain);
-    plan.phone.headers.emplace_back("P-Asserted-Identity", shown_name + " <" + asserted + ">");
+    plan.phone.headers.emplace_back("P-Asserted-Identity",
+                                    name_addr(settings.caller_id_name, asserted));
   } else {
-    plan.phone.from = shown_name + " <sip:cvw@" + settings.domain + ">";
+    plan.phone.from = name_addr(settings.caller_id_name, "sip:cvw@" + settings.domain);
   }
 
   if (user.auto_answer) {

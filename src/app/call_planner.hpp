@@ -76,9 +76,11 @@ Result<std::string> normalize_number(const DirectoryService& directory, const di
 // True when `dialed` (as typed, or normalized) is one of `numbers`.
 bool is_emergency_number(std::string_view dialed, const std::vector<std::string>& numbers);
 
-// `text` as a SIP quoted-string (RFC 3261 §25.1): '"' and '\' escaped,
-// control characters dropped, so a display name cannot break the header.
-std::string quoted_display_name(std::string_view text);
+// A name-addr (RFC 3261 §25.1): `display` as a quoted-string ('"' and '\'
+// escaped, control characters dropped, so a display name cannot break the
+// header) before `<uri>`; just `<uri>` when there is no name to show, rather
+// than an empty "" that phones print as a blank caller name.
+std::string name_addr(std::string_view display, std::string_view uri);
 
 // How a user appears to whoever they call, from click-to-call or a UC
 // client: From their display name and SIP URI, P-Asserted-Identity their

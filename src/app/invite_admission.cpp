@@ -17,8 +17,9 @@ InviteAdmission::InviteAdmission(const DirectoryService& directory, const regist
 
 void InviteAdmission::refuse(sip::dialog::InviteSession& session, int status, std::string_view reason) {
   ++metrics_.refused;
-  log().info("sip: INVITE for {} from {} refused ({} {})", session.invite()->request_uri(),
-             session.peer().to_string(), status, reason);
+  if (refusal_log_.allow())
+    log().info("sip: INVITE for {} from {} refused ({} {})", session.invite()->request_uri(),
+               session.peer().to_string(), status, reason);
   session.reject(status, reason);
 }
 
@@ -36,8 +37,10 @@ const directory::User* InviteAdmission::authenticate(sip::dialog::InviteSession&
   if (!aor) {
     // Not a trunk, and not one of our users: nobody cvw places calls for.
     ++metrics_.auth_failed;
-    log().warn("sip: INVITE from {} refused (403): From {} is not a user of this server's domains",
-               session.peer().to_string(), invite.header(sip::HeaderId::From));
+    if (refusal_log_.allow())
+      log().warn(
+          "sip: INVITE from {} refused (403): From {} is not a user of this server's domains",
+          session.peer().to_string(), invite.header(sip::HeaderId::From));
     session.reject(403, "Forbidden (not a trunk, nor a user of this domain)");
     return nullptr;
   }

@@ -27,6 +27,7 @@
 #include "app/sip_authenticator.hpp"
 #include "calls/call_router.hpp"
 #include "calls/call_service.hpp"
+#include "common/log_budget.hpp"
 
 namespace cvw::app {
 
@@ -59,6 +60,7 @@ class InviteAdmission {
   calls::CallService& calls_;
   IncomingSettings settings_;
   InviteAdmissionMetrics metrics_;
+  LogBudget refusal_log_{"sip: INVITE refused"};
 };
 
 }  // namespace cvw::app

@@ -57,8 +57,9 @@ AuthDecision SipAuthenticator::authenticate(const sip::Message& request, const s
                                             std::string_view account, std::int64_t now_s) {
   const std::string address = from.address.to_string();
   if (const std::int64_t wait = throttle_.retry_after(account, address, now_s); wait > 0) {
-    log().warn("sip auth: {} for {} from {} refused: too many failed attempts (retry in {} s)",
-               request.method_name(), account, from.to_string(), wait);
+    if (failure_log_.allow())
+      log().warn("sip auth: {} for {} from {} refused: too many failed attempts (retry in {} s)",
+                 request.method_name(), account, from.to_string(), wait);
     return refusal(AuthResult::Throttled, 403, "Too many failed attempts");
   }
 
@@ -112,8 +113,9 @@ AuthDecision SipAuthenticator::authenticate(const sip::Message& request, const s
   const bool counted = verdict == Verdict::Replay || verdict == Verdict::BadResponse;
   if (counted) {
     throttle_.failed(account, address, now_s);
-    log().warn("sip auth: {} for {} from {}: authentication failed ({})", request.method_name(), account,
-               from.to_string(), sip::auth::verdict_name(verdict));
+    if (failure_log_.allow())
+      log().warn("sip auth: {} for {} from {}: authentication failed ({})", request.method_name(),
+                 account, from.to_string(), sip::auth::verdict_name(verdict));
   } else if (verdict == Verdict::TooManyNonces) {
     log().warn("sip auth: the replay guard is full ({} nonces in use): {} for {} re-challenged",
                digest_.tracked_nonces(), request.method_name(), account);

@@ -32,6 +32,7 @@
 
 #include "app/directory_service.hpp"
 #include "app/login_throttle.hpp"
+#include "common/log_budget.hpp"
 #include "sip/auth/digest.hpp"
 #include "sip/message.hpp"
 #include "sip/peer.hpp"
@@ -78,6 +79,7 @@ class SipAuthenticator {
   const DirectoryService& directory_;
   sip::auth::DigestVerifier& digest_;
   LoginThrottle& throttle_;
+  LogBudget failure_log_{"sip auth: refused"};
   std::vector<sip::auth::DigestAlgorithm> algorithms_;
 };
 

@@ -35,7 +35,9 @@ bool SipRegistrar::ours(std::string_view host) const {
 
 sip::Message SipRegistrar::refuse(const sip::Message& request, int status, std::string_view reason) {
   ++metrics_.refused;
-  log().info("sip registrar: REGISTER for {} refused ({} {})", request.header(sip::HeaderId::To), status, reason);
+  if (refusal_log_.allow())
+    log().info("sip registrar: REGISTER for {} refused ({} {})", request.header(sip::HeaderId::To),
+               status, reason);
   return sip::make_response(request, status, reason);
 }
 

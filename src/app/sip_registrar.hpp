@@ -23,6 +23,7 @@
 
 #include "app/directory_service.hpp"
 #include "app/sip_authenticator.hpp"
+#include "common/log_budget.hpp"
 #include "registrar/location_service.hpp"
 #include "sip/dialog/user_agent.hpp"
 
@@ -60,6 +61,7 @@ class SipRegistrar final : public sip::dialog::RequestHandler {
   std::vector<std::string> domains_;
   std::function<registrar::WallClock::time_point()> now_;
   SipRegistrarMetrics metrics_;
+  LogBudget refusal_log_{"sip registrar: REGISTER refused"};
 };
 
 }  // namespace cvw::app

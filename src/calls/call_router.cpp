@@ -24,7 +24,9 @@ void CallRouter::on_invite(std::shared_ptr<sip::dialog::InviteSession> session) 
                                                                         : InviteSource::Elsewhere;
   if (source == InviteSource::Elsewhere && (session->replaced() || !incoming_)) {
     ++metrics_.refused_source;
-    log().warn("sip: INVITE from {} refused (403): not an allowed source of any trunk", peer.to_string());
+    if (refusal_log_.allow())
+      log().warn("sip: INVITE from {} refused (403): not an allowed source of any trunk",
+                 peer.to_string());
     session->reject(403, "Forbidden (not a trunk)");
     return;
   }

@@ -14,13 +14,13 @@
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
 
 #include "calls/call_service.hpp"
+#include "common/log_budget.hpp"
 #include "sip/dialog/user_agent.hpp"
 
 namespace cvw::calls {
@@ -55,6 +55,7 @@ class CallRouter final : public sip::dialog::UaHandler {
   std::vector<boost::asio::ip::address> trunk_sources_;
   IncomingHandler incoming_;
   RouterMetrics metrics_;
+  LogBudget refusal_log_{"sip: INVITE refused"};
 };
 
 }  // namespace cvw::calls

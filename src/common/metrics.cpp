@@ -34,6 +34,12 @@ void MetricsWriter::labels(Labels labels) {
   out_ += '}';
 }
 
+void MetricsWriter::counters(std::string_view name, std::string_view help, std::string_view label,
+                             Parts parts) {
+  family(name, Type::Counter, help);
+  for (const auto& [value, count] : parts) sample(name, count, {{label, value}});
+}
+
 void MetricsWriter::sample(std::string_view name, std::uint64_t value, Labels l) {
   out_.append(name);
   labels(l);

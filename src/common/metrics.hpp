@@ -27,6 +27,10 @@ class MetricsWriter {
   void family(std::string_view name, Type type, std::string_view help);
   void sample(std::string_view name, std::uint64_t value, Labels labels = {});
   void sample(std::string_view name, double value, Labels labels = {});
+  // A whole counter family split by one label, the usual shape of an outcome
+  // counter: counters("cvw_x_total", "Help.", "outcome", {{"written", w}, {"failed", f}}).
+  using Parts = std::initializer_list<std::pair<std::string_view, std::uint64_t>>;
+  void counters(std::string_view name, std::string_view help, std::string_view label, Parts parts);
 
   std::string& text() { return out_; }
 

@@ -45,9 +45,8 @@ void collect_calls(const calls::CallService& calls, const media::MediaEngine& me
   const auto& c = calls.metrics();
   out.family("cvw_calls_active", T::Gauge, "Calls in progress (click-to-calls and incoming calls).");
   out.sample("cvw_calls_active", static_cast<std::uint64_t>(calls.active()));
-  out.family("cvw_calls_started_total", T::Counter, "Calls started, by direction.");
-  out.sample("cvw_calls_started_total", c.started, {{"direction", "outgoing"}});
-  out.sample("cvw_calls_started_total", c.incoming, {{"direction", "incoming"}});
+  out.counters("cvw_calls_started_total", "Calls started, by direction.", "direction",
+               {{"outgoing", c.started}, {"incoming", c.incoming}});
   out.family("cvw_calls_connected_total", T::Counter,
              "Calls connected: the user's phone and the callee, or the caller and the user's client or phone.");
   out.sample("cvw_calls_connected_total", c.connected);
@@ -61,16 +60,14 @@ void collect_calls(const calls::CallService& calls, const media::MediaEngine& me
   const auto& m = media.metrics();
   out.family("cvw_media_channels_open", T::Gauge, "RTP endpoints of cvw's own media (ringback) bound now.");
   out.sample("cvw_media_channels_open", m.channels_open);
-  out.family("cvw_media_rtp_packets_total", T::Counter, "RTP packets of cvw's own media.");
-  out.sample("cvw_media_rtp_packets_total", m.packets_sent, {{"direction", "out"}});
-  out.sample("cvw_media_rtp_packets_total", m.packets_received, {{"direction", "in"}});
+  out.counters("cvw_media_rtp_packets_total", "RTP packets of cvw's own media.", "direction",
+               {{"out", m.packets_sent}, {"in", m.packets_received}});
   out.family("cvw_media_relayed_packets_total", T::Counter,
              "RTP/RTCP packets relayed between two channels (anchored media).");
   out.sample("cvw_media_relayed_packets_total", m.packets_relayed);
-  out.family("cvw_media_relay_dropped_packets_total", T::Counter,
-             "Packets a forwarding channel received and did not relay.");
-  out.sample("cvw_media_relay_dropped_packets_total", m.relay_drops, {{"reason", "no_target_or_send_error"}});
-  out.sample("cvw_media_relay_dropped_packets_total", m.relay_malformed, {{"reason", "malformed"}});
+  out.counters("cvw_media_relay_dropped_packets_total",
+               "Packets a forwarding channel received and did not relay.", "reason",
+               {{"no_target_or_send_error", m.relay_drops}, {"malformed", m.relay_malformed}});
 }
 
 // The click-to-call rules from the configuration: the trunk the calls go to
@@ -122,9 +119,8 @@ app::IncomingSettings incoming_call_settings(const Config& config, const std::st
 void collect_sip(sip::SipStack& stack, MetricsWriter& out) {
   using T = MetricsWriter::Type;
   const auto& t = stack.transport().metrics();
-  out.family("cvw_sip_messages_total", T::Counter, "SIP messages received and sent.");
-  out.sample("cvw_sip_messages_total", t.received, {{"direction", "in"}});
-  out.sample("cvw_sip_messages_total", t.sent, {{"direction", "out"}});
+  out.counters("cvw_sip_messages_total", "SIP messages received and sent.", "direction",
+               {{"in", t.received}, {"out", t.sent}});
   // By method and by response class, each way: what Kamailio's and
   // FreeSWITCH's exporters show, and what tells a REGISTER storm from a
   // call storm.
@@ -150,24 +146,22 @@ void collect_sip(sip::SipStack& stack, MetricsWriter& out) {
   out.sample("cvw_sip_messages_rejected_total", t.rejected);
   out.family("cvw_sip_messages_dropped_total", T::Counter, "SIP input that could not be answered.");
   out.sample("cvw_sip_messages_dropped_total", t.dropped);
-  out.family("cvw_sip_connections_total", T::Counter, "SIP TCP connections opened and closed.");
-  out.sample("cvw_sip_connections_total", t.connections_opened, {{"event", "opened"}});
-  out.sample("cvw_sip_connections_total", t.connections_closed, {{"event", "closed"}});
+  out.counters("cvw_sip_connections_total", "SIP TCP connections opened and closed.", "event",
+               {{"opened", t.connections_opened}, {"closed", t.connections_closed}});
   const auto& x = stack.transactions().metrics();
-  out.family("cvw_sip_transactions_total", T::Counter, "SIP transactions created, by kind.");
-  out.sample("cvw_sip_transactions_total", x.client_invite.created, {{"kind", "client_invite"}});
-  out.sample("cvw_sip_transactions_total", x.client_non_invite.created, {{"kind", "client_non_invite"}});
-  out.sample("cvw_sip_transactions_total", x.server_invite.created, {{"kind", "server_invite"}});
-  out.sample("cvw_sip_transactions_total", x.server_non_invite.created, {{"kind", "server_non_invite"}});
+  out.counters("cvw_sip_transactions_total", "SIP transactions created, by kind.", "kind",
+               {{"client_invite", x.client_invite.created},
+                {"client_non_invite", x.client_non_invite.created},
+                {"server_invite", x.server_invite.created},
+                {"server_non_invite", x.server_non_invite.created}});
   const std::uint64_t open = x.client_invite.created + x.client_non_invite.created + x.server_invite.created +
                              x.server_non_invite.created - x.client_invite.terminated -
                              x.client_non_invite.terminated - x.server_invite.terminated -
                              x.server_non_invite.terminated;
   out.family("cvw_sip_transactions_open", T::Gauge, "SIP transactions alive now.");
   out.sample("cvw_sip_transactions_open", open);
-  out.family("cvw_sip_retransmissions_total", T::Counter, "SIP retransmissions sent and absorbed.");
-  out.sample("cvw_sip_retransmissions_total", x.retransmissions_sent, {{"direction", "out"}});
-  out.sample("cvw_sip_retransmissions_total", x.retransmissions_absorbed, {{"direction", "in"}});
+  out.counters("cvw_sip_retransmissions_total", "SIP retransmissions sent and absorbed.",
+               "direction", {{"out", x.retransmissions_sent}, {"in", x.retransmissions_absorbed}});
   out.family("cvw_sip_dialogs_open", T::Gauge, "INVITE sessions (dialogs) alive now.");
   out.sample("cvw_sip_dialogs_open", static_cast<std::uint64_t>(stack.ua().session_count()));
 }
@@ -375,21 +369,21 @@ int run_daemon(DaemonOptions options) {
   metrics.add([&calls, &media_engine](MetricsWriter& out) { collect_calls(calls, media_engine, out); });
   metrics.add([&history](MetricsWriter& out) {
     const app::CallHistoryMetrics h = history.metrics();
-    out.family("cvw_call_history_records_total", MetricsWriter::Type::Counter,
-               "Ended calls the call history committed, or lost to a failed commit (logged).");
-    out.sample("cvw_call_history_records_total", h.written, {{"outcome", "written"}});
-    out.sample("cvw_call_history_records_total", h.write_failures, {{"outcome", "failed"}});
+    out.counters("cvw_call_history_records_total",
+                 "Ended calls the call history committed, or lost to a failed commit (logged).",
+                 "outcome", {{"written", h.written}, {"failed", h.write_failures}});
   });
   metrics.add([&sip_registrar, &locations, &digest](MetricsWriter& out) {
     using T = MetricsWriter::Type;
     const app::SipRegistrarMetrics& m = sip_registrar.metrics();
-    out.family("cvw_registrar_requests_total", T::Counter, "REGISTER requests by what the registrar answered.");
-    out.sample("cvw_registrar_requests_total", m.registered, {{"outcome", "registered"}});
-    out.sample("cvw_registrar_requests_total", m.queried, {{"outcome", "queried"}});
-    out.sample("cvw_registrar_requests_total", m.challenged, {{"outcome", "challenged"}});
-    out.sample("cvw_registrar_requests_total", m.auth_failed, {{"outcome", "auth_failed"}});
-    out.sample("cvw_registrar_requests_total", m.throttled, {{"outcome", "throttled"}});
-    out.sample("cvw_registrar_requests_total", m.refused, {{"outcome", "refused"}});
+    out.counters("cvw_registrar_requests_total",
+                 "REGISTER requests by what the registrar answered.", "outcome",
+                 {{"registered", m.registered},
+                  {"queried", m.queried},
+                  {"challenged", m.challenged},
+                  {"auth_failed", m.auth_failed},
+                  {"throttled", m.throttled},
+                  {"refused", m.refused}});
     out.family("cvw_registrar_bindings", T::Gauge, "Contacts registered now (expired ones until the next purge).");
     out.sample("cvw_registrar_bindings", locations.binding_count());
     out.family("cvw_registrar_aors", T::Gauge, "Users with at least one contact registered.");
@@ -401,29 +395,30 @@ int run_daemon(DaemonOptions options) {
   });
   metrics.add([&registrations](MetricsWriter& out) {
     const app::RegistrationStoreMetrics r = registrations.metrics();
-    out.family("cvw_registrar_store_writes_total", MetricsWriter::Type::Counter,
-               "Changes of an AoR's bindings the registration store committed, or lost to a failed commit (logged).");
-    out.sample("cvw_registrar_store_writes_total", r.written, {{"outcome", "written"}});
-    out.sample("cvw_registrar_store_writes_total", r.write_failures, {{"outcome", "failed"}});
+    out.counters("cvw_registrar_store_writes_total",
+                 "Changes of an AoR's bindings the registration store committed, or lost to a "
+                 "failed commit (logged).",
+                 "outcome", {{"written", r.written}, {"failed", r.write_failures}});
   });
   metrics.add([&router_of_invites](MetricsWriter& out) {
     const auto& r = router_of_invites.metrics();
-    out.family("cvw_sip_invites_routed_total", MetricsWriter::Type::Counter,
-               "INVITEs outside a dialog, by what cvwd did with them.");
-    out.sample("cvw_sip_invites_routed_total", r.refused_source, {{"outcome", "refused_source"}});
-    out.sample("cvw_sip_invites_routed_total", r.replaced, {{"outcome", "replaced"}});
-    out.sample("cvw_sip_invites_routed_total", r.unavailable, {{"outcome", "unavailable"}});
-    out.sample("cvw_sip_invites_routed_total", r.incoming, {{"outcome", "incoming"}});
-    out.sample("cvw_sip_invites_routed_total", r.elsewhere, {{"outcome", "client"}});
+    out.counters("cvw_sip_invites_routed_total",
+                 "INVITEs outside a dialog, by what cvwd did with them.", "outcome",
+                 {{"refused_source", r.refused_source},
+                  {"replaced", r.replaced},
+                  {"unavailable", r.unavailable},
+                  {"incoming", r.incoming},
+                  {"client", r.elsewhere}});
   });
   metrics.add([&admission](MetricsWriter& out) {
     const app::InviteAdmissionMetrics& a = admission.metrics();
-    out.family("cvw_sip_calls_admitted_total", MetricsWriter::Type::Counter,
-               "Calls to users (from the trunk or from UC clients), by what cvwd answered.");
-    out.sample("cvw_sip_calls_admitted_total", a.rung, {{"outcome", "rung"}});
-    out.sample("cvw_sip_calls_admitted_total", a.refused, {{"outcome", "refused"}});
-    out.sample("cvw_sip_calls_admitted_total", a.challenged, {{"outcome", "challenged"}});
-    out.sample("cvw_sip_calls_admitted_total", a.auth_failed, {{"outcome", "auth_failed"}});
+    out.counters("cvw_sip_calls_admitted_total",
+                 "Calls to users (from the trunk or from UC clients), by what cvwd answered.",
+                 "outcome",
+                 {{"rung", a.rung},
+                  {"refused", a.refused},
+                  {"challenged", a.challenged},
+                  {"auth_failed", a.auth_failed}});
   });
   metrics.add([&directory, &sessions](MetricsWriter& out) {
     out.family("cvw_directory_users", MetricsWriter::Type::Gauge, "Users in the directory.");

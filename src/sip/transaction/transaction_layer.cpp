@@ -401,7 +401,7 @@ void TransactionLayer::reap(std::vector<ServerTransactionId>& servers,
 
 void TransactionLayer::drop(std::string_view what, std::string_view why) {
   ++ctx_.metrics().dropped;
-  log().info("sip txn: dropped {}: {}", what, why);
+  if (drop_log_.allow()) log().info("sip txn: dropped {}: {}", what, why);
 }
 
 }  // namespace cvw::sip::txn

@@ -42,6 +42,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/log_budget.hpp"
 #include "common/result.hpp"
 #include "common/timer.hpp"
 #include "sip/message.hpp"
@@ -178,6 +179,7 @@ class TransactionLayer {
   std::unordered_map<std::string, ServerSlot> server_index_;
   std::unordered_map<ClientTransactionId, ClientEntry> clients_;
   std::unordered_map<std::string, ClientTransactionId> client_index_;
+  LogBudget drop_log_{"sip txn: dropped"};
 };
 
 }  // namespace cvw::sip::txn

@@ -1,17 +1,17 @@
 #include "sip/transport/transport.hpp"
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-
-#include <array>
 #include <deque>
 #include <map>
 #include <unordered_map>
 
 #include "common/log.hpp"
+#include "common/log_budget.hpp"
 #include "common/random.hpp"
 #include "common/timer.hpp"
 #include "sip/framing.hpp"
@@ -134,6 +134,8 @@ struct TransportLayer::Impl {
   std::uint64_t next_connection_id = 1;
   std::vector<ListenAddress> bound;
   TransportMetrics metrics;
+  // What peers send wrong is logged, up to a flood (see LogBudget).
+  LogBudget bad_input_log{"sip: bad input"};
   asio::steady_timer sweep_timer;
   bool running = false;
   bool started = false;
@@ -147,7 +149,9 @@ struct TransportLayer::Impl {
     Result<Message> m = Message::parse(bytes, framing, config.limits);
     if (!m) {
       ++metrics.dropped;
-      log().info("sip: dropped {} bytes from {}: {}", bytes.size(), source.to_string(), m.error().message);
+      if (bad_input_log.allow())
+        log().info("sip: dropped {} bytes from {}: {}", bytes.size(), source.to_string(),
+                   m.error().message);
       return;
     }
     metrics.in.count(*m);
@@ -167,12 +171,15 @@ struct TransportLayer::Impl {
   void reject(const Message& m, const Error& error, const Peer& source) {
     if (m.is_response() || m.method() == Method::Ack || error.status == 0 || m.count(HeaderId::Via) == 0) {
       ++metrics.dropped;
-      log().info("sip: dropped invalid {} from {}: {}", m.is_response() ? "response" : "request",
-                 source.to_string(), error.message);
+      if (bad_input_log.allow())
+        log().info("sip: dropped invalid {} from {}: {}", m.is_response() ? "response" : "request",
+                   source.to_string(), error.message);
       return;
     }
     ++metrics.rejected;
-    log().info("sip: {} {} from {}: {}", error.status, m.method_name(), source.to_string(), error.message);
+    if (bad_input_log.allow())
+      log().info("sip: {} {} from {}: {}", error.status, m.method_name(), source.to_string(),
+                 error.message);
     const Message response = make_response(m, error.status, error.message);
     send(response.serialize(), reply_destination(m, source));
   }
@@ -307,7 +314,9 @@ struct TransportLayer::Impl {
           find_frame(std::string_view(conn->inbox).substr(offset), config.limits);
       if (!frame) {
         ++metrics.dropped;
-        log().info("sip: framing error from {}: {}", conn->peer.to_string(), frame.error().message);
+        if (bad_input_log.allow())
+          log().info("sip: framing error from {}: {}", conn->peer.to_string(),
+                     frame.error().message);
         close(conn, frame.error().message);
         return false;
       }

@@ -206,9 +206,10 @@ INSTANTIATE_TEST_SUITE_P(Storage, CallPlannerTest, ::testing::ValuesIn(storage::
                          storage::test::BackendName());
 
 TEST(CallPlanner, DisplayNamesCannotBreakTheHeader) {
-  EXPECT_EQ(quoted_display_name("A\r\nB"), "\"AB\"");
-  EXPECT_EQ(quoted_display_name("back\\slash"), "\"back\\\\slash\"");
-  EXPECT_EQ(quoted_display_name(""), "\"\"");
+  EXPECT_EQ(name_addr("A\r\nB", "sip:a@x"), "\"AB\" <sip:a@x>");
+  EXPECT_EQ(name_addr("back\\slash \"q\"", "sip:a@x"), "\"back\\\\slash \\\"q\\\"\" <sip:a@x>");
+  EXPECT_EQ(name_addr("", "tel:+1"), "<tel:+1>") << "no empty quoted name";
+  EXPECT_EQ(name_addr("\r\n", "tel:+1"), "<tel:+1>") << "nothing printable is no name";
 }
 
 }  // namespace

@@ -141,6 +141,14 @@ class IncomingCallTest : public CallFlowTest {
     ASSERT_TRUE(done);
     expect_no_dialogs_left();
   }
+
+  // The caller reached the forwarding target, which answered; then the user
+  // hangs up and nothing is left.
+  void expect_forwarded_and_answered() {
+    EXPECT_EQ(caller_status, 200) << "forwarded and answered";
+    EXPECT_EQ(call->info().answered_on, "forwarded");
+    hang_up_cleanly();
+  }
 };
 
 TEST_F(IncomingCallTest, AnsweredOnTheClientCancelsThePhoneAsCompletedElsewhere) {
@@ -277,10 +285,8 @@ TEST_F(IncomingCallTest, DeclinedInTheClientIsForwardedWhenTheUserForwards) {
   net.run(3s);
   EXPECT_EQ(cancels_to(client_host, "Reason: SIP;cause=603"), 1);
   EXPECT_EQ(cancels_to(phone_host, "Reason: SIP;cause=603"), 1);
-  EXPECT_EQ(caller_status, 200) << "forwarded and answered, not 603";
   EXPECT_EQ(states, (std::vector<std::string>{"ringing", "forwarding", "connected"}));
-  EXPECT_EQ(call->info().answered_on, "forwarded");
-  hang_up_cleanly();
+  expect_forwarded_and_answered();
 }
 
 TEST_F(IncomingCallTest, ADeviceDeclineIsForwardedWhenTheUserForwards) {
@@ -291,9 +297,7 @@ TEST_F(IncomingCallTest, ADeviceDeclineIsForwardedWhenTheUserForwards) {
   place_call();
   net.run(5s);
   EXPECT_EQ(cancels_to(phone_host, "Reason: SIP;cause=603"), 1);
-  EXPECT_EQ(caller_status, 200);
-  EXPECT_EQ(call->info().answered_on, "forwarded");
-  hang_up_cleanly();
+  expect_forwarded_and_answered();
 }
 
 TEST_F(IncomingCallTest, AcceptedInTheClientCallsThePhoneBackAndConnectsIt) {
@@ -366,9 +370,7 @@ TEST_F(IncomingCallTest, AForwardBranchAloneIsAnsweredAsForwarded) {
   callback_phone.script = answers(callback_phone, callback_media, 1s);
   place_call();
   net.run(2s);
-  EXPECT_EQ(caller_status, 200);
-  EXPECT_EQ(call->info().answered_on, "forwarded");
-  hang_up_cleanly();
+  expect_forwarded_and_answered();
 }
 
 TEST_F(IncomingCallTest, CallerLeavingDuringTheCallbackCancelsIt) {
@@ -452,9 +454,7 @@ TEST_F(IncomingCallTest, NothingToRingButAForwardIsForwardedAtOnce) {
   callback_phone.script = answers(callback_phone, callback_media, 1s);
   place_call();
   net.run(2s);
-  EXPECT_EQ(caller_status, 200);
-  EXPECT_EQ(call->info().answered_on, "forwarded");
-  hang_up_cleanly();
+  expect_forwarded_and_answered();
 }
 
 TEST_F(IncomingCallTest, ADeviceDecliningWith603EndsTheWholeFork) {
