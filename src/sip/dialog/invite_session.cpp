@@ -49,11 +49,31 @@ std::uint32_t cseq_number(const Message& m) {
   return c ? c->number : 0;
 }
 
+// `option` in any line of a Require or Supported header (§7.3.1: a list may
+// be spread over several lines).
+bool lists_option(const Message& m, HeaderId id, std::string_view option) {
+  for (const HeaderField& h : m.headers()) {
+    if (h.id == id && has_option(h.value, option)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 InviteSession::InviteSession(UserAgent& ua, InviteHandler* handler, bool uac)
     : ua_(ua), handler_(handler), uac_(uac), state_(uac ? SessionState::Calling : SessionState::Incoming),
       local_tag_(random_token(10)) {}
+
+struct InviteSession::ReliableProvisionals {
+  struct Provisional {
+    int status = 180;
+    std::string content_type;
+    std::string body;
+  };
+  Provisional sent;                 // awaiting the PRACK for last_rseq_
+  std::vector<Provisional> queued;  // sent by the app meanwhile, in order
+  bool answer_waits = false;        // answer() came while `sent` carried SDP
+};
 
 InviteSession::~InviteSession() {
   ua_.timers_.cancel(retransmit_timer_);
@@ -74,6 +94,7 @@ void InviteSession::end(EndReason reason, int status) {
   ua_.timers_.cancel(session_timer_);
   ua_.timers_.cancel(release_timer_);
   retransmit_timer_ = glare_timer_ = session_timer_ = release_timer_ = 0;
+  reliable_.reset();
   transition(SessionState::Terminated);
   end_reason_ = reason;
   auto self = shared_from_this();  // the UA may hold the last reference
@@ -92,7 +113,8 @@ Message InviteSession::response_to(const Message& request, int status, std::stri
     response.add(HeaderId::Contact, "<" + local_contact_ + ">");
   }
   if (status / 100 == 2 && request.method() == Method::Invite) {
-    response.add(HeaderId::Allow, "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO");
+    response.add(HeaderId::Allow,
+                 "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK, REFER, NOTIFY");
   }
   if (!ua_.config_.user_agent.empty()) response.add(HeaderId::Server, ua_.config_.user_agent);
   return response;
@@ -311,16 +333,147 @@ void InviteSession::ring(int status, std::string_view content_type, std::string_
     Result<Dialog> d = Dialog::as_uas(*invite_, local_tag_, local_contact_);
     if (d) dialog_ = std::move(*d);
   }
-  Message response = response_to(*invite_, status);
-  if (!body.empty()) response.set_body(content_type, body);
-  (void)ua_.transactions_.respond(server_txn_, std::move(response));
+  if (dialog_ && wants_reliable(body)) {
+    ReliableProvisionals::Provisional p{status, std::string(content_type), std::string(body)};
+    if (reliable_) {
+      // §3: "MUST NOT send a second reliable provisional response until the
+      // first is acknowledged".
+      reliable_->queued.push_back(std::move(p));
+    } else {
+      reliable_ = std::make_unique<ReliableProvisionals>();
+      reliable_->sent = std::move(p);
+      send_reliable();
+    }
+  } else {
+    Message response = response_to(*invite_, status);
+    if (!body.empty()) response.set_body(content_type, body);
+    (void)ua_.transactions_.respond(server_txn_, std::move(response));
+  }
   // The early dialog exists now (§12.1.1): a BYE or CANCEL inside it must find us.
   if (dialog_) ua_.attach(shared_from_this());
   transition(SessionState::Early);
 }
 
+bool InviteSession::wants_reliable(std::string_view body) const {
+  return lists_option(*invite_, HeaderId::Require, "100rel") ||
+         (!body.empty() && lists_option(*invite_, HeaderId::Supported, "100rel"));
+}
+
+void InviteSession::send_reliable() {
+  // §3: the first RSeq is random in 1..2^31-1, each next one is one more.
+  last_rseq_ = last_rseq_
+                   ? *last_rseq_ + 1
+                   : std::uniform_int_distribution<std::uint32_t>(1, 0x7fffffffu)(random_engine());
+  const ReliableProvisionals::Provisional& p = reliable_->sent;
+  Message response = response_to(*invite_, p.status);
+  response.add(HeaderId::Require, "100rel");
+  response.add(HeaderId::RSeq, std::to_string(*last_rseq_));
+  if (!p.body.empty()) response.set_body(p.content_type, p.body);
+  (void)ua_.transactions_.respond(server_txn_, std::move(response));
+  // "retransmitted ... with an interval that starts at T1 seconds and
+  // doubles for each retransmission" (no T2 cap, unlike the 2xx).
+  ua_.timers_.cancel(retransmit_timer_);
+  retransmit_interval_ = ua_.config_.timers.t1;
+  retransmit_elapsed_ = Duration{0};
+  retransmit_wait_ = retransmit_interval_;
+  std::weak_ptr<InviteSession> weak = shared_from_this();
+  retransmit_timer_ = ua_.timers_.schedule(retransmit_wait_, [weak] {
+    if (auto s = weak.lock()) s->resend_reliable();
+  });
+}
+
+void InviteSession::resend_reliable() {
+  retransmit_timer_ = 0;
+  if (!reliable_ || (state_ != SessionState::Early && state_ != SessionState::Incoming)) return;
+  retransmit_elapsed_ += retransmit_wait_;
+  // "If a reliable provisional response is retransmitted for 64*T1 seconds
+  // without reception of a corresponding PRACK, the UAS SHOULD reject the
+  // original request with a 5xx response."
+  const Duration give_up = 64 * ua_.config_.timers.t1;
+  if (retransmit_elapsed_ >= give_up) {
+    log().info("sip: no PRACK for the reliable {} of {}: rejecting the INVITE",
+               reliable_->sent.status, call_id_);
+    reliable_.reset();
+    reject(504, "Reliable Provisional Not Acknowledged");
+    return;
+  }
+  const ReliableProvisionals::Provisional& p = reliable_->sent;
+  Message response = response_to(*invite_, p.status);
+  response.add(HeaderId::Require, "100rel");
+  response.add(HeaderId::RSeq, std::to_string(*last_rseq_));
+  if (!p.body.empty()) response.set_body(p.content_type, p.body);
+  (void)ua_.transactions_.respond(server_txn_, std::move(response));
+  retransmit_interval_ *= 2;
+  retransmit_wait_ = std::min(retransmit_interval_, give_up - retransmit_elapsed_);
+  std::weak_ptr<InviteSession> weak = shared_from_this();
+  retransmit_timer_ = ua_.timers_.schedule(retransmit_wait_, [weak] {
+    if (auto s = weak.lock()) s->resend_reliable();
+  });
+}
+
+void InviteSession::on_prack(txn::ServerTransactionId id, Message&& request) {
+  // RAck = response-num CSeq-num Method (§7.2): it must name the reliable
+  // provisional outstanding now; anything else is 481 (§3).
+  bool matches = false;
+  if (!uac_ && reliable_ && invite_) {
+    std::string_view rack = request.header(HeaderId::RAck);
+    auto next_word = [&rack]() {
+      while (!rack.empty() && (rack.front() == ' ' || rack.front() == '\t')) rack.remove_prefix(1);
+      std::size_t end = 0;
+      while (end < rack.size() && rack[end] != ' ' && rack[end] != '\t') ++end;
+      std::string_view word = rack.substr(0, end);
+      rack.remove_prefix(end);
+      return word;
+    };
+    const std::string_view rseq = next_word();
+    const std::string_view cseq = next_word();
+    const std::string_view method = next_word();
+    matches = rseq == std::to_string(*last_rseq_) &&
+              cseq == std::to_string(cseq_number(*invite_)) && method == "INVITE";
+  }
+  if (!matches) {
+    (void)ua_.transactions_.respond(id,
+                                    response_to(request, 481, "No Matching Reliable Provisional"));
+    return;
+  }
+  // An offer in a reliable provisional (an INVITE without one) is answered
+  // in the PRACK (RFC 3262 §5).
+  if (invite_->body().empty() && !reliable_->sent.body.empty() && !request.body().empty())
+    remote_body_ = std::string(request.body());
+  (void)ua_.transactions_.respond(id, response_to(request, 200));
+  ua_.timers_.cancel(retransmit_timer_);
+  retransmit_timer_ = 0;
+  if (reliable_->answer_waits) {
+    reliable_.reset();
+    const std::string type = local_body_type_;
+    const std::string body = local_body_;
+    answer(type, body);
+  } else if (!reliable_->queued.empty()) {
+    reliable_->sent = std::move(reliable_->queued.front());
+    reliable_->queued.erase(reliable_->queued.begin());
+    send_reliable();
+  } else {
+    reliable_.reset();
+  }
+}
+
 void InviteSession::answer(std::string_view content_type, std::string_view body) {
   if (state_ != SessionState::Incoming && state_ != SessionState::Early) return;
+  if (reliable_) {
+    if (!reliable_->sent.body.empty()) {
+      // RFC 3262 §3: no 2xx while a reliable provisional with a session
+      // description is unacknowledged; it goes when the PRACK comes.
+      reliable_->answer_waits = true;
+      reliable_->queued.clear();
+      local_body_type_ = std::string(content_type);
+      local_body_ = std::string(body);
+      return;
+    }
+    // The final response ends the provisionals' retransmission.
+    ua_.timers_.cancel(retransmit_timer_);
+    retransmit_timer_ = 0;
+    reliable_.reset();
+  }
   if (!dialog_) {
     Result<Dialog> d = Dialog::as_uas(*invite_, local_tag_, local_contact_);
     if (!d) {
@@ -400,6 +553,7 @@ void InviteSession::on_cancelled() {
 void InviteSession::reject(int status, std::string_view reason,
                            const std::vector<std::pair<std::string, std::string>>& headers) {
   if (state_ != SessionState::Incoming && state_ != SessionState::Early) return;
+  reliable_.reset();  // end() stops its retransmission
   Message response = response_to(*invite_, status, reason);
   for (const auto& [name, value] : headers) response.add(name, value);
   (void)ua_.transactions_.respond(server_txn_, std::move(response));
@@ -577,6 +731,9 @@ void InviteSession::on_in_dialog(txn::ServerTransactionId id, Message&& request)
       return;
     case Method::Refer:
       on_refer(id, std::move(request));
+      return;
+    case Method::Prack:
+      on_prack(id, std::move(request));
       return;
     case Method::Notify:
       on_notify(id, std::move(request));

@@ -89,9 +89,16 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // dialog keeps only what its rules need (docs/ARCHITECTURE.md, memory).
   const Message* invite() const { return invite_.get(); }
   // Sends a provisional response (180 Ringing by default) with our To tag.
+  // It is sent reliably (RFC 3262 §3: Require: 100rel, RSeq, resent at T1
+  // doubling until the PRACK) when the INVITE requires 100rel, or supports
+  // it and `body` is a session description (early media must not be lost).
+  // Reliable ones go one at a time: one sent while another awaits its PRACK
+  // is queued behind it.
   void ring(int status = 180, std::string_view content_type = {}, std::string_view body = {});
   // Sends 200 OK with `body` (the answer, or our offer when the INVITE had
-  // none) and retransmits it until the ACK arrives (§13.3.1.4).
+  // none) and retransmits it until the ACK arrives (§13.3.1.4). While a
+  // reliable provisional carrying SDP awaits its PRACK, the 2xx waits for it
+  // (RFC 3262 §3); queued provisionals are dropped.
   void answer(std::string_view content_type, std::string_view body);
   // Final non-2xx response; the leg ends. `headers`: extra header lines
   // (a 407's Proxy-Authenticate challenges, a 3xx's Contact...).
@@ -155,6 +162,11 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   void start_uas(txn::ServerTransactionId id, Message&& invite, const Peer& from);
   void on_ack(const Message& ack);
   void on_cancelled();
+  // 100rel as UAS (RFC 3262 §3).
+  bool wants_reliable(std::string_view body) const;
+  void send_reliable();
+  void resend_reliable();
+  void on_prack(txn::ServerTransactionId id, Message&& request);
   void retransmit_2xx();
   void schedule_2xx_retransmission(Duration wait);
 
@@ -231,8 +243,15 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   bool refer_accepted_ = false;       // we accepted a REFER: NOTIFYs are ours to send
   std::weak_ptr<InviteSession> replaced_;
 
-  // 100rel (RFC 3262, as UAC): the last RSeq we PRACKed.
-  std::optional<std::uint32_t> last_rseq_;  // of dialog_'s reliable provisionals
+  // 100rel (RFC 3262). UAC: the last RSeq we PRACKed (of dialog_'s reliable
+  // provisionals). UAS: the last RSeq we sent.
+  std::optional<std::uint32_t> last_rseq_;
+  // UAS: the reliable provisional awaiting its PRACK (resent on
+  // retransmit_timer_, which the 2xx only needs later) and those queued
+  // behind it. Allocated only while one is outstanding: an idle dialog
+  // carries just the pointer.
+  struct ReliableProvisionals;
+  std::unique_ptr<ReliableProvisionals> reliable_;
   // Early dialogs of other forks of our INVITE (RFC 3261 §12.1.2, §13.2.2.4:
   // a forking proxy relays 1xx with different To tags). Each keeps its own
   // route set, CSeq and RSeq, so that a PRACK goes to the fork that asked for

@@ -9,11 +9,11 @@ namespace cvw::sip::dialog {
 
 namespace {
 
-constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, REFER, NOTIFY";  // + served
-// replaces: RFC 3891; timer: RFC 4028. 100rel (RFC 3262) is offered in our
-// INVITEs only: we PRACK reliable provisionals but never send them.
-constexpr std::string_view kSupported = "replaces, timer";
-constexpr std::string_view kSupportedUac = "replaces, timer, 100rel";
+constexpr std::string_view kAllow =
+    "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK, REFER, NOTIFY";  // + served
+// replaces: RFC 3891; timer: RFC 4028; 100rel: RFC 3262, both ways (we PRACK
+// reliable provisionals, and send ours reliably when the caller asks).
+constexpr std::string_view kSupported = "replaces, timer, 100rel";
 
 // Methods this UA core knows but does not serve outside a dialog: 405 with
 // Allow (§8.2.1). Anything else unknown is 501 (RFC 4475 §3.1.1.2).
@@ -168,7 +168,7 @@ Result<std::shared_ptr<InviteSession>> UserAgent::invite(const InviteParams& par
   invite.add(HeaderId::CallId, session->call_id_);
   invite.add(HeaderId::CSeq, "1 INVITE");
   invite.add(HeaderId::Allow, allow_);
-  invite.add(HeaderId::Supported, kSupportedUac);
+  invite.add(HeaderId::Supported, kSupported);
   if (config_.session_expires > 0) {
     invite.add(HeaderId::SessionExpires, std::to_string(config_.session_expires));
   }

@@ -527,5 +527,151 @@ TEST_F(Uas, RejectSendsTheFinalResponseWithOurTagAndEndsTheLeg) {
   EXPECT_EQ(wire.count("486"), 2u) << "Timer G (the transaction) retransmits the 486";
 }
 
+// --- 100rel as UAS (RFC 3262 §3) ---------------------------------------------------
+//
+//   Alice                                cvw
+//     |--- INVITE (Require: 100rel) ------->|
+//     |<-- 180 (Require: 100rel, RSeq: n) --|  resent at T1, 2T1, 4T1 ... until
+//     |--- PRACK (RAck: n 1 INVITE) ------->|
+//     |<-- 200 (PRACK) ---------------------|
+//     |<-- 200 (INVITE) --------------------|
+
+std::uint32_t rseq_of(const Message& m) {
+  return static_cast<std::uint32_t>(std::stoul(std::string(m.header(HeaderId::RSeq))));
+}
+
+AliceRequest prack(std::uint32_t cseq, const std::string& our_tag, std::uint32_t rseq,
+                   std::uint32_t invite_cseq = 1) {
+  return AliceRequest("PRACK").cseq(cseq).to_tag(our_tag).header(
+      "RAck: " + std::to_string(rseq) + " " + std::to_string(invite_cseq) + " INVITE");
+}
+
+TEST_F(Uas, ARequired100relMakesThe180ReliableResentAtT1DoublingUntilThePrack) {
+  from_alice(alice_invite().header("Require: 100rel"));
+  incoming().ring();
+  ASSERT_EQ(wire.count("180"), 1u);
+  const Message ringing = wire.last_message("180");
+  EXPECT_EQ(values(ringing, HeaderId::Require), std::vector<std::string>{"100rel"});
+  const std::uint32_t rseq = rseq_of(ringing);
+  EXPECT_GE(rseq, 1u);
+  EXPECT_LE(rseq, 0x7fffffffu) << "§3: the first RSeq is in 1..2^31-1";
+  const std::string tag = to_tag(ringing);
+
+  // T1 = 500 ms, doubling without the T2 cap: 0.5, 1.5, 3.5, 7.5 s.
+  for (const auto& [t, count] : {std::pair{499ms, 1u},
+                                {500ms, 2u},
+                                {1499ms, 2u},
+                                {1500ms, 3u},
+                                {3500ms, 4u},
+                                {7500ms, 5u}}) {
+    at(t);
+    EXPECT_EQ(wire.count("180"), count) << "at " << t.count() << " ms";
+  }
+  for (const Sent* s : wire.all("180"))
+    EXPECT_EQ(rseq_of(s->message()), rseq) << "a retransmission keeps its RSeq";
+
+  from_alice(prack(2, tag, rseq));
+  EXPECT_EQ(wire.count("200", "2 PRACK"), 1u);
+  at(60s);
+  EXPECT_EQ(wire.count("180"), 5u) << "the PRACK stops the retransmissions";
+  incoming().answer("application/sdp", sdp("cvw", 1, 40000));
+  EXPECT_EQ(wire.count("200", "1 INVITE"), 1u);
+  EXPECT_EQ(incoming().state(), SessionState::Answered);
+}
+
+TEST_F(Uas, APrackForAnotherRSeqGets481AndTheRetransmissionsGoOn) {
+  from_alice(alice_invite().header("Require: 100rel"));
+  incoming().ring();
+  const Message ringing = wire.last_message("180");
+  const std::string tag = to_tag(ringing);
+  from_alice(prack(2, tag, rseq_of(ringing) + 1));
+  EXPECT_EQ(wire.count("481", "2 PRACK"), 1u);
+  from_alice(prack(3, tag, rseq_of(ringing), 7));
+  EXPECT_EQ(wire.count("481", "3 PRACK"), 1u) << "RAck names another INVITE";
+  at(500ms);
+  EXPECT_EQ(wire.count("180"), 2u);
+  from_alice(prack(4, tag, rseq_of(ringing)));
+  EXPECT_EQ(wire.count("200", "4 PRACK"), 1u);
+  from_alice(prack(5, tag, rseq_of(ringing)));
+  EXPECT_EQ(wire.count("481", "5 PRACK"), 1u) << "nothing is outstanding any more";
+}
+
+TEST_F(Uas, ASecondReliableProvisionalWaitsForThePrackOfTheFirstAndTakesTheNextRSeq) {
+  from_alice(alice_invite().header("Require: 100rel"));
+  incoming().ring(180);
+  incoming().ring(183, "application/sdp", sdp("cvw", 1, 40000));
+  EXPECT_EQ(wire.count("183"), 0u) << "§3: one reliable provisional at a time";
+  const Message ringing = wire.last_message("180");
+  from_alice(prack(2, to_tag(ringing), rseq_of(ringing)));
+  ASSERT_EQ(wire.count("183"), 1u);
+  const Message progress = wire.last_message("183");
+  EXPECT_EQ(rseq_of(progress), rseq_of(ringing) + 1);
+  EXPECT_EQ(progress.body(), sdp("cvw", 1, 40000));
+  EXPECT_EQ(to_tag(progress), to_tag(ringing));
+}
+
+TEST_F(Uas, WithoutAPrackIn64T1TheInviteIsRejectedWith504) {
+  from_alice(alice_invite().header("Require: 100rel"));
+  incoming().ring();
+  at(31999ms);
+  EXPECT_EQ(wire.count("180"), 7u) << "at 0, 0.5, 1.5, 3.5, 7.5, 15.5 and 31.5 s";
+  EXPECT_EQ(app.events, std::vector<std::string>{"invite"});
+  at(32s);
+  EXPECT_EQ(wire.count("504", "1 INVITE"), 1u) << "§3: a 5xx after 64*T1 without PRACK";
+  EXPECT_EQ(app.events, (std::vector<std::string>{"invite", "terminated rejected 504"}));
+  EXPECT_EQ(ua.session_count(), 0u);
+}
+
+TEST_F(Uas, OnlySupported100relMakesOnlyEarlyMediaReliable) {
+  from_alice(alice_invite().header("Supported: timer, 100rel"));
+  incoming().ring(180);
+  EXPECT_EQ(wire.last_message("180").header(HeaderId::RSeq), "")
+      << "no body: no need for reliability";
+  incoming().ring(183, "application/sdp", sdp("cvw", 1, 40000));
+  EXPECT_NE(wire.last_message("183").header(HeaderId::RSeq), "") << "early media must not be lost";
+}
+
+TEST_F(Uas, WithoutSupportOrRequireNothingIsReliable) {
+  from_alice(alice_invite());
+  incoming().ring(183, "application/sdp", sdp("cvw", 1, 40000));
+  EXPECT_EQ(wire.last_message("183").header(HeaderId::RSeq), "");
+  EXPECT_EQ(wire.last_message("183").header(HeaderId::Require), "");
+}
+
+TEST_F(Uas, The2xxWaitsForThePrackOfAReliableProvisionalWithSdp) {
+  from_alice(alice_invite().header("Supported: 100rel"));
+  incoming().ring(183, "application/sdp", sdp("cvw", 1, 40000));
+  const Message progress = wire.last_message("183");
+  incoming().answer("application/sdp", sdp("cvw", 1, 40000));
+  EXPECT_EQ(wire.count("200", "1 INVITE"), 0u) << "§3: not before that PRACK";
+  EXPECT_EQ(incoming().state(), SessionState::Early);
+  from_alice(prack(2, to_tag(progress), rseq_of(progress)));
+  EXPECT_EQ(wire.count("200", "2 PRACK"), 1u);
+  ASSERT_EQ(wire.count("200", "1 INVITE"), 1u) << "then at once";
+  EXPECT_EQ(wire.last("200", "1 INVITE").message().body(), sdp("cvw", 1, 40000));
+  EXPECT_EQ(incoming().state(), SessionState::Answered);
+  from_alice(AliceRequest("ACK").cseq(1).to_tag(to_tag(progress)));
+  EXPECT_EQ(app.events, (std::vector<std::string>{"invite", "established"}));
+}
+
+TEST_F(Uas, An2xxAfterAReliable180WithoutSdpGoesAtOnceAndStopsItsRetransmissions) {
+  from_alice(alice_invite().header("Require: 100rel"));
+  incoming().ring();
+  incoming().answer("application/sdp", sdp("cvw", 1, 40000));
+  EXPECT_EQ(wire.count("200", "1 INVITE"), 1u);
+  at(2s);
+  EXPECT_EQ(wire.count("180"), 1u);
+}
+
+TEST_F(Uas, ACancelWhileAReliableProvisionalPendsStopsItsRetransmissions) {
+  const AliceRequest invite = alice_invite().header("Require: 100rel");
+  from_alice(invite);
+  incoming().ring();
+  from_alice(AliceRequest("CANCEL").cseq(1).branch(invite.branch_value()));
+  EXPECT_EQ(wire.count("487", "1 INVITE"), 1u);
+  at(10s);
+  EXPECT_EQ(wire.count("180"), 1u);
+}
+
 }  // namespace
 }  // namespace cvw::sip::dialog::test
