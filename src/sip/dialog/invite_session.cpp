@@ -361,23 +361,24 @@ bool InviteSession::wants_reliable(std::string_view body) const {
 
 void InviteSession::send_reliable() {
   // §3: the first RSeq is random in 1..2^31-1, each next one is one more.
-  last_rseq_ = last_rseq_
-                   ? *last_rseq_ + 1
-                   : std::uniform_int_distribution<std::uint32_t>(1, 0x7fffffffu)(random_engine());
+  last_rseq_ = last_rseq_ ? *last_rseq_ + 1
+                          : std::uniform_int_distribution<std::uint32_t>(1, 0x7fffffffu)(random_engine());
+  retransmit_interval_ = ua_.config_.timers.t1;
+  retransmit_elapsed_ = Duration{0};
+  transmit_reliable(retransmit_interval_);
+}
+
+void InviteSession::transmit_reliable(Duration next_resend) {
   const ReliableProvisionals::Provisional& p = reliable_->sent;
   Message response = response_to(*invite_, p.status);
   response.add(HeaderId::Require, "100rel");
   response.add(HeaderId::RSeq, std::to_string(*last_rseq_));
   if (!p.body.empty()) response.set_body(p.content_type, p.body);
   (void)ua_.transactions_.respond(server_txn_, std::move(response));
-  // "retransmitted ... with an interval that starts at T1 seconds and
-  // doubles for each retransmission" (no T2 cap, unlike the 2xx).
   ua_.timers_.cancel(retransmit_timer_);
-  retransmit_interval_ = ua_.config_.timers.t1;
-  retransmit_elapsed_ = Duration{0};
-  retransmit_wait_ = retransmit_interval_;
+  retransmit_wait_ = next_resend;
   std::weak_ptr<InviteSession> weak = shared_from_this();
-  retransmit_timer_ = ua_.timers_.schedule(retransmit_wait_, [weak] {
+  retransmit_timer_ = ua_.timers_.schedule(next_resend, [weak] {
     if (auto s = weak.lock()) s->resend_reliable();
   });
 }
@@ -391,24 +392,15 @@ void InviteSession::resend_reliable() {
   // original request with a 5xx response."
   const Duration give_up = 64 * ua_.config_.timers.t1;
   if (retransmit_elapsed_ >= give_up) {
-    log().info("sip: no PRACK for the reliable {} of {}: rejecting the INVITE",
-               reliable_->sent.status, call_id_);
+    log().info("sip: no PRACK for the reliable {} of {}: rejecting the INVITE", reliable_->sent.status, call_id_);
     reliable_.reset();
     reject(504, "Reliable Provisional Not Acknowledged");
     return;
   }
-  const ReliableProvisionals::Provisional& p = reliable_->sent;
-  Message response = response_to(*invite_, p.status);
-  response.add(HeaderId::Require, "100rel");
-  response.add(HeaderId::RSeq, std::to_string(*last_rseq_));
-  if (!p.body.empty()) response.set_body(p.content_type, p.body);
-  (void)ua_.transactions_.respond(server_txn_, std::move(response));
+  // "an interval that starts at T1 seconds and doubles for each
+  // retransmission" (no T2 cap, unlike the 2xx).
   retransmit_interval_ *= 2;
-  retransmit_wait_ = std::min(retransmit_interval_, give_up - retransmit_elapsed_);
-  std::weak_ptr<InviteSession> weak = shared_from_this();
-  retransmit_timer_ = ua_.timers_.schedule(retransmit_wait_, [weak] {
-    if (auto s = weak.lock()) s->resend_reliable();
-  });
+  transmit_reliable(std::min(retransmit_interval_, give_up - retransmit_elapsed_));
 }
 
 void InviteSession::on_prack(txn::ServerTransactionId id, Message&& request) {

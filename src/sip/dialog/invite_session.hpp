@@ -164,7 +164,8 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   void on_cancelled();
   // 100rel as UAS (RFC 3262 §3).
   bool wants_reliable(std::string_view body) const;
-  void send_reliable();
+  void send_reliable();  // the next RSeq, first of its retransmissions
+  void transmit_reliable(Duration next_resend);
   void resend_reliable();
   void on_prack(txn::ServerTransactionId id, Message&& request);
   void retransmit_2xx();
