@@ -126,7 +126,7 @@ void Api::me(const Incoming& in, Responder out) {
   boost::json::object policy = to_json(effective.item, sp);
   policy.emplace("source", directory::to_string(effective.source));
   o.emplace("effectiveCallViaWorkPolicy", std::move(policy));
-  o.emplace("callbackNumber", directory_.callback_number(user));
+  o.emplace("callbackNumber", directory::callback_number(user, effective.item));
   o.emplace("callViaWorkCallerId", directory_.routing().call_via_work_caller_id);
   out.send(http::json_response(Status::ok, body));
 }

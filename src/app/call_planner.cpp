@@ -207,14 +207,13 @@ PlannedCall plan_click_to_call(const DirectoryService& directory, const director
 
   // The phone rung first.
   std::string phone;
-  if (policy.item.use_admin_callback_number) {
-    phone = policy.item.admin_callback_number;
-  } else if (request.phone_number) {
+  if (request.phone_number && !policy.item.use_admin_callback_number) {
+    // UCWA's phoneNumber: honoured only where the admin has not fixed the number.
     auto n = normalized(directory, user, *request.phone_number, "\"phoneNumber\"", refusal);
     if (!n) return out;
     phone = *n;
   } else {
-    phone = user.cvw_phone_number;
+    phone = directory::callback_number(user, policy.item);
   }
   if (phone.empty()) {
     refusal = refuse(400, "NoCallbackNumber",

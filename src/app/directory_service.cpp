@@ -291,10 +291,4 @@ Result<directory::RoutingConfiguration> DirectoryService::set_routing(directory:
   return routing_;
 }
 
-std::string DirectoryService::callback_number(const directory::User& user) const {
-  auto effective = policies_.effective(user);
-  if (effective.item.use_admin_callback_number) return effective.item.admin_callback_number;
-  return user.cvw_phone_number;
-}
-
 }  // namespace cvw::app

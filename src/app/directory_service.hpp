@@ -90,11 +90,6 @@ class DirectoryService {
   const directory::RoutingConfiguration& routing() const { return routing_; }
   Result<directory::RoutingConfiguration> set_routing(directory::RoutingConfiguration routing);
 
-  // The number cvw rings first for `user`'s Call Via Work calls: the
-  // policy's AdminCallbackNumber when UseAdminCallbackNumber, else the
-  // user's PBX phone. Empty when there is none.
-  std::string callback_number(const directory::User& user) const;
-
  private:
   // The grants of `user` as the catalogues spell them; 400 if one names a
   // Tag: item that does not exist.

@@ -97,7 +97,8 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
   // Policy: cvw places calls through the trunk for the user (their phone,
   // a forwarding target, the callback) only under an enabled Call Via Work
   // policy.
-  const bool cvw_enabled = directory.policies().effective(*user).item.enabled;
+  const auto policy = directory.policies().effective(*user);
+  const bool cvw_enabled = policy.item.enabled;
   const std::string dialled = digits_of(*user_part);
   // The user's own UC number, when it is not their desk phone's: the PBX
   // routes it here, so cvw never sends a call to it (that would loop through
@@ -106,7 +107,7 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
   auto line = directory::parse_line_uri(user->line_uri, directory::user_field::kLineUri);
   std::string own = line ? digits_of(line->number) : std::string();
   if (own == digits_of(user->cvw_phone_number)) own.clear();
-  auto loops = [&](const std::string& number) {
+  auto loops = [&](std::string_view number) {
     const std::string d = digits_of(number);
     return d == dialled || (!own.empty() && d == own);
   };
@@ -181,7 +182,8 @@ PlannedIncoming plan_incoming_call(const DirectoryService& directory, const regi
   }
 
   // Accept in the client: the PBX phone called back.
-  const std::string callback = cvw_enabled ? directory.callback_number(*user) : std::string();
+  const std::string_view callback =
+      cvw_enabled ? directory::callback_number(*user, policy.item) : std::string_view();
   if (!callback.empty() && settings.trunk && !loops(callback)) {
     sip::dialog::InviteParams p;
     p.request_uri = trunk_uri(callback, *settings.trunk);

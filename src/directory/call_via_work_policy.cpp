@@ -81,4 +81,9 @@ Result<void> CallViaWorkPolicies::load(std::vector<CallViaWorkPolicy> policies) 
   return policies_.assign(std::move(policies));
 }
 
+std::string_view callback_number(const User& user, const CallViaWorkPolicy& effective) {
+  return effective.use_admin_callback_number ? std::string_view(effective.admin_callback_number)
+                                             : std::string_view(user.cvw_phone_number);
+}
+
 }  // namespace cvw::directory

@@ -58,6 +58,13 @@ struct CallViaWorkPolicyUpdate {
 // Checks a whole policy (field names as in the cmdlets: AdminCallbackNumber...).
 Result<void> validate_call_via_work_policy(const CallViaWorkPolicy& policy);
 
+// The number cvw rings first for `user`'s Call Via Work calls under their
+// `effective` policy: its AdminCallbackNumber when UseAdminCallbackNumber,
+// else the user's PBX phone. Empty when there is none. Callers pass the
+// effective policy they already looked up (GET /me and the planners each
+// need it for more than this).
+std::string_view callback_number(const User& user, const CallViaWorkPolicy& effective);
+
 // All policies of a deployment, in memory; Global always exists. Every
 // mutating call either applies fully or changes nothing. Errors: 400 invalid
 // value, 404 no such identity, 409 identity exists / Global cannot be created.
