@@ -116,7 +116,7 @@ AuthDecision SipAuthenticator::authenticate(const sip::Message& request, const s
     if (failure_log_.allow())
       log().warn("sip auth: {} for {} from {}: authentication failed ({})", request.method_name(),
                  account, from.to_string(), sip::auth::verdict_name(verdict));
-  } else if (verdict == Verdict::TooManyNonces) {
+  } else if (verdict == Verdict::TooManyNonces && failure_log_.allow()) {
     log().warn("sip auth: the replay guard is full ({} nonces in use): {} for {} re-challenged",
                digest_.tracked_nonces(), request.method_name(), account);
   }

@@ -9,8 +9,8 @@ bool LogBudget::allow(Clock::time_point now) {
     window_start_ = now;
     used_ = 0;
     if (suppressed_ > 0) {
-      log().warn("{}: {} more line(s) like the next were not logged (at most {} a second)", site_, suppressed_,
-                 limit_);
+      log().warn("{}: {} more line(s) of this kind were not logged (at most {} a second)", site_,
+                 suppressed_, limit_);
       suppressed_ = 0;
     }
   }

@@ -8,8 +8,11 @@
 // suppressed run is preceded by one line saying how many were left out, so a
 // flood is visible in the log without being copied into it.
 //
-// One budget per call site (a function-local static), used from one thread
-// (the SIP and HTTP event loop): no atomics on the path that refuses a flood.
+// A member of the object whose lines it caps (one budget may serve a few
+// related lines, e.g. a transport's drops and rejections), used from that
+// object's thread (the event loop): no atomics on the path that refuses a
+// flood. The note on what was left out is written with the next line
+// allowed, so it comes when the site speaks again.
 #pragma once
 
 #include <chrono>

@@ -133,9 +133,10 @@ class WsSession final : public WebSocket, public Connection, public std::enable_
 
   void send(std::string text) override {
     if (finished_ || closing_) return;
-    if (queue_.size() - sent_ >= kMaxQueued) {
+    if (queue_.size() - next_ >= kMaxQueued) {
       ++server_->metrics_.websockets_dropped_slow;
-      log().warn("http: WebSocket peer does not read ({} frames queued); closing it", queue_.size() - sent_);
+      log().warn("http: WebSocket peer does not read ({} frames queued); closing it",
+                 queue_.size() - next_);
       hard_close();
       return;
     }
@@ -184,20 +185,29 @@ class WsSession final : public WebSocket, public Connection, public std::enable_
   void write_next() {
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(net::buffer(queue_[sent_]),
-                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+    // The frame leaves the queue for in_flight_, which nothing touches until
+    // the write completes: a send() meanwhile may grow (move) the vector.
+    in_flight_ = std::move(queue_[next_++]);
+    if (next_ == queue_.size()) {
+      queue_.clear();  // keeps its capacity for the next burst
+      next_ = 0;
+    } else if (next_ >= 64) {
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(next_));
+      next_ = 0;
+    }
+    ws_.async_write(net::buffer(in_flight_),
+                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->on_write(ec);
+                    });
   }
 
   void on_write(beast::error_code ec) {
     writing_ = false;
     if (ec) return finish();
-    if (++sent_ == queue_.size()) {
-      queue_.clear();  // keeps its capacity for the next burst
-      sent_ = 0;
-    }
     ++server_->metrics_.websocket_frames_sent;
-    if (!queue_.empty()) write_next();
-    else if (closing_) send_close();
+    if (!queue_.empty()) return write_next();
+    std::string().swap(in_flight_);  // an idle channel keeps no frame
+    if (closing_) send_close();
   }
 
   void send_close() {
@@ -217,8 +227,8 @@ class WsSession final : public WebSocket, public Connection, public std::enable_
     if (finished_) return;
     finished_ = true;
     if (accepted_) --server_->metrics_.websockets_open;
-    queue_.clear();
-    sent_ = 0;
+    queue_.clear();  // in_flight_ stays: a write may still be using it
+    next_ = 0;
     if (auto handler = std::move(on_close_)) handler();
     on_message_ = nullptr;
   }
@@ -227,11 +237,12 @@ class WsSession final : public WebSocket, public Connection, public std::enable_
   websocket::stream<Stream> ws_;
   Request request_;
   beast::flat_buffer buffer_;
-  // Frames to send, queue_[sent_] being written. A vector, not a deque: an
-  // idle channel (most of them) then costs no heap at all for its queue,
-  // where an empty std::deque holds about 600 bytes.
+  // Frames waiting, from queue_[next_]; the one being written is in_flight_.
+  // A vector, not a deque: an idle channel (most of them) then costs no heap
+  // for its queue, where an empty std::deque holds about 600 bytes.
   std::vector<std::string> queue_;
-  std::size_t sent_ = 0;
+  std::size_t next_ = 0;
+  std::string in_flight_;
   bool accepted_ = false;
   bool writing_ = false;
   bool closing_ = false;

@@ -331,7 +331,14 @@ void InviteSession::ring(int status, std::string_view content_type, std::string_
   if (state_ != SessionState::Incoming && state_ != SessionState::Early) return;
   if (!dialog_) {
     Result<Dialog> d = Dialog::as_uas(*invite_, local_tag_, local_contact_);
-    if (d) dialog_ = std::move(*d);
+    if (d) {
+      dialog_ = std::move(*d);
+    } else if (lists_option(*invite_, HeaderId::Require, "100rel")) {
+      // Without a dialog there is no PRACK to take, and §3 forbids sending
+      // this caller an unreliable provisional.
+      reject(400, d.error().message);
+      return;
+    }
   }
   if (dialog_ && wants_reliable(body)) {
     ReliableProvisionals::Provisional p{status, std::string(content_type), std::string(body)};
@@ -404,10 +411,11 @@ void InviteSession::resend_reliable() {
 }
 
 void InviteSession::on_prack(txn::ServerTransactionId id, Message&& request) {
-  // RAck = response-num CSeq-num Method (§7.2): it must name the reliable
-  // provisional outstanding now; anything else is 481 (§3).
+  // RAck = response-num CSeq-num Method (§7.2). It must name the last
+  // reliable provisional we sent for this INVITE; anything else is 481 (§3).
+  // Once our 2xx went out the INVITE may be gone: its CSeq is ok_cseq_.
   bool matches = false;
-  if (!uac_ && reliable_ && invite_) {
+  if (!uac_ && last_rseq_) {
     std::string_view rack = request.header(HeaderId::RAck);
     auto next_word = [&rack]() {
       while (!rack.empty() && (rack.front() == ' ' || rack.front() == '\t')) rack.remove_prefix(1);
@@ -417,22 +425,43 @@ void InviteSession::on_prack(txn::ServerTransactionId id, Message&& request) {
       rack.remove_prefix(end);
       return word;
     };
-    const std::string_view rseq = next_word();
-    const std::string_view cseq = next_word();
-    const std::string_view method = next_word();
-    matches = rseq == std::to_string(*last_rseq_) &&
-              cseq == std::to_string(cseq_number(*invite_)) && method == "INVITE";
+    const Result<std::uint32_t> rseq = parse_uint(next_word(), UINT32_MAX, "RAck response-num");
+    const Result<std::uint32_t> cseq = parse_uint(next_word(), UINT32_MAX, "RAck CSeq-num");
+    const std::uint32_t invite_cseq = invite_ ? cseq_number(*invite_) : ok_cseq_;
+    matches =
+        rseq && cseq && *rseq == *last_rseq_ && *cseq == invite_cseq && next_word() == "INVITE";
   }
   if (!matches) {
     (void)ua_.transactions_.respond(id,
                                     response_to(request, 481, "No Matching Reliable Provisional"));
     return;
   }
-  // An offer in a reliable provisional (an INVITE without one) is answered
-  // in the PRACK (RFC 3262 §5).
-  if (invite_->body().empty() && !reliable_->sent.body.empty() && !request.body().empty())
-    remote_body_ = std::string(request.body());
-  (void)ua_.transactions_.respond(id, response_to(request, 200));
+  if (!reliable_) {
+    // It crossed our 2xx (the 2xx stopped resending a provisional without
+    // SDP), or repeats one already taken: acknowledged all the same.
+    (void)ua_.transactions_.respond(id, response_to(request, 200));
+    return;
+  }
+  Message ok = response_to(request, 200);
+  if (!request.body().empty()) {
+    if (invite_->body().empty() && !reliable_->sent.body.empty()) {
+      // Our offer went in the reliable provisional (an INVITE without one):
+      // the PRACK carries the answer (RFC 3262 §5).
+      remote_body_ = std::string(request.body());
+    } else {
+      // A new offer in the PRACK (§5 allows it once the first exchange is
+      // done): answered by the application, like one in an UPDATE.
+      std::optional<std::string> answer =
+          handler_ ? handler_->on_offer(*this, request.body()) : std::nullopt;
+      if (!answer) {
+        (void)ua_.transactions_.respond(id, response_to(request, 488));
+        return;  // not acknowledged: the provisional is resent, and the caller may PRACK again
+      }
+      remote_body_ = std::string(request.body());
+      ok.set_body("application/sdp", *answer);
+    }
+  }
+  (void)ua_.transactions_.respond(id, std::move(ok));
   ua_.timers_.cancel(retransmit_timer_);
   retransmit_timer_ = 0;
   if (reliable_->answer_waits) {

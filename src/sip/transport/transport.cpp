@@ -243,7 +243,8 @@ struct TransportLayer::Impl {
       if (ec == asio::error::operation_aborted || !running) return;
       if (!ec) {
         if (connections.size() >= config.max_connections) {
-          log().warn("sip: refusing TCP connection: {} connections open", connections.size());
+          if (bad_input_log.allow())
+            log().warn("sip: refusing TCP connection: {} connections open", connections.size());
           boost::system::error_code ignore;
           conn->socket.close(ignore);
         } else {

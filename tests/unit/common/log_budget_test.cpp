@@ -43,8 +43,9 @@ TEST(LogBudget, LetsTheLimitThroughPerSecondAndCountsTheRest) {
 
   // The next window: the first line is preceded by the count of those left out.
   EXPECT_TRUE(budget.allow(t0 + 1s));
-  EXPECT_EQ(captured.text(),
-            "sip: dropped message: 997 more line(s) like the next were not logged (at most 3 a second)\n");
+  EXPECT_EQ(
+      captured.text(),
+      "sip: dropped message: 997 more line(s) of this kind were not logged (at most 3 a second)\n");
   EXPECT_EQ(budget.suppressed(), 0u);
   EXPECT_TRUE(budget.allow(t0 + 1s + 1ms));
   EXPECT_TRUE(budget.allow(t0 + 1s + 2ms));

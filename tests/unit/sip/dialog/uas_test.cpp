@@ -592,8 +592,40 @@ TEST_F(Uas, APrackForAnotherRSeqGets481AndTheRetransmissionsGoOn) {
   EXPECT_EQ(wire.count("180"), 2u);
   from_alice(prack(4, tag, rseq_of(ringing)));
   EXPECT_EQ(wire.count("200", "4 PRACK"), 1u);
-  from_alice(prack(5, tag, rseq_of(ringing)));
-  EXPECT_EQ(wire.count("481", "5 PRACK"), 1u) << "nothing is outstanding any more";
+  from_alice(prack(5, tag, rseq_of(ringing) + 1));
+  EXPECT_EQ(wire.count("481", "5 PRACK"), 1u) << "an RSeq never sent";
+  from_alice(AliceRequest("PRACK").cseq(6).to_tag(tag).header("RAck: x 1 INVITE"));
+  EXPECT_EQ(wire.count("481", "6 PRACK"), 1u) << "an unreadable RAck";
+}
+
+TEST_F(Uas, APrackCrossingOur2xxIsStillAcknowledged) {
+  from_alice(alice_invite().header("Require: 100rel"));
+  incoming().ring();
+  const Message ringing = wire.last_message("180");
+  incoming().answer("application/sdp", sdp("cvw", 1, 40000));
+  // The caller's PRACK was on its way when the 2xx left: a 481 would make
+  // it end the dialog (RFC 3261 §12.2.1.2).
+  from_alice(prack(2, to_tag(ringing), rseq_of(ringing)));
+  EXPECT_EQ(wire.count("200", "2 PRACK"), 1u);
+  EXPECT_EQ(wire.count("481"), 0u);
+  from_alice(AliceRequest("ACK").cseq(1).to_tag(to_tag(ringing)));
+  EXPECT_EQ(app.events, (std::vector<std::string>{"invite", "established"}));
+}
+
+TEST_F(Uas, ANewOfferInThePrackIsAnsweredByTheApp) {
+  app.answer_to_offers = sdp("cvw", 2, 40002);
+  from_alice(alice_invite().header("Require: 100rel"));
+  incoming().ring(183, "application/sdp", sdp("cvw", 1, 40000));
+  const Message progress = wire.last_message("183");
+  from_alice(prack(2, to_tag(progress), rseq_of(progress))
+                 .body("application/sdp", sdp("alice", 2, 49172)));
+  ASSERT_EQ(wire.count("200", "2 PRACK"), 1u);
+  EXPECT_EQ(app.offers, std::vector<std::string>{sdp("alice", 2, 49172)});
+  EXPECT_EQ(wire.last("200", "2 PRACK").message().body(), sdp("cvw", 2, 40002))
+      << "the app's answer";
+  EXPECT_EQ(incoming().remote_body(), sdp("alice", 2, 49172));
+  at(5s);
+  EXPECT_EQ(wire.count("183"), 1u) << "acknowledged";
 }
 
 TEST_F(Uas, ASecondReliableProvisionalWaitsForThePrackOfTheFirstAndTakesTheNextRSeq) {
