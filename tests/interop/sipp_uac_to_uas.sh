@@ -27,13 +27,7 @@ h_wait_port "$T" "$UAS" 5 || h_fail "cvw-sipua uas does not listen on $T 127.0.0
 
 h_port UAC
 h_sipp_run uac 30 uac_rr.xml -t "$SIPP_T" -s cvw -p "$UAC" -m 100 -r 20 -d 1000 "127.0.0.1:$UAS"
-rc=$?
-ok=$(h_sipp_stat uac 'SuccessfulCall(C)')
-failed=$(h_sipp_stat uac 'FailedCall(C)')
-h_log "SIPp uac_rr: exit $rc, $ok successful, $failed failed, $(h_sipp_stat uac 'Retransmissions(C)') retransmissions"
-h_assert_eq "$rc" 0 "SIPp uac_rr exit status (0 = every call succeeded)"
-h_assert_eq "$ok" 100 "SIPp successful calls"
-h_assert_eq "$failed" 0 "SIPp failed calls"
+h_sipp_calls_ok uac $? 100 "every uac_rr call succeeded"
 
 h_port UAC2
 h_sipp_run reinvite 20 uac_reinvite.xml -t "$SIPP_T" -s cvw -p "$UAC2" -m 5 -r 5 -d 200 "127.0.0.1:$UAS"

@@ -16,13 +16,7 @@ h_wait_port udp "$UAS" 5 || h_fail "cvw-sipua uas does not listen on udp 127.0.0
 
 h_port UAC
 h_sipp_run uac 40 uac_100rel.xml -t u1 -s cvw -p "$UAC" -m 20 -r 10 -d 200 "127.0.0.1:$UAS"
-rc=$?
-ok=$(h_sipp_stat uac 'SuccessfulCall(C)')
-failed=$(h_sipp_stat uac 'FailedCall(C)')
-h_log "SIPp uac_100rel: exit $rc, $ok successful, $failed failed, $(h_sipp_stat uac 'Retransmissions(C)') retransmissions"
-h_assert_eq "$rc" 0 "SIPp uac_100rel exit status (0 = every 180 reliable, PRACK and INVITE answered 200)"
-h_assert_eq "$ok" 20 "SIPp successful calls"
-h_assert_eq "$failed" 0 "SIPp failed calls"
+h_sipp_calls_ok uac $? 20 "every 180 reliable, its PRACK and the INVITE answered 200"
 
 h_wait_exit uas 10
 rc=$?

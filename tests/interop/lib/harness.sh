@@ -507,6 +507,20 @@ h_sipp_stat() {
     col && NF >= col { v = $col } END { if (col) print v + 0 }' "$csv"
 }
 
+# h_sipp_calls_ok LABEL RC CALLS WHAT: a SIPp run LABEL that exited RC must
+# have exited 0 (SIPp's "every call succeeded") with CALLS successful and 0
+# failed calls in its statistics; WHAT says what success means in the log.
+h_sipp_calls_ok() {
+  local label=$1 rc=$2 calls=$3 what=$4
+  local ok failed
+  ok=$(h_sipp_stat "$label" 'SuccessfulCall(C)')
+  failed=$(h_sipp_stat "$label" 'FailedCall(C)')
+  h_log "SIPp $label: exit $rc, $ok successful, $failed failed, $(h_sipp_stat "$label" 'Retransmissions(C)') retransmissions"
+  h_assert_eq "$rc" 0 "SIPp $label exit status (0 = $what)"
+  h_assert_eq "$ok" "$calls" "SIPp $label successful calls"
+  h_assert_eq "$failed" 0 "SIPp $label failed calls"
+}
+
 # h_sipp_trace LABEL: the message trace of a SIPp run as TSV (sipp_trace.py).
 h_sipp_trace() {
   python3 "$H_LIB/sipp_trace.py" "$H_WORK/$1.messages.log"
