@@ -20,17 +20,22 @@
 //    other share one wake-up and one re-arm. SIP timers are 500 ms and up;
 //    2 ms late is nothing to them, and they are never early.
 //
+// Pending timers live in a table of reusable slots, not a hash map: a handle
+// is the slot's index and its generation (bumped each time the slot is
+// freed), so scheduling allocates nothing once the table has grown, and a
+// stale handle (fired, cancelled) never reaches the timer now in its slot.
+// Ties between equal deadlines go in the order the timers were scheduled.
+//
 // Callbacks run on the io_context's thread; not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 #include "common/timer.hpp"
@@ -48,9 +53,9 @@ class AsioTimerService final : public TimerService {
   TimePoint now() const override { return Clock::now(); }
 
   Handle schedule(Duration after, Callback fn) override {
-    const Handle handle = ++last_;
     const TimePoint at = now() + after;
-    pending_.emplace(handle, Pending{at, std::move(fn)});
+    const std::uint64_t seq = ++last_seq_;
+    const Handle handle = occupy(at, seq, std::move(fn));
     if (after <= Duration::zero()) {
       ready_.push_back(handle);
       if (!drain_posted_) {
@@ -61,7 +66,7 @@ class AsioTimerService final : public TimerService {
       }
       return handle;
     }
-    heap_.push_back(Entry{at, handle});
+    heap_.push_back(Entry{at, seq, handle});
     std::push_heap(heap_.begin(), heap_.end(), Later{});
     const TimePoint slot = slot_of(at);
     if (!armed_ || slot < armed_at_) arm(slot);
@@ -69,26 +74,85 @@ class AsioTimerService final : public TimerService {
   }
 
   void cancel(Handle handle) override {
-    if (handle == 0 || pending_.erase(handle) == 0) return;
-    if (heap_.size() > 1024 && heap_.size() > 4 * pending_.size()) compact();
+    Slot* slot = live(handle);
+    if (slot == nullptr) return;
+    release(*slot, index_of(handle));
+    if (heap_.size() > 1024 && heap_.size() > 4 * live_count_) compact();
   }
 
-  std::size_t pending() const { return pending_.size(); }
+  std::size_t pending() const { return live_count_; }
 
  private:
   struct Entry {
     TimePoint at;
+    std::uint64_t seq;  // schedule order, for ties
     Handle handle;
   };
   struct Later {  // std heaps are max-heaps: "less" means "due later"
     bool operator()(const Entry& a, const Entry& b) const {
-      return a.at != b.at ? a.at > b.at : a.handle > b.handle;
+      return a.at != b.at ? a.at > b.at : a.seq > b.seq;
     }
   };
-  struct Pending {
-    TimePoint at;
+  struct Slot {
+    TimePoint at{};
+    std::uint64_t seq = 0;
     Callback fn;
+    std::uint32_t generation = 0;
+    bool in_use = false;
   };
+
+  // handle = generation << 32 | (index + 1): never 0, which means "no timer".
+  static Handle handle_of(std::uint32_t index, std::uint32_t generation) {
+    return (static_cast<Handle>(generation) << 32) | (static_cast<Handle>(index) + 1);
+  }
+  static std::uint32_t index_of(Handle handle) {
+    return static_cast<std::uint32_t>(handle & 0xffffffffU) - 1;
+  }
+
+  Handle occupy(TimePoint at, std::uint64_t seq, Callback fn) {
+    std::uint32_t index;
+    if (free_.empty()) {
+      index = static_cast<std::uint32_t>(slots_.size());
+      slots_.emplace_back();
+    } else {
+      index = free_.back();
+      free_.pop_back();
+    }
+    Slot& slot = slots_[index];
+    slot.at = at;
+    slot.seq = seq;
+    slot.fn = std::move(fn);
+    slot.in_use = true;
+    ++live_count_;
+    return handle_of(index, slot.generation);
+  }
+
+  Slot* live(Handle handle) {
+    if (handle == 0) return nullptr;
+    const std::uint32_t index = index_of(handle);
+    if (index >= slots_.size()) return nullptr;
+    Slot& slot = slots_[index];
+    const auto generation = static_cast<std::uint32_t>(handle >> 32);
+    return slot.in_use && slot.generation == generation ? &slot : nullptr;
+  }
+
+  void release(Slot& slot, std::uint32_t index) {
+    slot.fn = nullptr;  // frees what the callback captured now, not at reuse
+    slot.in_use = false;
+    ++slot.generation;
+    --live_count_;
+    free_.push_back(index);
+  }
+
+  // Takes the callback out of a live slot and frees the slot, so the callback
+  // may schedule (the table may grow) and its handle is already stale.
+  Callback take(Handle handle) {
+    Slot* slot = live(handle);
+    if (slot == nullptr) return nullptr;  // cancelled
+    Callback fn = std::move(slot->fn);
+    release(*slot, index_of(handle));
+    return fn;
+  }
 
   // The first kSlack boundary at or after `at` (of the clock's epoch).
   static TimePoint slot_of(TimePoint at) {
@@ -104,11 +168,7 @@ class AsioTimerService final : public TimerService {
     std::vector<Handle> batch;
     batch.swap(ready_);
     for (const Handle handle : batch) {
-      auto it = pending_.find(handle);
-      if (it == pending_.end()) continue;  // cancelled
-      Callback fn = std::move(it->second.fn);
-      pending_.erase(it);
-      fn();
+      if (Callback fn = take(handle)) fn();
     }
     batch.clear();
     if (ready_.empty()) ready_.swap(batch);  // keep the capacity
@@ -131,11 +191,7 @@ class AsioTimerService final : public TimerService {
       std::pop_heap(heap_.begin(), heap_.end(), Later{});
       const Handle handle = heap_.back().handle;
       heap_.pop_back();
-      auto it = pending_.find(handle);
-      if (it == pending_.end()) continue;  // cancelled
-      Callback fn = std::move(it->second.fn);
-      pending_.erase(it);
-      fn();  // may schedule or cancel timers
+      if (Callback fn = take(handle)) fn();  // may schedule or cancel timers
     }
     drop_dead_top();
     if (!heap_.empty()) {
@@ -145,15 +201,21 @@ class AsioTimerService final : public TimerService {
   }
 
   void drop_dead_top() {
-    while (!heap_.empty() && !pending_.contains(heap_.front().handle)) {
+    while (!heap_.empty() && live(heap_.front().handle) == nullptr) {
       std::pop_heap(heap_.begin(), heap_.end(), Later{});
       heap_.pop_back();
     }
   }
 
+  // Rebuilds the heap from the live slots that wait for a deadline (those
+  // due now are in ready_, not the heap).
   void compact() {
-    heap_.clear();
-    for (const auto& [handle, p] : pending_) heap_.push_back(Entry{p.at, handle});
+    std::vector<Entry> kept;
+    kept.reserve(live_count_);
+    for (const Entry& e : heap_) {
+      if (live(e.handle) != nullptr) kept.push_back(e);
+    }
+    heap_.swap(kept);
     std::make_heap(heap_.begin(), heap_.end(), Later{});
   }
 
@@ -164,9 +226,11 @@ class AsioTimerService final : public TimerService {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::vector<Handle> ready_;  // due now, in order (may hold cancelled handles)
   bool drain_posted_ = false;
-  Handle last_ = 0;
+  std::uint64_t last_seq_ = 0;
   std::vector<Entry> heap_;
-  std::unordered_map<Handle, Pending> pending_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::size_t live_count_ = 0;
   bool armed_ = false;
   TimePoint armed_at_{};
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/container/small_vector.hpp>
 #include <charconv>
 #include <concepts>
 #include <utility>
@@ -80,8 +81,12 @@ std::optional<T> parse_uint(std::string_view text) {
 }
 
 // Fields of a structured line, separated by one or more spaces.
-std::vector<std::string_view> split_fields(std::string_view text) {
-  std::vector<std::string_view> fields;
+// Every SDP line with fields has a handful (o= has six, m= a few plus its
+// formats): on the stack, a line costs no allocation to split.
+using Fields = boost::container::small_vector<std::string_view, 12>;
+
+Fields split_fields(std::string_view text) {
+  Fields fields;
   std::size_t pos = 0;
   while (pos < text.size()) {
     const std::size_t start = text.find_first_not_of(' ', pos);

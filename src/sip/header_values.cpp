@@ -173,6 +173,29 @@ std::size_t list_item_end(std::string_view value) {
 }
 
 std::optional<std::string_view> Params::get(std::string_view name) const {
+  // Hot: the transaction and dialog layers ask a Via or To for branch, rport,
+  // received and tag several times per message. Without a quoted value (the
+  // usual case) a ';' always separates parameters, so memchr finds the items
+  // and only those whose length fits are compared.
+  if (text.empty()) return std::nullopt;
+  if (std::memchr(text.data(), '"', text.size()) == nullptr) {
+    std::string_view rest = text;
+    while (!rest.empty()) {
+      const void* semi_at = std::memchr(rest.data(), ';', rest.size());
+      const std::size_t semi =
+          semi_at != nullptr
+              ? static_cast<std::size_t>(static_cast<const char*>(semi_at) - rest.data())
+              : rest.size();
+      const std::string_view item = rest.substr(0, semi);
+      if (item.size() >= name.size() && (item.size() == name.size() || item[name.size()] == '=') &&
+          iequal(item.substr(0, name.size()), name)) {
+        return item.size() == name.size() ? std::string_view{} : item.substr(name.size() + 1);
+      }
+      if (semi == rest.size()) break;
+      rest.remove_prefix(semi + 1);
+    }
+    return std::nullopt;
+  }
   std::optional<std::string_view> found;
   for_each_param(text, [&](std::string_view n, std::string_view v, bool) {
     if (!iequal(n, name)) return true;
@@ -395,7 +418,8 @@ std::optional<int> sipfrag_status(std::string_view body) {
   return status >= 100 && status <= 699 ? std::optional<int>(status) : std::nullopt;
 }
 
-std::string_view tag_param(std::string_view value, std::string& scratch) {
+Result<std::optional<std::string_view>> find_tag_param(std::string_view value,
+                                                       std::string& scratch) {
   const std::size_t gt = value.rfind('>');
   const std::size_t semi = value.find(';', gt == std::string_view::npos ? 0 : gt);
   const std::string_view params = semi == std::string_view::npos ? std::string_view{} : value.substr(semi + 1);
@@ -403,12 +427,16 @@ std::string_view tag_param(std::string_view value, std::string& scratch) {
   if (plain) {
     // addr-spec form: parameters after the URI are header parameters (§20),
     // so the first ';' starts them, as found above.
-    std::optional<std::string_view> tag = Params{params}.get("tag");
-    return tag.value_or(std::string_view{});
+    return Params{params}.get("tag");
   }
   Result<NameAddr> na = parse_name_addr(value, scratch);
-  if (!na) return {};
-  return na->tag().value_or(std::string_view{});
+  if (!na) return na.error();
+  return na->tag();
+}
+
+std::string_view tag_param(std::string_view value, std::string& scratch) {
+  Result<std::optional<std::string_view>> tag = find_tag_param(value, scratch);
+  return tag && *tag ? **tag : std::string_view{};
 }
 
 }  // namespace cvw::sip

@@ -55,6 +55,10 @@ Result<NameAddr> parse_name_addr(std::string_view value, std::string& scratch);
 // without parsing the URI; anything else goes through parse_name_addr, and
 // the result may then live in `scratch`.
 std::string_view tag_param(std::string_view value, std::string& scratch);
+// The same, telling "no tag" (nullopt) from an empty one, and an unparsable
+// value (an error) from both.
+Result<std::optional<std::string_view>> find_tag_param(std::string_view value,
+                                                       std::string& scratch);
 
 // One Via value (RFC 3261 §20.42, RFC 3581 rport).
 struct Via {

@@ -3,8 +3,8 @@
 // response can reuse it, RFC 3261 §18.2.2). A plain value; no I/O here.
 #pragma once
 
+#include <array>
 #include <boost/asio/ip/address.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +21,21 @@ inline bool is_reliable(Protocol p) { return p != Protocol::Udp; }
 // be sent using an RFC 2914 congestion controlled transport protocol, such
 // as TCP." The UA core asks this before it writes the Via.
 inline bool must_use_stream(std::size_t request_size) { return request_size > 1300; }
+
+// An address as text, without allocating: it is written once per received
+// request (the Via's received=), and Asio's to_string() goes through
+// inet_ntop and sprintf, which cost more than parsing the whole Via. IPv4 is
+// formatted by hand; IPv6 still by inet_ntop (its "::" rules are not worth
+// repeating here).
+class AddressText {
+ public:
+  explicit AddressText(const boost::asio::ip::address& address);
+  std::string_view view() const { return {buf_.data(), size_}; }
+
+ private:
+  std::array<char, 64> buf_{};  // INET6_ADDRSTRLEN (46) with a scope id
+  std::size_t size_ = 0;
+};
 
 struct Peer {
   Protocol protocol = Protocol::Udp;

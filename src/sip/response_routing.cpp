@@ -32,7 +32,8 @@ void stamp_received(Message& request, const Peer& source) {
   std::string scratch;
   std::optional<TopVia> top = top_via(request, scratch);
   if (!top) return;
-  const std::string source_ip = source.address.to_string();
+  const AddressText source_text(source.address);
+  const std::string_view source_ip = source_text.view();
   const bool wants_rport = top->via.rport().has_value() && top->via.rport()->empty();
   if (!wants_rport && top->via.host == source_ip) return;  // the common case: nothing to add
   std::string value;
@@ -87,8 +88,8 @@ Message make_response(const Message& request, int status, std::string_view reaso
   if (const HeaderField* from = request.find(HeaderId::From)) response.add(HeaderId::From, from->value);
   if (const HeaderField* to = request.find(HeaderId::To)) {
     std::string scratch;
-    Result<NameAddr> na = parse_name_addr(to->value, scratch);
-    if (na && !na->tag() && status > 100) {
+    Result<std::optional<std::string_view>> tag = find_tag_param(to->value, scratch);
+    if (tag && !*tag && status > 100) {
       // §8.2.6.2: "the UAS MUST add a tag to the To header field in the response".
       response.add(HeaderId::To, std::string(to->value) + ";tag=" + (to_tag.empty() ? random_token(10) : std::string(to_tag)));
     } else {
@@ -101,6 +102,29 @@ Message make_response(const Message& request, int status, std::string_view reaso
   // UAS MUST copy it into the 100 (Trying) response".
   if (status == 100) response.copy_headers(request, HeaderId::Timestamp);
   return response;
+}
+
+std::string trying_wire(const Message& request) {
+  std::string out;
+  out.reserve(request.wire_size_estimate() - request.body().size());
+  out.append("SIP/2.0 100 Trying\r\n");
+  const auto copy_all = [&](HeaderId id) {
+    for (const HeaderField& h : request.headers()) {
+      if (h.id == id) out.append(header_name(id)).append(": ").append(h.value).append("\r\n");
+    }
+  };
+  const auto copy_first = [&](HeaderId id) {
+    if (const HeaderField* h = request.find(id))
+      out.append(header_name(id)).append(": ").append(h->value).append("\r\n");
+  };
+  copy_all(HeaderId::Via);
+  copy_first(HeaderId::From);
+  copy_first(HeaderId::To);
+  copy_first(HeaderId::CallId);
+  copy_first(HeaderId::CSeq);
+  copy_all(HeaderId::Timestamp);
+  out.append("Content-Length: 0\r\n\r\n");
+  return out;
 }
 
 }  // namespace cvw::sip

@@ -26,4 +26,11 @@ Peer reply_destination(const Message& request, const Peer& source);
 Message make_response(const Message& request, int status, std::string_view reason = {},
                       std::string_view to_tag = {});
 
+// The wire form of make_response(request, 100).serialize(), byte for byte,
+// written straight from the request's header views. Every INVITE server
+// transaction prepares its 100 (Trying) up front (it may have to send it from
+// a timer, when the request is no longer at hand), and most never send it:
+// building a Message for it was a tenth of the transaction's cost.
+std::string trying_wire(const Message& request);
+
 }  // namespace cvw::sip

@@ -1,6 +1,7 @@
 #include "sip/dialog/dialog.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "sip/header_values.hpp"
 
@@ -11,7 +12,39 @@ std::string tag_of(std::string_view value) {
   return std::string(tag_param(value, scratch));
 }
 
+namespace {
+
+// The usual shape, "[token display] <uri>[;p=v...]" with nothing quoted and
+// no whitespace among the parameters, is rewritten by slicing: the same text
+// the general path below gives, without parsing the URI (it is copied as is).
+std::optional<std::string> without_tag_by_slicing(std::string_view value) {
+  if (value.find('"') != std::string_view::npos) return std::nullopt;
+  const std::size_t lt = value.find('<');
+  const std::size_t gt = lt == std::string_view::npos ? lt : value.find('>', lt);
+  if (gt == std::string_view::npos) return std::nullopt;
+  std::string_view params = value.substr(gt + 1);
+  if (!params.empty() &&
+      (params.front() != ';' || params.find_first_of(" \t") != std::string_view::npos))
+    return std::nullopt;
+  const std::string_view display = detail::trim_lws(value.substr(0, lt));
+  std::string out;
+  out.reserve(value.size());
+  if (!display.empty()) out.append(display).append(" ");
+  out.append(value.substr(lt, gt - lt + 1));
+  while (!params.empty()) {
+    params.remove_prefix(1);  // the ';'
+    const std::size_t end = std::min(params.find(';'), params.size());
+    const std::string_view item = params.substr(0, end);
+    if (!item.empty() && item.substr(0, item.find('=')) != "tag") out.append(";").append(item);
+    params.remove_prefix(end);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string without_tag(std::string_view value) {
+  if (std::optional<std::string> sliced = without_tag_by_slicing(value)) return std::move(*sliced);
   std::string scratch;
   Result<NameAddr> na = parse_name_addr(value, scratch);
   if (!na) return std::string(value);

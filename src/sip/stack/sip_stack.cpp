@@ -30,7 +30,9 @@ Result<void> SipStack::start() {
 void SipStack::stop() { transport_->stop(); }
 
 void SipStack::on_message(Message&& message, const Peer& source) {
-  const Peer reply_to = message.is_request() ? reply_destination(message, source) : source;
+  // Nothing answers an ACK (§17.1.1.3), so its Via need not be read for that.
+  const bool answerable = message.is_request() && message.method() != Method::Ack;
+  const Peer reply_to = answerable ? reply_destination(message, source) : source;
   transactions_->receive(std::move(message), source, reply_to);
 }
 

@@ -27,7 +27,9 @@ std::string tag_of(std::string_view name_addr) {
 // case-insensitively (§7.3.1: parameter values and host names are
 // case-insensitive unless stated otherwise).
 std::string rfc3261_key(const Via& via) {
-  std::string key = "3261";
+  std::string key;
+  key.reserve(4 + 1 + via.branch().size() + 1 + via.host.size() + 6);  // one allocation
+  key.append("3261");
   key.push_back(kSep);
   append_lower(key, via.branch());
   key.push_back(kSep);

@@ -63,9 +63,7 @@ std::string_view top_via_value(const Message& m) {
 
 std::string to_tag(const Message& m) {
   std::string scratch;
-  Result<NameAddr> to = parse_name_addr(m.header(HeaderId::To), scratch);
-  if (!to) return {};
-  return std::string(to->tag().value_or(std::string_view{}));
+  return std::string(tag_param(m.header(HeaderId::To), scratch));
 }
 
 Message make_response(const Message& request, int status, std::string_view tag) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.hpp"
+#include "sip/response_routing.hpp"
 #include "sip/transaction/message_builders.hpp"
 
 namespace cvw::sip::txn {
@@ -10,7 +11,7 @@ namespace cvw::sip::txn {
 ServerInviteTransaction::ServerInviteTransaction(Context& ctx, ServerTransactionId id,
                                                  const Message& invite, const Peer& reply_to)
     : ServerTransaction(ctx, id, TransactionState::Proceeding, invite, reply_to, true),
-      trying_(make_response(invite, 100).serialize()),
+      trying_(trying_wire(invite)),
       trying_timer_(ctx),
       timer_g_(ctx),
       timer_h_(ctx),

@@ -12,8 +12,11 @@ ServerTransaction::ServerTransaction(Context& ctx, ServerTransactionId id, Trans
       state_(initial),
       reply_to_(reply_to),
       tu_owned_(tu_owned),
-      method_(request.method_name()),
-      request_to_tag_(to_tag(request)) {}
+      method_(request.method_name()) {}
+
+void ServerTransaction::keep_request_to_tag(const Message& request) {
+  request_to_tag_ = to_tag(request);
+}
 
 void ServerTransaction::send_response(const Message& response) {
   last_response_.clear();

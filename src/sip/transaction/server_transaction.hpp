@@ -28,7 +28,11 @@ class ServerTransaction {
   TransactionState state() const { return state_; }
   const Peer& reply_to() const { return reply_to_; }
   std::string_view method_name() const { return method_; }
+  // The To tag of the request that created it; kept only for a request
+  // matched by the RFC 2543 rules (no magic cookie), the only ones that
+  // compare it (§17.2.3). Empty otherwise.
   std::string_view request_to_tag() const { return request_to_tag_; }
+  void keep_request_to_tag(const Message& request);
   // The To tag of the last response sent with one (empty before).
   std::string_view response_to_tag() const { return response_to_tag_; }
 

@@ -219,6 +219,7 @@ ServerTransaction& TransactionLayer::create_server(const Message& request,
     txn = std::make_unique<ServerNonInviteTransaction>(ctx_, id, request, reply_to, !is_cancel);
     ++m.server_non_invite.created;
   }
+  if (!match.rfc3261) txn->keep_request_to_tag(request);
   ServerSlot& slot = server_index_[match.key];
   (is_cancel ? slot.cancel : slot.request) = id;
   ServerTransaction& ref = *txn;

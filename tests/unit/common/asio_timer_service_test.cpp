@@ -66,5 +66,41 @@ TEST(AsioTimerService, APostedDrainOutlivingTheServiceDoesNothing) {
   EXPECT_FALSE(ran);
 }
 
+// Slots are reused: a handle that fired or was cancelled must never reach the
+// timer that took its slot, and ties still go in schedule order.
+TEST(AsioTimerService, StaleHandlesNeverTouchTheTimerNowInTheirSlot) {
+  boost::asio::io_context io;
+  AsioTimerService timers(io);
+  std::vector<std::string> ran;
+  const auto first = timers.schedule(1ms, [&] { ran.emplace_back("first"); });
+  timers.cancel(first);
+  const auto second = timers.schedule(1ms, [&] { ran.emplace_back("second"); });  // first's slot
+  EXPECT_NE(second, first);
+  timers.cancel(first);  // stale: must not cancel "second"
+  EXPECT_EQ(timers.pending(), 1u);
+  for (const char* name : {"t1", "t2", "t3"})
+    timers.schedule(2ms, [&ran, name] { ran.emplace_back(name); });
+  io.run();
+  EXPECT_EQ(ran, (std::vector<std::string>{"second", "t1", "t2", "t3"}));
+  timers.cancel(second);  // fired: a no-op
+  EXPECT_EQ(timers.pending(), 0u);
+}
+
+// Many cancelled timers compact the heap; what is left still fires, once.
+TEST(AsioTimerService, CompactionKeepsEveryLiveTimer) {
+  boost::asio::io_context io;
+  AsioTimerService timers(io);
+  int fired = 0;
+  std::vector<TimerService::Handle> handles;
+  for (int i = 0; i < 5000; ++i) handles.push_back(timers.schedule(3ms, [&] { ++fired; }));
+  for (int i = 0; i < 5000; ++i) {
+    if (i % 10 != 0) timers.cancel(handles[static_cast<std::size_t>(i)]);
+  }
+  EXPECT_EQ(timers.pending(), 500u);
+  io.run();
+  EXPECT_EQ(fired, 500);
+  EXPECT_EQ(timers.pending(), 0u);
+}
+
 }  // namespace
 }  // namespace cvw

@@ -21,6 +21,7 @@
 #include "sip/framing.hpp"
 #include "sip/header_values.hpp"
 #include "sip/message.hpp"
+#include "sip/response_routing.hpp"
 #include "sip/validate.hpp"
 
 namespace {
@@ -154,6 +155,26 @@ TEST_P(Corpus, ContentLengthHeaderMatchesTheBody) {
   EXPECT_EQ(m->header(HeaderId::ContentLength), std::to_string(m->body().size()));
   if (!m->body().empty()) {
     EXPECT_FALSE(m->header(HeaderId::ContentType).empty());
+  }
+}
+
+// The fast paths the hot code takes must say exactly what the general ones
+// say, on every kind of message the corpus holds.
+TEST_P(Corpus, FastPathsAgreeWithTheGeneralOnes) {
+  cvw::Result<Message> m = Message::parse(bytes_);
+  ASSERT_TRUE(m.ok());
+  if (m->is_request()) {
+    EXPECT_EQ(cvw::sip::trying_wire(*m), cvw::sip::make_response(*m, 100).serialize());
+  }
+  for (HeaderId id : {HeaderId::From, HeaderId::To}) {
+    std::string scratch;
+    std::string scratch2;
+    cvw::Result<cvw::sip::NameAddr> full = cvw::sip::parse_name_addr(m->header(id), scratch);
+    ASSERT_TRUE(full.ok()) << cvw::sip::header_name(id);
+    cvw::Result<std::optional<std::string_view>> fast =
+        cvw::sip::find_tag_param(m->header(id), scratch2);
+    ASSERT_TRUE(fast.ok());
+    EXPECT_EQ(*fast, full->tag()) << cvw::sip::header_name(id);
   }
 }
 

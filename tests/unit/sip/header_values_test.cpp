@@ -518,3 +518,44 @@ TEST(Tokens, CharacterClass) {
 }
 
 }  // namespace
+
+namespace {
+
+using cvw::sip::Params;
+
+// Params::get has a fast path for parameters without quoted values; both
+// paths must find the same things.
+TEST(ParamsGet, FindsWholeNamesOnlyAndIgnoresCase) {
+  for (std::string_view quote : {"", ";q=\"a;b\""}) {  // second round: the quoted path
+    const std::string text =
+        "branchx=1;BRANCH=z9hG4bK2;rport;received=10.0.0.1" + std::string(quote);
+    const Params p{text};
+    EXPECT_EQ(p.get("branch"), std::optional<std::string_view>("z9hG4bK2")) << quote;
+    EXPECT_EQ(p.get("rport"), std::optional<std::string_view>(""))
+        << quote;  // a flag: present, empty
+    EXPECT_EQ(p.get("received"), std::optional<std::string_view>("10.0.0.1")) << quote;
+    EXPECT_FALSE(p.get("bran").has_value()) << quote;
+    EXPECT_FALSE(p.get("maddr").has_value()) << quote;
+  }
+  EXPECT_FALSE(Params{}.get("tag").has_value());
+  EXPECT_EQ(Params{"tag="}.get("tag"), std::optional<std::string_view>(""));
+  EXPECT_EQ(Params{"a;;tag=x;"}.get("tag"), std::optional<std::string_view>("x"));
+  EXPECT_EQ(Params{"x=\"tag=no\";tag=yes"}.get("tag"), std::optional<std::string_view>("yes"));
+}
+
+TEST(TagParam, TellsNoTagFromAnEmptyOneAndFromGarbage) {
+  std::string scratch;
+  EXPECT_EQ(*cvw::sip::find_tag_param("<sip:a@b>;tag=1x", scratch),
+            std::optional<std::string_view>("1x"));
+  EXPECT_EQ(*cvw::sip::find_tag_param("<sip:a@b;tag=uri>", scratch),
+            std::nullopt);  // a URI parameter
+  EXPECT_EQ(*cvw::sip::find_tag_param("sip:a@b;tag=2", scratch),
+            std::optional<std::string_view>("2"));
+  EXPECT_EQ(*cvw::sip::find_tag_param("\"A;tag=x\" <sip:a@b>", scratch), std::nullopt);
+  EXPECT_EQ(*cvw::sip::find_tag_param("<sip:a@b> ; tag = 3", scratch),
+            std::optional<std::string_view>("3"));
+  EXPECT_FALSE(cvw::sip::find_tag_param("\"unterminated <sip:a@b>;tag=4", scratch).ok());
+  EXPECT_EQ(cvw::sip::tag_param("\"unterminated <sip:a@b>;tag=4", scratch), "");
+}
+
+}  // namespace

@@ -95,6 +95,13 @@ TEST(WithoutTag, DropsOnlyTheTag) {
   EXPECT_EQ(without_tag("sip:alice@a.example.com;tag=99"), "<sip:alice@a.example.com>");
   EXPECT_EQ(without_tag("<sip:alice@a.example.com;user=phone>"),
             "<sip:alice@a.example.com;user=phone>");
+  // The sliced (usual) shape and the parsed one give the same text.
+  EXPECT_EQ(without_tag("sipp <sip:sipp@127.0.0.1:5061>;tag=1-2;x;tagx=3;y=tag"),
+            "sipp <sip:sipp@127.0.0.1:5061>;x;tagx=3;y=tag");
+  EXPECT_EQ(without_tag("  Bob  Smith <sip:b@h;transport=tcp>;tag=9"),
+            "Bob  Smith <sip:b@h;transport=tcp>");
+  EXPECT_EQ(without_tag("<sip:b@h> ; tag = 9 ; x = 1"),
+            "<sip:b@h>;x=1");  // whitespace: the general path
 }
 
 TEST(ContactUri, IsTheUriOfTheFirstContact) {
