@@ -1,88 +1,99 @@
 #!/usr/bin/env python3
-"""Time cvwd adds at the two hand-overs of a click-to-call, from the SIPp
--trace_msg file of bench/load/c2c_pbx_uas.xml (the PBX of both legs).
+"""Time cvwd adds at the two hand-overs of a click-to-call, from a packet
+capture of the traffic between cvwd and SIPp (bench/load/c2c_pbx_uas.xml,
+the PBX of both legs), taken with tcpdump on the loopback device.
 
-usage: c2c_latency.py MESSAGE_FILE
+usage: c2c_latency.py CAPTURE.pcap SIPP_PORT
 
-    phone_200 -> callee_INVITE   SIPp sent leg A's 200 to the first INVITE;
-                                 SIPp received leg B's INVITE
-    callee_200 -> phone_reINVITE SIPp sent leg B's 200; SIPp received the
-                                 re-INVITE of leg A
+    phone_200 -> callee_INVITE   leg A's 200 to the first INVITE on the wire;
+                                 leg B's INVITE on the wire
+    callee_200 -> phone_reINVITE leg B's 200 on the wire; leg A's re-INVITE
+                                 on the wire
 
 The legs of one click-to-call have different Call-IDs. They are paired by
 the a=label:<SIPp call number> line each 200 of c2c_pbx_uas.xml carries:
 cvwd offers the callee the phone's media description (label included) and
 re-INVITEs the phone with the callee's.
 
-Times are SIPp's stamps (when SIPp logged the message, microseconds), so a
-gap also holds the loopback hop and SIPp's own delay in reading the request:
-an upper bound of cvwd's share. Retransmissions are skipped (the first copy
-of each message counts).
+Times are the kernel's capture stamps (microseconds): a packet on loopback is
+stamped once, as it is sent. So a gap is exactly cvwd's share: reading the
+200, waking up, deciding, sending the next request; neither SIPp's delay in
+reading nor its logging is in it (an earlier version used SIPp's
+-trace_msg stamps, which held both). Retransmissions are skipped (the first
+copy of each message counts).
 
 Prints one line per gap: count, p50, p90, p99, max in milliseconds; and how
 many legs could not be paired.
 """
-import re
+import struct
 import sys
-from datetime import datetime
 
-STAMP = re.compile(r'^-{20,} (\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d\.\d+)')
-KIND = re.compile(r'^\w+ message (received|sent)')
-LABEL = re.compile(r'^a=label:(\S+)')
+# Link-layer headers tcpdump may write for the loopback device.
+LINK_HEADER = {1: 14,      # Ethernet (what Linux gives "-i lo")
+               113: 16,    # Linux cooked capture (SLL, "-i any")
+               276: 20}    # Linux cooked capture v2
 
 
-def messages(path):
-    """Yields (epoch seconds, 'recv'|'sent', start line, call-id, cseq, label)."""
-    stamp, lines = None, []
+def describe(payload):
+    """(start line, call-id, cseq, label) of one SIP message, or None."""
+    text = payload.decode('latin-1')
+    head, _, body = text.partition('\r\n\r\n')
+    lines = head.split('\r\n')
+    if not lines or not lines[0].strip():
+        return None
+    call_id = cseq = label = ''
+    for line in lines[1:]:
+        name, sep, value = line.partition(':')
+        name = name.strip().lower()
+        if sep and name in ('call-id', 'i'):
+            call_id = value.strip()
+        elif sep and name == 'cseq':
+            cseq = value.strip()
+    for line in body.split('\r\n'):
+        if line.startswith('a=label:'):
+            label = line[len('a=label:'):].strip()
+    return lines[0].strip(), call_id, cseq, label
 
-    def parse(stamp, lines):
-        if not lines:
-            return None
-        m = KIND.match(lines[0])
-        if not m:
-            return None
-        rest = lines[1:]
-        while rest and not rest[0].strip():
-            rest.pop(0)
-        if not rest:
-            return None
-        start = rest[0].strip()
-        call_id = cseq = label = ''
-        in_body = False
-        for line in rest[1:]:
-            if not in_body:
-                if not line.strip():
-                    in_body = True
-                    continue
-                name, sep, value = line.partition(':')
-                name = name.strip().lower()
-                if sep and name in ('call-id', 'i'):
-                    call_id = value.strip()
-                elif sep and name == 'cseq':
-                    cseq = value.strip()
-            else:
-                lm = LABEL.match(line.strip())
-                if lm:
-                    label = lm.group(1)
-        when = datetime.strptime(stamp.replace('\t', ' '), '%Y-%m-%d %H:%M:%S.%f').timestamp()
-        return (when, 'recv' if m.group(1) == 'received' else 'sent', start, call_id, cseq, label)
 
-    with open(path, encoding='latin-1') as f:
-        for raw in f:
-            line = raw.rstrip('\r\n')
-            m = STAMP.match(line)
-            if m:
-                if stamp is not None:
-                    msg = parse(stamp, lines)
-                    if msg:
-                        yield msg
-                stamp, lines = m.group(1), []
-            elif stamp is not None:
-                lines.append(line)
-    if stamp is not None:
-        msg = parse(stamp, lines)
-        if msg:
-            yield msg
+def messages(path, sipp_port):
+    """Yields (epoch seconds, 'recv'|'sent' as seen by SIPp, start line,
+    call-id, cseq, label) for every UDP datagram to or from sipp_port."""
+    with open(path, 'rb') as f:
+        header = f.read(24)
+        if len(header) < 24:
+            sys.exit('%s: not a pcap file (too short)' % path)
+        magic = header[:4]
+        if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1'):
+            endian = '<'
+        elif magic in (b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
+            endian = '>'
+        else:
+            sys.exit('%s: not a pcap file (pcapng is not read: run tcpdump -w)' % path)
+        nanos = magic in (b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d')
+        link = struct.unpack(endian + 'I', header[20:24])[0]
+        if link not in LINK_HEADER:
+            sys.exit('%s: link type %d not read' % (path, link))
+        skip = LINK_HEADER[link]
+        while True:
+            record = f.read(16)
+            if len(record) < 16:
+                return
+            sec, frac, caplen, _ = struct.unpack(endian + 'IIII', record)
+            frame = f.read(caplen)
+            ip = frame[skip:]
+            if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 17:
+                continue  # IPv4 UDP only: the benchmark runs on 127.0.0.1
+            udp = ip[(ip[0] & 0x0f) * 4:]
+            if len(udp) < 8:
+                continue
+            src, dst = struct.unpack('>HH', udp[:4])
+            if sipp_port not in (src, dst):
+                continue
+            described = describe(udp[8:])
+            if described is None:
+                continue
+            when = sec + frac / (1e9 if nanos else 1e6)
+            yield (when, 'sent' if src == sipp_port else 'recv') + described
 
 
 def percentile(sorted_values, p):
@@ -93,13 +104,13 @@ def percentile(sorted_values, p):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 3:
         sys.exit(__doc__)
     seen = set()
     first_invite = {}      # call-id -> (time, cseq, label of the offer: set on leg B)
     answered = {}          # own label -> (call-id, time the 200 to the first INVITE was sent)
     reinvite = {}          # call-id -> (time, label of the offer)
-    for when, direction, start, call_id, cseq, label in messages(sys.argv[1]):
+    for when, direction, start, call_id, cseq, label in messages(sys.argv[1], int(sys.argv[2])):
         key = (direction, call_id, cseq, start)
         if key in seen:
             continue

@@ -31,9 +31,10 @@
 #            MEM_RATE (500/s): cvwd's VmRSS before and with all of them up,
 #            per call. Needs MEM_CALLS / 100 users ([calls] max_per_user is
 #            at most 100): creates loadNNN users through the admin API.
-#   latency  LAT_RATE (500/s) for LAT_S (10) s with SIPp's -trace_msg:
+#   latency  LAT_RATE (500/s) for LAT_S (10) s, captured by tcpdump on lo:
 #            p50/p90/p99 of the time from leg A's 200 to leg B's INVITE and
-#            from leg B's 200 to leg A's re-INVITE (c2c_latency.py).
+#            from leg B's 200 to leg A's re-INVITE, on the wire
+#            (c2c_latency.py). Needs tcpdump.
 #
 # Environment: CVWD (default build/release/src/cvwd/cvwd), the knobs above,
 # CONN_MS (50: wrk paces the POSTs on a 1/rate schedule with rate * CONN_MS /
@@ -456,17 +457,30 @@ print(len(ev), sum(len(json.dumps(e, separators=(",", ":"))) for e in ev))' 2>/d
 }
 
 mode_latency() {
-  start_stack latency "$HOLD_MS" "$USERS" -trace_msg -message_file "$WORK/sipp_latency.messages.log"
-  header "latency: $LAT_RATE/s for ${LAT_S} s, SIPp -trace_msg"
+  need tcpdump
+  start_stack latency "$HOLD_MS" "$USERS"
+  # The capture runs on CPU 1 with SIPp and wrk, never on cvwd's core; the
+  # kernel stamps each loopback packet once, as it is sent.
+  taskset -c 1 tcpdump -i lo -n -s 0 -B 32768 -w "$WORK/latency.pcap" "udp port $SIPP_PORT" 2>"$WORK/tcpdump.log" &
+  local dump=$!
+  STARTED_PIDS+=("$dump")
+  for _ in $(seq 50); do
+    grep -q "listening on" "$WORK/tcpdump.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  header "latency: $LAT_RATE/s for ${LAT_S} s, tcpdump on lo"
   run_wrk latency "$LAT_RATE" "$LAT_S"
   echo "wrk: $WRK_LINE"
   wait_idle 30 || true
   echo "cvwd: $(snap | awk '{ printf "started=%s connected=%s completed=%s", $1, $2, $3 }'); other ends: $(odd_reasons)"
+  kill -INT "$dump" 2>/dev/null || true
+  wait "$dump" 2>/dev/null || true
+  echo "tcpdump: $(grep -E "captured|dropped by kernel" "$WORK/tcpdump.log" | tr '\n' ';')"
   stop_sipp
   local out
-  out=$(python3 "$LATENCY_PY" "$WORK/sipp_latency.messages.log")
+  out=$(python3 "$LATENCY_PY" "$WORK/latency.pcap" "$SIPP_PORT")
   echo "$out"
-  SUMMARY+=("latency at $LAT_RATE/s (SIPp stamps; includes SIPp's read delay): $(tr '\n' ';' <<<"$out")")
+  SUMMARY+=("latency at $LAT_RATE/s (on the wire, tcpdump stamps): $(tr '\n' ';' <<<"$out")")
   stop_stack
 }
 

@@ -33,6 +33,7 @@
 // writer commits).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -48,6 +49,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/background_thread.hpp"
 #include "common/result.hpp"
 #include "common/timer.hpp"
 #include "storage/database.hpp"
@@ -206,6 +208,10 @@ class BatchWriter {
   }
 
   void writer_main() {
+    // "call history" -> "call-history" in top -H; below the loop's priority.
+    std::string thread_name = name_;
+    std::replace(thread_name.begin(), thread_name.end(), ' ', '-');
+    make_this_a_background_thread(thread_name);
     std::vector<Record> batch;
     std::unique_lock lock(mutex_);
     for (;;) {
