@@ -28,6 +28,7 @@ TEST_PACKAGES=(
   sipsak sox python3 procps iproute2
   postgresql                  # the PostgreSQL backend's tests start their own server
   wrk                         # HTTP load benchmarks under bench/
+  tcpdump                     # bench/load/click_to_call.sh latency: message times on the wire
 )
 
 want=("${BUILD_PACKAGES[@]}")
