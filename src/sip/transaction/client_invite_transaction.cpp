@@ -36,6 +36,14 @@ void ClientInviteTransaction::start() {
 void ClientInviteTransaction::transition(TransactionState next) {
   enter(next, TransactionKind::ClientInvite);
   const TimerConfig& cfg = ctx_.config();
+  // After a final response the INVITE is never sent again (no Timer A) nor
+  // cancelled (§9.1); Completed keeps only the ACK, Accepted only its timer.
+  // A call's INVITE transactions wait 32 s there: a few KB each, freed now.
+  if (next == TransactionState::Completed || next == TransactionState::Accepted ||
+      next == TransactionState::Terminated) {
+    invite_.reset();
+    release_request();
+  }
   switch (next) {
     case TransactionState::Proceeding:
       // §17.1.1.2: retransmissions "SHOULD only be done while the client
@@ -147,7 +155,7 @@ void ClientInviteTransaction::on_failure_response(Message&& response) {
   // the transport is reliable ... The ACK MUST be passed to the transport
   // layer for transmission" and "MUST ... transition to "Completed"" while
   // the response is passed up to the TU.
-  ack_ = make_ack(invite_, response).serialize();
+  ack_ = make_ack(*invite_, response).serialize();
   ctx_.send(ack_, next_hop());
   transition(TransactionState::Completed);
   pass_up(std::move(response));

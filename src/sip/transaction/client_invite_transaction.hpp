@@ -17,6 +17,7 @@
 // an ACK to any 2xx response on its own" (RFC 6026 §7.2).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "sip/transaction/client_transaction.hpp"
@@ -33,7 +34,10 @@ class ClientInviteTransaction final : public ClientTransaction {
   void on_transport_error() override;
   ClientInviteTransaction* as_invite() override { return this; }
 
-  const Message& request() const { return invite_; }
+  // The INVITE, for building its CANCEL: only until a final response. From
+  // then on (Completed, Accepted: 32 s over UDP) nothing needs it, nor its
+  // serialized copy, and both are freed (see transition()).
+  const Message& request() const { return *invite_; }
 
   // §9.1: "If no provisional response has been received, the CANCEL request
   // MUST NOT be sent; rather, the client MUST wait for the arrival of a
@@ -56,7 +60,7 @@ class ClientInviteTransaction final : public ClientTransaction {
   void on_cancel_timeout();
   void stop_timers();
 
-  Message invite_;
+  std::optional<Message> invite_;
   std::string ack_;  // the ACK for the non-2xx final, serialized once
   Duration timer_a_interval_{};
   Cancel cancel_ = Cancel::None;

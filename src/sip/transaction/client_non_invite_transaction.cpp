@@ -41,6 +41,7 @@ void ClientNonInviteTransaction::transition(TransactionState next) {
     // and zero seconds for reliable transports."
     timer_e_.stop();
     timer_f_.stop();
+    release_request();  // never sent again; Timer K keeps the rest 5 s
     if (reliable()) {
       transition(TransactionState::Terminated);
     } else {

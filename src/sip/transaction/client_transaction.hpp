@@ -41,6 +41,8 @@ class ClientTransaction {
 
   bool reliable() const { return is_reliable(next_hop_.protocol); }
   void send_request() { ctx_.send(request_wire_, next_hop_); }
+  // Frees the serialized request once it will never be sent again.
+  void release_request() { std::string().swap(request_wire_); }
   void resend_request();
   // Sets the state (called by the machines' transition() functions), logs it,
   // and retires the transaction when it becomes Terminated.
