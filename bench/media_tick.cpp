@@ -11,6 +11,11 @@
 //                     readiness costs (epoll_wait, the handler, Asio's
 //                     EPOLL_CTL_MOD re-arm), shared by the N packets read
 //   BM_RawRelay/N     the floor: bare recvfrom() + sendto() per packet
+//   BM_OpenRelease/P  MediaEngine::open() and the channel destroyed at once:
+//                     P = 0 without the pool (socket, bind, FIONBIO, epoll
+//                     ADD, close per socket), P = 1 with it and no rest (the
+//                     pair reused: one EAGAIN read per socket on release and
+//                     one on reuse)
 //
 // All packets go to one sink socket on 127.0.0.1, drained outside the timed
 // part, and the relayed ones are queued on the channel outside it too. The
@@ -247,6 +252,39 @@ void BM_RawRelay(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * state.range(0)));
 }
 BENCHMARK(BM_RawRelay)->Arg(1)->Arg(16)->Arg(64);
+
+void BM_OpenRelease(benchmark::State& state) {
+  asio::io_context io;
+  MediaConfig config = bench_config();
+  config.pool_pairs = state.range(0) == 0 ? 0 : 1024;
+  config.pool_rest_ms = 0;
+  MediaEngine engine(io, config);
+  std::uint64_t allocations = 0;
+  std::size_t cycles = 0;
+  for (auto _ : state) {
+    const std::uint64_t before = g_allocations.load(std::memory_order_relaxed);
+    auto channel = engine.open();
+    if (!channel) {
+      state.SkipWithError(channel.error().message.c_str());
+      return;
+    }
+    channel->reset();
+    allocations += g_allocations.load(std::memory_order_relaxed) - before;
+    // The aborted waits of closed sockets, run now and then as the loop would.
+    if (++cycles % 256 == 0) {
+      state.PauseTiming();
+      io.restart();
+      io.poll();
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["allocs_per_cycle"] =
+      static_cast<double>(allocations) / static_cast<double>(state.iterations());
+  state.counters["reused_per_cycle"] = static_cast<double>(engine.metrics().channels_reused) /
+                                       static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_OpenRelease)->Arg(0)->Arg(1);
 
 }  // namespace
 

@@ -357,7 +357,11 @@ Result<void> load_media(const toml::table& root, Config& config) {
   if (!media) return media.error();
   if (*media == nullptr) return {};
   const toml::table& t = **media;
-  if (auto r = check_keys(t, "media.", {"address", "port_min", "port_max", "ringback"}); !r) return r;
+  if (auto r =
+          check_keys(t, "media.",
+                     {"address", "port_min", "port_max", "ringback", "pool_pairs", "pool_rest_ms"});
+      !r)
+    return r;
   std::string address;
   if (auto r = get_string(t, "address", "media.address", address); !r) return r;
   if (!address.empty()) {
@@ -367,6 +371,14 @@ Result<void> load_media(const toml::table& root, Config& config) {
   }
   if (auto r = get_integer(t, "port_min", "media.port_min", config.media.port_min, 1024, 65534); !r) return r;
   if (auto r = get_integer(t, "port_max", "media.port_max", config.media.port_max, 1024, 65535); !r) return r;
+  if (auto r = get_integer(t, "pool_pairs", "media.pool_pairs", config.media.pool_pairs, 0,
+                           media::kMaxPoolPairs);
+      !r)
+    return r;
+  if (auto r = get_integer(t, "pool_rest_ms", "media.pool_rest_ms", config.media.pool_rest_ms, 0,
+                           media::kMaxPoolRestMs);
+      !r)
+    return r;
   std::string tone;
   if (auto r = get_string(t, "ringback", "media.ringback", tone); !r) return r;
   if (!tone.empty()) {

@@ -1,9 +1,10 @@
 #include "cvwd/daemon.hpp"
 
+#include <sys/resource.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <cstdio>
 
 #include "app/api.hpp"
@@ -58,8 +59,22 @@ void collect_calls(const calls::CallService& calls, const media::MediaEngine& me
                {{"reason", calls::to_string(static_cast<calls::EndCode>(i))}});
   }
   const auto& m = media.metrics();
-  out.family("cvw_media_channels_open", T::Gauge, "RTP endpoints of cvw's own media (ringback) bound now.");
+  out.family("cvw_media_channels_open", T::Gauge,
+             "RTP endpoints of cvw's own media (ringback, relay) in use now.");
   out.sample("cvw_media_channels_open", m.channels_open);
+  out.family("cvw_media_channels_pooled", T::Gauge,
+             "RTP/RTCP port pairs of ended calls kept bound for reuse.");
+  out.sample("cvw_media_channels_pooled", m.channels_pooled);
+  out.family("cvw_media_channels_reused_total", T::Counter,
+             "RTP channels opened on a pooled port pair.");
+  out.sample("cvw_media_channels_reused_total", m.channels_reused);
+  out.family("cvw_media_stale_packets_dropped_total", T::Counter,
+             "Datagrams for an ended call, read on its port pair and dropped.");
+  out.sample("cvw_media_stale_packets_dropped_total", m.stale_packets_dropped);
+  out.family(
+      "cvw_media_stale_pairs_closed_total", T::Counter,
+      "Pooled port pairs closed instead of reused: their last call's peer was still sending.");
+  out.sample("cvw_media_stale_pairs_closed_total", m.stale_pairs_closed);
   out.counters("cvw_media_rtp_packets_total", "RTP packets of cvw's own media.", "direction",
                {{"out", m.packets_sent}, {"in", m.packets_received}});
   out.family("cvw_media_relayed_packets_total", T::Counter,
@@ -183,10 +198,27 @@ int fail(const std::string& message) {
   return 2;
 }
 
+// Every call holds descriptors (an RTP and an RTCP socket, two more for each
+// pair kept in the media pool), as does every HTTP and WebSocket client; the
+// usual soft limit of 1,024 is reached at a few hundred calls. Raise it to
+// the hard limit the administrator allows (as HAProxy does), and
+// say what it is, since running out shows up as refused calls.
+void raise_open_files_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  log().info("cvwd: open files limit {}", static_cast<unsigned long long>(limit.rlim_cur));
+}
+
 }  // namespace
 
 int run_daemon(DaemonOptions options) {
   const Config& config = options.config;
+  raise_open_files_limit();
 
   // Storage first: nothing else is worth starting without it.
   auto url = storage::parse_storage_url(config.storage_url);

@@ -33,6 +33,13 @@ Result<void> validate(const MediaConfig& config) {
         "media.port_min: the range media.port_min..media.port_max holds no even port for RTP "
         "(got " +
         std::to_string(config.port_min) + ".." + std::to_string(config.port_max) + ")");
+  if (config.pool_pairs > kMaxPoolPairs)
+    return config_error("media.pool_pairs: must be between 0 and " + std::to_string(kMaxPoolPairs) +
+                        " (got " + std::to_string(config.pool_pairs) + ")");
+  if (config.pool_rest_ms > kMaxPoolRestMs)
+    return config_error("media.pool_rest_ms: must be between 0 and " +
+                        std::to_string(kMaxPoolRestMs) + " (got " +
+                        std::to_string(config.pool_rest_ms) + ")");
   return {};
 }
 

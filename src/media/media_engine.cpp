@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <vector>
 
@@ -39,20 +40,18 @@ constexpr int kDrainBatch = 64;
 // empty receiver report, the smallest compound packet.
 constexpr std::size_t kMinRtpBytes = rtp::kHeaderBytes;
 constexpr std::size_t kMinRtcpBytes = 8;
+// Reads per socket when a pair is released or reused, to empty what it holds.
+// A default socket buffer (rmem_default, 208 KiB) holds a few hundred small
+// datagrams; a socket that still yields after this many is being sent to
+// faster than it is read, and what comes then cannot be told apart from what
+// came before (any open port takes that, pooled or not: set_latching()).
+constexpr int kMaxStaleReads = 1024;
 
 }  // namespace
 
-// What a MediaChannel is. Shared with the channel's pending socket waits, so
-// it outlives them; `engine` is cleared on close, which is what they check.
-struct ChannelState {
-  explicit ChannelState(asio::io_context& io) : rtp(io), rtcp(io) {}
-
-  EngineCore* engine = nullptr;
-  udp::socket rtp;
-  udp::socket rtcp;
-  std::string address;
-  std::uint16_t port = 0;
-  std::size_t channel_slot = 0;           // index in EngineCore::channels_
+// What one call sets on a channel: reset as a whole when its pair is reused,
+// so that a reused pair cannot carry anything over from its last call.
+struct CallState {
   std::size_t player_slot = kNotPlaying;  // index in EngineCore::players_
   // The RTP source while silent, so that playing again continues it.
   rtp::Header stream;
@@ -71,6 +70,25 @@ struct ChannelState {
   bool forwarding = false;
   ChannelState* forward = nullptr;
   std::vector<ChannelState*> forwarded_from;
+};
+
+// A bound RTP/RTCP pair and, while a MediaChannel uses it, that channel's
+// call. Shared with the pair's pending socket waits, so it outlives them, and
+// with the engine's pool, so it outlives the MediaChannel. `engine` is cleared
+// when the sockets close, which is what the waits check.
+struct ChannelState {
+  explicit ChannelState(asio::io_context& io) : rtp(io), rtcp(io) {}
+
+  EngineCore* engine = nullptr;
+  udp::socket rtp;
+  udp::socket rtcp;
+  std::string address;
+  std::uint16_t port = 0;
+  std::size_t channel_slot = 0;  // index in EngineCore::channels_ while a channel uses it
+  bool pooled = false;           // in EngineCore::pool_: what arrives is stale
+  Clock::time_point released_at{};
+  Clock::time_point last_heard{};  // the last stale datagram read, or the release
+  CallState call;
 };
 
 namespace {
@@ -120,10 +138,10 @@ bool relayable(const std::uint8_t* bytes, std::size_t size, bool rtcp) {
 
 // The channel leaves the forwarded_from list of its target.
 void unlink_forward(ChannelState& c) {
-  if (c.forward != nullptr) {
-    std::vector<ChannelState*>& from = c.forward->forwarded_from;
+  if (c.call.forward != nullptr) {
+    std::vector<ChannelState*>& from = c.call.forward->call.forwarded_from;
     if (const auto it = std::find(from.begin(), from.end(), &c); it != from.end()) from.erase(it);
-    c.forward = nullptr;
+    c.call.forward = nullptr;
   }
 }
 
@@ -136,51 +154,61 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
         config_(std::move(config)),
         address_(sdp_address(config_.address)),
         ports_(config_.port_min, config_.port_max),
+        rest_(config_.pool_rest_ms),
         timer_(io) {}
 
   const MediaConfig& config() const { return config_; }
   const MediaMetrics& metrics() const { return metrics_; }
 
   Result<std::shared_ptr<ChannelState>> open() {
-    auto channel = std::make_shared<ChannelState>(io_);
-    const Result<std::uint16_t> port = ports_.bind(config_.address, channel->rtp, channel->rtcp);
-    if (!port) {
-      ++metrics_.open_failures;
-      log().warn("media: cannot open an RTP channel: {}", port.error().message);
-      return port.error();
+    bool reused = true;
+    // media.pool_rest_ms = 0: no rest, whatever comes for the pair.
+    std::shared_ptr<ChannelState> channel =
+        take_pooled(rest_.count() == 0 ? Clock::time_point::max() : Clock::now() - rest_);
+    if (!channel) {
+      Result<std::shared_ptr<ChannelState>> bound = bind_pair();
+      if (bound) {
+        channel = std::move(bound).value();
+        reused = false;
+      } else {
+        // The range is full (or the address unbindable): a pair that has not
+        // rested long enough is still better than a 503.
+        channel = take_pooled(Clock::time_point::max());
+        if (!channel) {
+          ++metrics_.open_failures;
+          log().warn("media: cannot open an RTP channel: {}", bound.error().message);
+          return bound.error();
+        }
+      }
     }
-    channel->engine = this;
-    channel->address = address_;
-    channel->port = *port;
-    // RFC 3550 §5.1: SSRC, first sequence number and timestamp are random.
-    const std::uint64_t bits = random_engine()();
-    channel->stream.ssrc = static_cast<std::uint32_t>(bits);
-    channel->stream.sequence = static_cast<std::uint16_t>(bits >> 32);
-    channel->stream.timestamp = static_cast<std::uint32_t>(random_engine()());
-    channel->channel_slot = channels_.size();
-    channels_.push_back(channel.get());
-    ++metrics_.channels_open;
+    begin_call(*channel);
     ++metrics_.channels_opened;
-    watch(channel, channel->rtp);
-    watch(channel, channel->rtcp);
-    log().debug("media: opened RTP {} port {}", address_, channel->port);
+    if (reused) ++metrics_.channels_reused;
+    log().debug("media: opened RTP {} port {}{}", address_, channel->port,
+                reused ? " (reused)" : "");
     return channel;
   }
 
-  void close(ChannelState& c) {
-    stop(c);
-    unlink_forward(c);
-    c.forwarding = false;
-    for (ChannelState* source : c.forwarded_from) source->forward = nullptr;  // they count drops
-    c.forwarded_from.clear();
-    ChannelState* last = channels_.back();
-    channels_[c.channel_slot] = last;
-    last->channel_slot = c.channel_slot;
-    channels_.pop_back();
-    close_sockets(c);
-    c.engine = nullptr;
-    --metrics_.channels_open;
-    log().debug("media: closed RTP port {}", c.port);
+  // The channel's call is over: it leaves the play list and the forwarding,
+  // and its pair goes to the pool, or is closed when the pool is full.
+  void release(std::shared_ptr<ChannelState> state) {
+    ChannelState& c = *state;
+    end_call(c);
+    if (pool_.size() >= config_.pool_pairs) {
+      close_sockets(c);
+      c.engine = nullptr;
+      log().debug("media: closed RTP port {}", c.port);
+      return;
+    }
+    c.pooled = true;
+    c.released_at = c.last_heard = Clock::now();
+    // The pooled wait and the reuse would catch these too; read here, the
+    // pair enters the pool empty and what came for the call is counted as
+    // it ends. Two reads (EAGAIN) when nothing is queued.
+    discard_queued(c);
+    pool_.push_back(std::move(state));
+    ++metrics_.channels_pooled;
+    log().debug("media: RTP port {} to the pool", c.port);
   }
 
   void play(ChannelState& c, const udp::endpoint& remote, std::uint8_t payload_type) {
@@ -196,25 +224,25 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
       return;
     }
     const std::vector<std::uint8_t>& cycle = cycle_for(payload_type);
-    if (c.player_slot == kNotPlaying) {
+    if (c.call.player_slot == kNotPlaying) {
       // The timestamp counts sampling instants (RFC 3550 §5.1), so it moves
       // on by the silence since the last packet.
-      if (c.has_played)
-        c.stream.timestamp +=
-            static_cast<std::uint32_t>((Clock::now() - c.stopped_at) / kFrame * kFrameSamples);
-      c.player_slot = players_.size();
+      if (c.call.has_played)
+        c.call.stream.timestamp +=
+            static_cast<std::uint32_t>((Clock::now() - c.call.stopped_at) / kFrame * kFrameSamples);
+      c.call.player_slot = players_.size();
       Player& added = players_.emplace_back();
       added.channel = &c;
-      added.header = c.stream;
+      added.header = c.call.stream;
     }
-    Player& p = players_[c.player_slot];
+    Player& p = players_[c.call.player_slot];
     p.cycle = cycle.data();
     p.cycle_frames = static_cast<std::uint32_t>(cycle.size() / kFrameSamples);
     p.frame = 0;
     p.remote = remote;
     p.header.payload_type = payload_type;
     p.header.marker = true;
-    c.has_played = true;
+    c.call.has_played = true;
     store_remote(c, remote);
     if (!ticking_) start_tick();
   }
@@ -224,30 +252,30 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
       // Port 0 is no fault: RFC 3264 §6, the peer rejected (or holds no) stream.
       if (remote.port() != 0)
         log().warn("media: port {}: remote {} refused: {}", c.port, show(remote), refused);
-      c.remote = c.remote_rtcp = udp::endpoint();
-      c.latch_armed = false;  // the peer said where not to send: no stranger overrides that
+      c.call.remote = c.call.remote_rtcp = udp::endpoint();
+      c.call.latch_armed = false;  // the peer said where not to send: no stranger overrides that
       stop(c);
       return;
     }
     store_remote(c, remote);
-    if (c.remote.port() == 0)
+    if (c.call.remote.port() == 0)
       stop(c);  // refused by store_remote: nowhere to send
-    else if (c.player_slot != kNotPlaying)
-      players_[c.player_slot].remote = remote;
+    else if (c.call.player_slot != kNotPlaying)
+      players_[c.call.player_slot].remote = remote;
   }
 
   void forward_to(ChannelState& c, ChannelState* target) {
     unlink_forward(c);
-    c.forwarding = false;
+    c.call.forwarding = false;
     if (target == nullptr) return;
     if (target->engine != this) {
       log().warn("media: port {}: cannot forward to port {}: {}", c.port, target->port,
                  target->engine == nullptr ? "it is closed" : "it belongs to another engine");
       return;
     }
-    c.forwarding = true;
-    c.forward = target;
-    target->forwarded_from.push_back(&c);
+    c.call.forwarding = true;
+    c.call.forward = target;
+    target->call.forwarded_from.push_back(&c);
     // Relayed audio replaces the tone, on the way there and (with the usual
     // forward_to the other way round) on the way back.
     stop(c);
@@ -255,28 +283,35 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
   }
 
   void stop(ChannelState& c) {
-    if (c.player_slot == kNotPlaying) return;
-    const std::size_t slot = c.player_slot;
-    c.stream = players_[slot].header;
-    c.stopped_at = Clock::now();
+    if (c.call.player_slot == kNotPlaying) return;
+    const std::size_t slot = c.call.player_slot;
+    c.call.stream = players_[slot].header;
+    c.call.stopped_at = Clock::now();
     if (slot + 1 != players_.size()) {
       players_[slot] = players_.back();
-      players_[slot].channel->player_slot = slot;
+      players_[slot].channel->call.player_slot = slot;
     }
     players_.pop_back();
-    c.player_slot = kNotPlaying;
+    c.call.player_slot = kNotPlaying;
   }
 
-  // The engine is going: its channels become inert objects.
+  // The engine is going: its channels become inert objects, its pooled pairs
+  // are closed (their waits then end with operation_aborted).
   void shutdown() {
+    for (const std::shared_ptr<ChannelState>& c : pool_) {
+      close_sockets(*c);
+      c->engine = nullptr;
+    }
+    pool_.clear();
+    metrics_.channels_pooled = 0;
     players_.clear();
     for (ChannelState* c : channels_) {
       close_sockets(*c);
       c->engine = nullptr;
-      c->player_slot = kNotPlaying;
-      c->forwarding = false;
-      c->forward = nullptr;
-      c->forwarded_from.clear();
+      c->call.player_slot = kNotPlaying;
+      c->call.forwarding = false;
+      c->call.forward = nullptr;
+      c->call.forwarded_from.clear();
     }
     channels_.clear();
     metrics_.channels_open = 0;
@@ -300,7 +335,7 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
 
   // Reads what the socket holds, kDrainBatch datagrams at most; true when it
   // is empty. Each datagram is relayed if `c` forwards, else only read so the
-  // socket buffer never fills.
+  // socket buffer never fills; on a pooled pair it is stale and dropped.
   bool drain(ChannelState& c, udp::socket& socket) {
     const bool rtcp = &socket == &c.rtcp;
     for (int i = 0; i < kDrainBatch; ++i) {
@@ -312,18 +347,126 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
       if (ec == asio::error::would_block || ec == asio::error::try_again) return true;
       // Another error (an ICMP error queued on the socket) is consumed by this read.
       if (ec) continue;
+      if (c.pooled) {
+        ++metrics_.stale_packets_dropped;
+        c.last_heard = Clock::now();
+        continue;
+      }
       ++metrics_.packets_received;
       const bool valid = relayable(buffer_.data(), size, rtcp);
-      if (valid && !rtcp && c.latching && c.latch_armed) latch(c, from);
-      if (c.forwarding) relay(c.forward, rtcp, valid, size);
+      if (valid && !rtcp && c.call.latching && c.call.latch_armed) latch(c, from);
+      if (c.call.forwarding) relay(c.call.forward, rtcp, valid, size);
     }
     return false;
   }
 
  private:
+  // The pooled pair that has rested longest, if nothing has come for it since
+  // `quiet_by` (and it was released by then); emptied of what came for its
+  // last call. A rested pair that is still sent to is closed on the way, as
+  // it would have been without the pool: reused, it would carry a peer that
+  // does not stop into the next call, while a closed port answers that peer
+  // with ICMP port unreachable.
+  std::shared_ptr<ChannelState> take_pooled(Clock::time_point quiet_by) {
+    while (!pool_.empty() && pool_.front()->released_at <= quiet_by) {
+      std::shared_ptr<ChannelState> channel = std::move(pool_.front());
+      pool_.pop_front();
+      --metrics_.channels_pooled;
+      // Its waits are still armed (a pooled pair's handler re-arms, and only
+      // a closed socket ends a wait), but a datagram may have come since its
+      // handler last ran and a completion may be queued: read it now, so that
+      // no handler of the new call ever sees it.
+      discard_queued(*channel);
+      if (channel->last_heard <= quiet_by) {
+        channel->pooled = false;
+        return channel;
+      }
+      ++metrics_.stale_pairs_closed;
+      log().debug("media: RTP port {} closed: still sent to {} ms after its call", channel->port,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(channel->last_heard -
+                                                                        channel->released_at)
+                      .count());
+      close_sockets(*channel);
+      channel->engine = nullptr;
+    }
+    return nullptr;
+  }
+
+  // A pair bound now, its waits armed. Not tried when the engine itself holds
+  // every pair of the range (open or pooled): each try would fail.
+  Result<std::shared_ptr<ChannelState>> bind_pair() {
+    if (channels_.size() + pool_.size() >= ports_.pairs()) return ports_.exhausted();
+    auto channel = std::make_shared<ChannelState>(io_);
+    const Result<std::uint16_t> port = ports_.bind(config_.address, channel->rtp, channel->rtcp);
+    if (!port) return port.error();
+    channel->engine = this;
+    channel->address = address_;
+    channel->port = *port;
+    watch(channel, channel->rtp);
+    watch(channel, channel->rtcp);
+    return channel;
+  }
+
+  // A new call on a pair, fresh or pooled: everything a call sets starts
+  // from scratch (the vector keeps its capacity, nothing else carries over).
+  void begin_call(ChannelState& c) {
+    std::vector<ChannelState*> forwarded_from = std::move(c.call.forwarded_from);
+    forwarded_from.clear();
+    c.call = CallState{};
+    c.call.forwarded_from = std::move(forwarded_from);
+    // RFC 3550 §5.1: SSRC, first sequence number and timestamp are random.
+    const std::uint64_t bits = random_engine()();
+    c.call.stream.ssrc = static_cast<std::uint32_t>(bits);
+    c.call.stream.sequence = static_cast<std::uint16_t>(bits >> 32);
+    c.call.stream.timestamp = static_cast<std::uint32_t>(random_engine()());
+    c.channel_slot = channels_.size();
+    channels_.push_back(&c);
+    ++metrics_.channels_open;
+  }
+
+  // Off the play list and out of every forwarding, both ways; off channels_.
+  void end_call(ChannelState& c) {
+    stop(c);
+    unlink_forward(c);
+    c.call.forwarding = false;
+    for (ChannelState* source : c.call.forwarded_from)
+      source->call.forward = nullptr;  // they count drops
+    c.call.forwarded_from.clear();
+    ChannelState* last = channels_.back();
+    channels_[c.channel_slot] = last;
+    last->channel_slot = c.channel_slot;
+    channels_.pop_back();
+    --metrics_.channels_open;
+  }
+
+  // Reads and drops what both sockets hold now (kMaxStaleReads each at most).
+  void discard_queued(ChannelState& c) {
+    for (udp::socket* socket : {&c.rtp, &c.rtcp}) {
+      for (int i = 0; i < kMaxStaleReads; ++i) {
+        boost::system::error_code ec;
+        socket->receive(asio::buffer(buffer_), 0, ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+        if (ec) continue;  // an ICMP error queued on the socket, consumed by this read
+        ++metrics_.stale_packets_dropped;
+        c.last_heard = Clock::now();
+      }
+    }
+  }
+
   // Asio starts each wait with EPOLL_CTL_MOD, which reports a socket still
   // holding datagrams as ready again at once: what a batch left is read on the
   // next turn, after the other ready handlers.
+  //
+  // A pooled pair keeps its wait armed, and what arrives is read and dropped
+  // at once (drain()), rather than left queued until the pair is reused: a
+  // flood to a pooled port then costs what a flood to a port in use costs,
+  // one recvfrom per datagram and kDrainBatch per turn (CPU in proportion to
+  // the flood, never more per turn), and its socket buffer stays empty. With
+  // the wait cancelled instead, every pooled socket could hold a full buffer
+  // of junk (2 x media.pool_pairs x rmem_default: hundreds of MiB of kernel
+  // memory, charged to the same udp_mem as the SIP sockets), the rest could
+  // not tell a peer that keeps sending from one that stopped, and each reuse
+  // would pay an EPOLL_CTL_MOD to arm the wait again.
   static void watch(std::shared_ptr<ChannelState> channel, udp::socket& socket) {
     socket.async_wait(udp::socket::wait_read, [channel = std::move(channel),
                                                &socket](boost::system::error_code ec) mutable {
@@ -343,7 +486,7 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
       ++metrics_.relay_drops;
       return;
     }
-    const udp::endpoint& to = rtcp ? target->remote_rtcp : target->remote;
+    const udp::endpoint& to = rtcp ? target->call.remote_rtcp : target->call.remote;
     if (to.port() == 0) {
       ++metrics_.relay_drops;
       return;
@@ -357,19 +500,19 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
   }
 
   void latch(ChannelState& c, const udp::endpoint& from) {
-    if (from == c.remote) {
-      c.latch_armed = false;
+    if (from == c.call.remote) {
+      c.call.latch_armed = false;
       return;
     }
     // A (spoofed) source of our own would make relaying loop; the phone's own
     // packet may still come.
     if (in_own_range(from)) return;
     log().info("media: port {}: latched to {} (was {})", c.port, show(from),
-               c.remote.port() == 0 ? std::string("none") : show(c.remote));
-    c.remote = from;
-    c.remote_rtcp = rtcp_of(from);
-    c.latch_armed = false;
-    if (c.player_slot != kNotPlaying) players_[c.player_slot].remote = from;
+               c.call.remote.port() == 0 ? std::string("none") : show(c.call.remote));
+    c.call.remote = from;
+    c.call.remote_rtcp = rtcp_of(from);
+    c.call.latch_armed = false;
+    if (c.call.player_slot != kNotPlaying) players_[c.call.player_slot].remote = from;
   }
 
   // Why nothing can be sent to `remote`, or nullptr.
@@ -397,17 +540,17 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
   // (A ringback may still play there: a tone played into a channel is read,
   // relayed once at most, and gone.)
   void store_remote(ChannelState& c, const udp::endpoint& remote) {
-    c.latch_armed = true;
+    c.call.latch_armed = true;
     if (in_own_range(remote)) {
       log().warn(
           "media: port {}: nothing will be relayed to {}: it is in cvw's own media port "
           "range (media.port_min..media.port_max), relaying there would loop",
           c.port, show(remote));
-      c.remote = c.remote_rtcp = udp::endpoint();
+      c.call.remote = c.call.remote_rtcp = udp::endpoint();
       return;
     }
-    c.remote = remote;
-    c.remote_rtcp = rtcp_of(remote);
+    c.call.remote = remote;
+    c.call.remote_rtcp = rtcp_of(remote);
   }
 
   const std::vector<std::uint8_t>& cycle_for(std::uint8_t payload_type) {
@@ -476,7 +619,13 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
   std::string address_;
   MediaMetrics metrics_;
   RtpPortRange ports_;
-  std::vector<ChannelState*> channels_;  // every open channel, to close them when the engine goes
+  const std::chrono::milliseconds rest_;  // media.pool_rest_ms
+  std::vector<ChannelState*> channels_;   // every open channel, to close them when the engine goes
+  // Pairs of ended calls, bound and watched, oldest release first (FIFO):
+  // the pair handed out again is the one that has rested longest, so late
+  // packets of its last call have had the most time to stop, as next-fit
+  // gives pairs bound anew (LIFO would hand out the pair just released).
+  std::deque<std::shared_ptr<ChannelState>> pool_;
   std::vector<Player> players_;
   std::array<std::vector<std::uint8_t>, 2> cycles_;  // PCMU, PCMA
   asio::steady_timer timer_;
@@ -523,7 +672,7 @@ MediaChannel::MediaChannel(std::shared_ptr<detail::ChannelState> state)
     : state_(std::move(state)) {}
 
 MediaChannel::~MediaChannel() {
-  if (state_->engine != nullptr) state_->engine->close(*state_);
+  if (detail::EngineCore* engine = state_->engine) engine->release(std::move(state_));
 }
 
 const std::string& MediaChannel::address() const {
@@ -543,7 +692,7 @@ void MediaChannel::stop() {
 }
 
 bool MediaChannel::playing() const {
-  return state_->player_slot != detail::kNotPlaying;
+  return state_->call.player_slot != detail::kNotPlaying;
 }
 
 void MediaChannel::set_remote(const boost::asio::ip::udp::endpoint& remote) {
@@ -556,15 +705,15 @@ void MediaChannel::forward_to(MediaChannel* to) {
 }
 
 bool MediaChannel::forwarding() const {
-  return state_->forwarding;
+  return state_->call.forwarding;
 }
 
 void MediaChannel::set_latching(bool on) {
-  state_->latching = on;
+  state_->call.latching = on;
 }
 
 boost::asio::ip::udp::endpoint MediaChannel::remote() const {
-  return state_->remote;
+  return state_->call.remote;
 }
 
 }  // namespace cvw::media

@@ -20,18 +20,40 @@
 //
 // Ownership and lifetime:
 //  - MediaEngine owns what channels share: the tone cycles, the tick, the play
-//    list, the metrics, one receive buffer. The io_context must outlive it.
-//  - A MediaChannel owns its two sockets. Destroying it (at any time, also
-//    from inside another completion handler) closes them and takes it off the
-//    play list at once; its pending socket waits hold the channel's inner state
-//    alive until Asio has run them, and do nothing once it is closed.
+//    list, the metrics, one receive buffer, and the pool of bound pairs. The
+//    io_context must outlive it.
+//  - A MediaChannel uses two sockets (RTP, RTCP) it does not keep. Destroying
+//    it (at any time, also from inside another completion handler) takes it
+//    off the play list and out of any forwarding at once and hands its pair
+//    back to the engine, which keeps it bound in the pool or, when the pool
+//    is full (media.pool_pairs), closes it. The pair's socket waits hold its
+//    inner state alive until Asio has run them: on a closed pair they do
+//    nothing; on a pooled one they stay armed and read and discard whatever
+//    arrives (below).
+//  - The pool (issue #4: opening and closing the pair was a third of the
+//    system calls of a click-to-call): open() takes the pair that has rested
+//    longest, once nothing has come for it for media.pool_rest_ms, else
+//    binds a new one, else (the range is full) takes the pair that has rested
+//    longest anyway; 503 only when the pool is empty and nothing can be
+//    bound. A reused pair keeps its sockets, its epoll registration and its
+//    armed waits (a call then costs four reads that find nothing, two on
+//    release and two on reuse, instead of twelve system calls), and is a new
+//    channel in every other respect: new random SSRC, sequence and
+//    timestamp, no remote, not playing, not forwarding, latching off.
+//    Nothing addressed to its last call reaches the next one: what is queued
+//    is read and dropped when the pair is released and again when it is
+//    reused, what comes while it rests is read and dropped as it comes
+//    (stale_packets_dropped), the rest lets the last call's peer fall silent
+//    first, and a pair whose peer does not is closed at the end of its rest
+//    instead of reused (stale_pairs_closed).
 //  - Forwarding is a plain pointer between the channels' inner states, kept by
 //    the engine in both directions (a channel knows who forwards to it), so
 //    closing either end clears it in the same call: a pointer is cheaper per
 //    packet than locking a weak_ptr, and one thread means no window where it
 //    dangles. A channel whose target is gone keeps reading and counts drops.
-//  - Destroying the engine first closes every channel it opened; such a
-//    channel stays a safe, silent object (play_ringback() does nothing).
+//  - Destroying the engine first closes every channel it opened and every
+//    pooled pair; such a channel stays a safe, silent object (play_ringback()
+//    does nothing).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -48,8 +70,17 @@ namespace cvw::media {
 
 // Counters for /metrics; plain integers, written on the loop thread only.
 struct MediaMetrics {
-  std::uint64_t channels_open = 0;  // gauge
-  std::uint64_t channels_opened = 0;
+  std::uint64_t channels_open = 0;    // gauge
+  std::uint64_t channels_opened = 0;  // open() calls that gave a channel, fresh or reused
+  std::uint64_t channels_pooled = 0;  // gauge: pairs of ended calls kept bound for reuse
+  std::uint64_t channels_reused = 0;  // open() calls served from the pool
+  // Read on a pooled pair, or still queued on a pair when it was released or
+  // reused: addressed to a call that has ended, never relayed nor latched to,
+  // and not in packets_received.
+  std::uint64_t stale_packets_dropped = 0;
+  // Pooled pairs closed instead of reused: datagrams for their last call
+  // were still coming at the end of their rest.
+  std::uint64_t stale_pairs_closed = 0;
   std::uint64_t packets_sent = 0;      // ringback packets cvw itself sent
   std::uint64_t packets_received = 0;  // RTP and RTCP datagrams read, relayed or not
   std::uint64_t packets_relayed = 0;   // RTP and RTCP sent on by forward_to()
@@ -92,9 +123,12 @@ class MediaEngine {
   MediaEngine(const MediaEngine&) = delete;
   MediaEngine& operator=(const MediaEngine&) = delete;
 
-  // Binds an even RTP port and RTCP on port + 1 from the range, trying the next
-  // pair when one is taken. Error status 503 when the range is exhausted (or
-  // media.address cannot be bound), with a message saying which.
+  // An even RTP port and RTCP on port + 1 from the range: the pooled pair
+  // that has rested longest if it has been quiet media.pool_rest_ms, else a pair
+  // bound now (trying the next pair when one is taken), else the pooled pair
+  // that has rested longest however short a time. Error status 503 when the
+  // pool is empty and the range is exhausted (or media.address cannot be
+  // bound), with a message saying which.
   Result<std::unique_ptr<MediaChannel>> open();
 
   const MediaMetrics& metrics() const;
@@ -107,7 +141,7 @@ class MediaEngine {
 
 class MediaChannel {
  public:
-  ~MediaChannel();  // closes its sockets, leaves the engine's play list
+  ~MediaChannel();  // leaves the play list, hands the pair back to the engine (pool or close)
   MediaChannel(const MediaChannel&) = delete;
   MediaChannel& operator=(const MediaChannel&) = delete;
 

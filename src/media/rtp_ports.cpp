@@ -54,6 +54,10 @@ Result<std::uint16_t> RtpPortRange::bind(const asio::ip::address& address, udp::
       return Error{503, "cannot bind RTP on " + address.to_string() + " port " +
                             std::to_string(port) + ": " + ec.message()};
   }
+  return exhausted();
+}
+
+Error RtpPortRange::exhausted() const {
   return Error{503, "no free RTP port pair in media.port_min..media.port_max (" +
                         std::to_string(port_min_) + ".." + std::to_string(port_max_) + ")"};
 }

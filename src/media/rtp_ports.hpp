@@ -4,7 +4,10 @@
 // lowest-free, as rtpengine and FreeSWITCH do: a port just released is taken
 // again only once the rest of the range has been used, so stray packets of an
 // ended call seldom reach the next one. The kernel is the record of what is
-// taken (ours or another program's): a pair is tried by binding it.
+// taken (ours or another program's): a pair is tried by binding it. Pairs
+// the engine keeps bound in its pool (media_engine.hpp) are taken here too:
+// the pool hands them out again itself, after a rest that plays the part
+// next-fit plays for pairs bound anew.
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
@@ -25,6 +28,10 @@ class RtpPortRange {
   // address cannot be bound at all (then trying more ports is pointless).
   Result<std::uint16_t> bind(const boost::asio::ip::address& address,
                              boost::asio::ip::udp::socket& rtp, boost::asio::ip::udp::socket& rtcp);
+
+  // What bind() returns when every pair is taken: for a caller that knows it
+  // holds them all and need not try.
+  Error exhausted() const;
 
   std::uint32_t pairs() const { return pairs_; }
 

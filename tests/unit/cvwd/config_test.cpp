@@ -205,6 +205,8 @@ TEST(CvwdConfig, CallsAndMediaDefaults) {
   EXPECT_EQ(r->media.port_min, 20000);
   EXPECT_EQ(r->media.port_max, 29999);
   EXPECT_EQ(r->media.ringback, media::RingbackTone::Us);
+  EXPECT_EQ(r->media.pool_pairs, 1024u);
+  EXPECT_EQ(r->media.pool_rest_ms, 1000u);
 }
 
 TEST(CvwdConfig, CallsAndMediaOverrides) {
@@ -281,6 +283,12 @@ TEST(CvwdConfig, BadCallsAndMedia) {
   EXPECT_TRUE(contains(error_of("[media]\nringback = \"fr\""), "media.ringback: unknown ringback tone \"fr\""));
   EXPECT_TRUE(contains(error_of("[media]\nport_min = 30001\nport_max = 30000"), "media.port_min"));
   EXPECT_TRUE(contains(error_of("[media]\naddress = \"0.0.0.0\""), "media.address"));
+  EXPECT_TRUE(contains(error_of("[media]\npool_pairs = 40000"), "media.pool_pairs"));
+  EXPECT_TRUE(contains(error_of("[media]\npool_rest_ms = -1"), "media.pool_rest_ms"));
+  Result<Config> pooled = load_config("[media]\npool_pairs = 0\npool_rest_ms = 250\n");
+  ASSERT_TRUE(pooled.ok()) << pooled.error().message;
+  EXPECT_EQ(pooled->media.pool_pairs, 0u);
+  EXPECT_EQ(pooled->media.pool_rest_ms, 250u);
 }
 
 }  // namespace

@@ -33,6 +33,16 @@ TEST(MediaConfigTest, DefaultsAreValid) {
   EXPECT_TRUE(validate(MediaConfig{}).ok());
 }
 
+TEST(MediaConfigTest, ThePoolMayBeOffOrAtItsLimits) {
+  MediaConfig c;
+  c.pool_pairs = 0;
+  c.pool_rest_ms = 0;
+  EXPECT_TRUE(validate(c).ok());
+  c.pool_pairs = kMaxPoolPairs;
+  c.pool_rest_ms = kMaxPoolRestMs;
+  EXPECT_TRUE(validate(c).ok());
+}
+
 TEST(MediaConfigTest, OneEvenPortIsEnough) {
   MediaConfig c;
   c.port_min = c.port_max = 40000;
@@ -59,6 +69,10 @@ TEST(MediaConfigTest, ErrorsNameTheKey) {
   any_v6.address = make_address("::");
   MediaConfig multicast;
   multicast.address = make_address("239.1.1.1");
+  MediaConfig big_pool;
+  big_pool.pool_pairs = 32769;
+  MediaConfig long_rest;
+  long_rest.pool_rest_ms = 60001;
   const Case cases[] = {
       {reversed, "media.port_min: must not exceed media.port_max (got 30000 > 29999)"},
       {odd_only,
@@ -68,6 +82,8 @@ TEST(MediaConfigTest, ErrorsNameTheKey) {
       {any_v4, "media.address: must be a specific local address"},
       {any_v6, "media.address: must be a specific local address"},
       {multicast, "media.address: must not be a multicast address (got 239.1.1.1)"},
+      {big_pool, "media.pool_pairs: must be between 0 and 32768 (got 32769)"},
+      {long_rest, "media.pool_rest_ms: must be between 0 and 60000 (got 60001)"},
   };
   for (const Case& c : cases) {
     const Result<void> r = validate(c.config);

@@ -1,8 +1,8 @@
-// What the media tests share: a loopback UDP receiver, a free port block
-// finder, an RTP header reader, and an independent G.711 decoder and Goertzel
-// filter (written here from the ITU-T G.711 tables and the textbook
-// recurrence, not taken from spandsp, so the tests do not check spandsp
-// against itself).
+// What the media tests share: a loopback UDP receiver, a port-is-free check,
+// a free port block finder, an RTP header reader, and an independent G.711
+// decoder and Goertzel filter (written here from the ITU-T G.711 tables and
+// the textbook recurrence, not taken from spandsp, so the tests do not check
+// spandsp against itself).
 #pragma once
 
 #include <algorithm>
@@ -74,6 +74,16 @@ class Receiver {
  private:
   udp::socket socket_;
 };
+
+// Can the test bind this port of 127.0.0.1 itself? (false: somebody holds it)
+inline bool bindable(std::uint16_t port) {
+  asio::io_context io;
+  udp::socket s(io);
+  boost::system::error_code ec;
+  s.open(udp::v4(), ec);
+  s.bind(udp::endpoint(kLoopback, port), ec);
+  return !ec;
+}
 
 // The first port of `ports` consecutive free UDP ports on 127.0.0.1, even,
 // found by binding them (other test programs may run at the same time, so no

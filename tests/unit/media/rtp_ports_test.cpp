@@ -11,6 +11,7 @@
 namespace cvw::media {
 namespace {
 
+using test::bindable;
 using test::kLoopback;
 using test::udp;
 
@@ -20,16 +21,6 @@ MediaConfig range(std::uint16_t min, std::uint16_t max) {
   c.port_min = min;
   c.port_max = max;
   return c;
-}
-
-// Can the test bind this port itself? (false: somebody holds it)
-bool bindable(std::uint16_t port) {
-  boost::asio::io_context io;
-  udp::socket s(io);
-  boost::system::error_code ec;
-  s.open(udp::v4(), ec);
-  s.bind(udp::endpoint(kLoopback, port), ec);
-  return !ec;
 }
 
 class RtpPortsTest : public ::testing::Test {
@@ -90,6 +81,9 @@ TEST_F(RtpPortsTest, SkipsAPairWhoseRtpOrRtcpPortIsTaken) {
 }
 
 TEST_F(RtpPortsTest, PortIsReusedAfterTheChannelIsDestroyed) {
+  // The pair stays bound in the engine's pool: no other program can take it,
+  // and the next open() gets it even before its rest is over, as the range
+  // holds no other.
   MediaEngine engine(io_, range(base_, static_cast<std::uint16_t>(base_ + 1)));
   Result<std::unique_ptr<MediaChannel>> first = engine.open();
   ASSERT_TRUE(first.ok());
@@ -97,15 +91,36 @@ TEST_F(RtpPortsTest, PortIsReusedAfterTheChannelIsDestroyed) {
   EXPECT_FALSE(engine.open().ok());
   first->reset();
   EXPECT_EQ(engine.metrics().channels_open, 0u);
+  EXPECT_EQ(engine.metrics().channels_pooled, 1u);
+  EXPECT_FALSE(bindable(base_));
+  EXPECT_FALSE(bindable(static_cast<std::uint16_t>(base_ + 1)));
+  Result<std::unique_ptr<MediaChannel>> again = engine.open();
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ((*again)->port(), base_);
+  EXPECT_EQ(engine.metrics().channels_opened, 2u);
+  EXPECT_EQ(engine.metrics().channels_reused, 1u);
+  EXPECT_EQ(engine.metrics().channels_pooled, 0u);
+}
+
+TEST_F(RtpPortsTest, WithoutAPoolThePortIsClosedAndBoundAgain) {
+  MediaConfig config = range(base_, static_cast<std::uint16_t>(base_ + 1));
+  config.pool_pairs = 0;
+  MediaEngine engine(io_, config);
+  Result<std::unique_ptr<MediaChannel>> first = engine.open();
+  ASSERT_TRUE(first.ok());
+  first->reset();
+  EXPECT_EQ(engine.metrics().channels_pooled, 0u);
   EXPECT_TRUE(bindable(base_));
   EXPECT_TRUE(bindable(static_cast<std::uint16_t>(base_ + 1)));
   Result<std::unique_ptr<MediaChannel>> again = engine.open();
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ((*again)->port(), base_);
-  EXPECT_EQ(engine.metrics().channels_opened, 2u);
+  EXPECT_EQ(engine.metrics().channels_reused, 0u);
 }
 
 TEST_F(RtpPortsTest, NextFitMovesOnBeforeReusingAReleasedPair) {
+  // The released pair rests in the pool (media.pool_rest_ms, 1 s by default)
+  // while free pairs remain: a new one is bound.
   MediaEngine engine(io_, range(base_, static_cast<std::uint16_t>(base_ + 7)));
   Result<std::unique_ptr<MediaChannel>> a = engine.open();
   ASSERT_TRUE(a.ok());
@@ -114,6 +129,7 @@ TEST_F(RtpPortsTest, NextFitMovesOnBeforeReusingAReleasedPair) {
   Result<std::unique_ptr<MediaChannel>> b = engine.open();
   ASSERT_TRUE(b.ok());
   EXPECT_EQ((*b)->port(), first + 2);
+  EXPECT_EQ(engine.metrics().channels_reused, 0u);
 }
 
 TEST_F(RtpPortsTest, OnlyEvenPortsOfAnOddRangeAreUsed) {
