@@ -27,17 +27,24 @@ std::optional<std::string> without_tag_by_slicing(std::string_view value) {
       (params.front() != ';' || params.find_first_of(" \t") != std::string_view::npos))
     return std::nullopt;
   const std::string_view display = detail::trim_lws(value.substr(0, lt));
+  // Each kept parameter, in order; the tag is the only one dropped.
+  const auto for_each_kept = [](std::string_view rest, auto&& f) {
+    while (!rest.empty()) {
+      rest.remove_prefix(1);  // the ';'
+      const std::size_t end = std::min(rest.find(';'), rest.size());
+      const std::string_view item = rest.substr(0, end);
+      if (!item.empty() && item.substr(0, item.find('=')) != "tag") f(item);
+      rest.remove_prefix(end);
+    }
+  };
+  // Sized exactly first: a dialog keeps this string for its whole life.
+  std::size_t size = display.size() + (display.empty() ? 0 : 1) + (gt - lt + 1);
+  for_each_kept(params, [&](std::string_view item) { size += 1 + item.size(); });
   std::string out;
-  out.reserve(value.size());
+  out.reserve(size);
   if (!display.empty()) out.append(display).append(" ");
   out.append(value.substr(lt, gt - lt + 1));
-  while (!params.empty()) {
-    params.remove_prefix(1);  // the ';'
-    const std::size_t end = std::min(params.find(';'), params.size());
-    const std::string_view item = params.substr(0, end);
-    if (!item.empty() && item.substr(0, item.find('=')) != "tag") out.append(";").append(item);
-    params.remove_prefix(end);
-  }
+  for_each_kept(params, [&](std::string_view item) { out.append(";").append(item); });
   return out;
 }
 
