@@ -95,6 +95,7 @@ void InviteSession::end(EndReason reason, int status) {
   ua_.timers_.cancel(release_timer_);
   retransmit_timer_ = glare_timer_ = session_timer_ = release_timer_ = 0;
   reliable_.reset();
+  glare_retry_.reset();
   transition(SessionState::Terminated);
   end_reason_ = reason;
   auto self = shared_from_this();  // the UA may hold the last reference
@@ -668,20 +669,18 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
 void InviteSession::reinvite(std::string_view content_type, std::string_view body) {
   if (state_ != SessionState::Confirmed || reinvite_pending_) return;
   reinvite_pending_ = true;
-  // Copy first: the arguments may be views of these very members (the 491
-  // retry and the session refresh pass them).
+  // Copy first: the arguments may be views of these very members (the
+  // session refresh passes them).
   std::string type(content_type);
   std::string copy(body);
-  pending_reinvite_type_ = std::move(type);
-  pending_reinvite_body_ = std::move(copy);
-  local_body_type_ = pending_reinvite_type_;
-  local_body_ = pending_reinvite_body_;
+  local_body_type_ = std::move(type);
+  local_body_ = std::move(copy);
   std::vector<std::pair<HeaderId, std::string>> extra;
   if (session_interval_ > 0) {
     extra.emplace_back(HeaderId::SessionExpires,
                        std::to_string(session_interval_) + (we_refresh_ ? ";refresher=uac" : ";refresher=uas"));
   }
-  send_in_dialog(Method::Invite, pending_reinvite_type_, pending_reinvite_body_, std::move(extra));
+  send_in_dialog(Method::Invite, local_body_type_, local_body_, std::move(extra));
 }
 
 void InviteSession::on_reinvite_response(Message&& response) {
@@ -722,12 +721,17 @@ void InviteSession::schedule_reinvite_retry() {
   std::uniform_int_distribution<int> tens_of_ms = uac_ ? std::uniform_int_distribution<int>(210, 400)
                                                        : std::uniform_int_distribution<int>(0, 200);
   const Duration wait{10 * tens_of_ms(random_engine())};
+  // No re-INVITE of the peer's can have been answered since ours went out
+  // (on_reinvite refuses one with 491 while ours is pending): local_body_
+  // is still our offer.
+  glare_retry_ = std::make_unique<GlareRetry>(GlareRetry{local_body_type_, local_body_});
   std::weak_ptr<InviteSession> weak = shared_from_this();
   glare_timer_ = ua_.timers_.schedule(wait, [weak] {
     auto s = weak.lock();
-    if (!s) return;
+    if (!s || !s->glare_retry_) return;
     s->glare_timer_ = 0;
-    s->reinvite(s->pending_reinvite_type_, s->pending_reinvite_body_);
+    const std::unique_ptr<GlareRetry> retry = std::move(s->glare_retry_);
+    s->reinvite(retry->content_type, retry->body);
   });
 }
 

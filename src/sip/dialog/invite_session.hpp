@@ -197,6 +197,15 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   InviteHandler* handler_;
   const bool uac_;
   SessionState state_;
+  // The flags sit together after state_, where the alignment of the members
+  // around them would otherwise leave holes: an idle dialog's size is an
+  // issue target (docs/ARCHITECTURE.md, memory).
+  bool cancel_requested_ = false;     // UAC: cancel() was asked for
+  bool reinvite_pending_ = false;     // our re-INVITE awaits a final response
+  bool refer_accepted_ = false;       // we accepted a REFER: NOTIFYs are ours to send
+  bool we_refresh_ = false;           // RFC 4028: we are the refresher
+  bool peer_supports_timer_ = false;  // RFC 4028: the peer listed "timer"
+  bool peer_allows_update_ = false;   // the peer's Allow lists UPDATE
   std::optional<Dialog> dialog_;
   std::string call_id_;
   std::string local_tag_;
@@ -219,29 +228,32 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   std::vector<SentAck> acks_;
   void remember_ack(std::uint32_t cseq, std::string wire, const Peer& to);
   void resend_ack(std::uint32_t cseq);
-  bool cancel_requested_ = false;
 
   // UAS
   txn::ServerTransactionId server_txn_{};
   Peer reply_to_{};
-  std::string ok_wire_;               // our 2xx, retransmitted until ACK
-  std::uint32_t ok_cseq_ = 0;
+  std::string ok_wire_;  // our 2xx, retransmitted until ACK
   Duration retransmit_interval_{0};
   Duration retransmit_elapsed_{0};
   Duration retransmit_wait_{0};
   TimerService::Handle retransmit_timer_ = 0;
 
   // re-INVITE state (either side)
-  bool reinvite_pending_ = false;     // ours, awaiting a final response
   std::uint32_t reinvite_cseq_ = 0;
-  std::string pending_reinvite_type_;
-  std::string pending_reinvite_body_;
+  std::uint32_t ok_cseq_ = 0;  // UAS: the CSeq of ok_wire_
+  // §14.1: our offer, kept after a 491 until the retry timer sends it again
+  // (by then local_body_ may hold our answer to the peer's re-INVITE).
+  // Allocated only while a retry waits: an idle dialog carries the pointer.
+  struct GlareRetry {
+    std::string content_type;
+    std::string body;
+  };
+  std::unique_ptr<GlareRetry> glare_retry_;
   TimerService::Handle glare_timer_ = 0;
   TimerService::Handle release_timer_ = 0;
   EndReason end_reason_ = EndReason::LocalBye;
 
   // REFER / Replaces
-  bool refer_accepted_ = false;       // we accepted a REFER: NOTIFYs are ours to send
   std::weak_ptr<InviteSession> replaced_;
 
   // 100rel (RFC 3262). UAC: the last RSeq we PRACKed (of dialog_'s reliable
@@ -266,9 +278,6 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
 
   // Session timer (RFC 4028)
   std::uint32_t session_interval_ = 0;
-  bool we_refresh_ = false;
-  bool peer_supports_timer_ = false;
-  bool peer_allows_update_ = false;
   TimerService::Handle session_timer_ = 0;
 };
 

@@ -454,6 +454,24 @@ TEST_F(Uas, AfterA491WeRetryWithinTwoSecondsAsTheNonOwnerOfTheCallId) {
   EXPECT_EQ(wire.cseqs("INVITE").size(), 2u);
 }
 
+// The peer may retry its own re-INVITE before our retry timer fires; we
+// answer it, and the retry still carries our offer, not that answer.
+TEST_F(Uas, OurRetryAfterA491CarriesOurOfferEvenAfterAnsweringThePeersReinvite) {
+  const std::string tag = establish_incoming_call();
+  incoming().reinvite("application/sdp", sdp("cvw", 2, 40000));
+  from_wire(make_response(wire.last_message("INVITE"), 491).serialize(), alice);
+
+  app.answer_to_offers = sdp("cvw", 3, 40002);
+  from_alice(reinvite(2, tag, 3));
+  ASSERT_EQ(wire.count("200", "2 INVITE"), 1u)
+      << "no re-INVITE of ours pends while the retry waits";
+  from_alice(AliceRequest("ACK").cseq(2).to_tag(tag));
+
+  at(2000ms);
+  ASSERT_EQ(wire.cseqs("INVITE").size(), 2u);
+  EXPECT_EQ(wire.last_message("INVITE").body(), sdp("cvw", 2, 40000));
+}
+
 TEST_F(Uas, SecondReinviteWhileOur2xxToTheFirstIsUnacknowledgedGets500WithRetryAfter) {
   const std::string tag = establish_incoming_call();
   app.answer_to_offers = sdp("cvw", 2, 40000);
