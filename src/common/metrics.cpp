@@ -40,6 +40,16 @@ void MetricsWriter::counters(std::string_view name, std::string_view help, std::
   for (const auto& [value, count] : parts) sample(name, count, {{label, value}});
 }
 
+void MetricsWriter::gauge(std::string_view name, std::string_view help, std::uint64_t value) {
+  family(name, Type::Gauge, help);
+  sample(name, value);
+}
+
+void MetricsWriter::counter(std::string_view name, std::string_view help, std::uint64_t value) {
+  family(name, Type::Counter, help);
+  sample(name, value);
+}
+
 void MetricsWriter::sample(std::string_view name, std::uint64_t value, Labels l) {
   out_.append(name);
   labels(l);

@@ -31,6 +31,10 @@ class MetricsWriter {
   // counter: counters("cvw_x_total", "Help.", "outcome", {{"written", w}, {"failed", f}}).
   using Parts = std::initializer_list<std::pair<std::string_view, std::uint64_t>>;
   void counters(std::string_view name, std::string_view help, std::string_view label, Parts parts);
+  // A family of one sample without labels: the usual shape of a gauge or a
+  // plain counter.
+  void gauge(std::string_view name, std::string_view help, std::uint64_t value);
+  void counter(std::string_view name, std::string_view help, std::uint64_t value);
 
   std::string& text() { return out_; }
 

@@ -44,42 +44,39 @@ std::int64_t unix_now() {
 void collect_calls(const calls::CallService& calls, const media::MediaEngine& media, MetricsWriter& out) {
   using T = MetricsWriter::Type;
   const auto& c = calls.metrics();
-  out.family("cvw_calls_active", T::Gauge, "Calls in progress (click-to-calls and incoming calls).");
-  out.sample("cvw_calls_active", static_cast<std::uint64_t>(calls.active()));
+  out.gauge("cvw_calls_active", "Calls in progress (click-to-calls and incoming calls).",
+            static_cast<std::uint64_t>(calls.active()));
   out.counters("cvw_calls_started_total", "Calls started, by direction.", "direction",
                {{"outgoing", c.started}, {"incoming", c.incoming}});
-  out.family("cvw_calls_connected_total", T::Counter,
-             "Calls connected: the user's phone and the callee, or the caller and the user's client or phone.");
-  out.sample("cvw_calls_connected_total", c.connected);
-  out.family("cvw_calls_refused_total", T::Counter, "Calls refused because the user had too many in progress.");
-  out.sample("cvw_calls_refused_total", c.refused_limit);
+  out.counter("cvw_calls_connected_total",
+              "Calls connected: the user's phone and the callee, or the caller and the user's "
+              "client or phone.",
+              c.connected);
+  out.counter("cvw_calls_refused_total", "Calls refused because the user had too many in progress.",
+              c.refused_limit);
   out.family("cvw_calls_ended_total", T::Counter, "Calls ended, by reason.");
   for (std::size_t i = 0; i < c.ended.size(); ++i) {
     out.sample("cvw_calls_ended_total", c.ended[i],
                {{"reason", calls::to_string(static_cast<calls::EndCode>(i))}});
   }
   const auto& m = media.metrics();
-  out.family("cvw_media_channels_open", T::Gauge,
-             "RTP endpoints of cvw's own media (ringback, relay) in use now.");
-  out.sample("cvw_media_channels_open", m.channels_open);
-  out.family("cvw_media_channels_pooled", T::Gauge,
-             "RTP/RTCP port pairs of ended calls kept bound for reuse.");
-  out.sample("cvw_media_channels_pooled", m.channels_pooled);
-  out.family("cvw_media_channels_reused_total", T::Counter,
-             "RTP channels opened on a pooled port pair.");
-  out.sample("cvw_media_channels_reused_total", m.channels_reused);
-  out.family("cvw_media_stale_packets_dropped_total", T::Counter,
-             "Datagrams for an ended call, read on its port pair and dropped.");
-  out.sample("cvw_media_stale_packets_dropped_total", m.stale_packets_dropped);
-  out.family(
-      "cvw_media_stale_pairs_closed_total", T::Counter,
-      "Pooled port pairs closed instead of reused: their last call's peer was still sending.");
-  out.sample("cvw_media_stale_pairs_closed_total", m.stale_pairs_closed);
+  out.gauge("cvw_media_channels_open",
+            "RTP endpoints of cvw's own media (ringback, relay) in use now.", m.channels_open);
+  out.gauge("cvw_media_channels_pooled", "RTP/RTCP port pairs of ended calls kept bound for reuse.",
+            m.channels_pooled);
+  out.counter("cvw_media_channels_reused_total", "RTP channels opened on a pooled port pair.",
+              m.channels_reused);
+  out.counter("cvw_media_stale_packets_dropped_total",
+              "Datagrams for an ended call, read on its port pair and dropped.",
+              m.stale_packets_dropped);
+  out.counter(
+      "cvw_media_stale_pairs_closed_total",
+      "Pooled port pairs closed instead of reused: their last call's peer was still sending.",
+      m.stale_pairs_closed);
   out.counters("cvw_media_rtp_packets_total", "RTP packets of cvw's own media.", "direction",
                {{"out", m.packets_sent}, {"in", m.packets_received}});
-  out.family("cvw_media_relayed_packets_total", T::Counter,
-             "RTP/RTCP packets relayed between two channels (anchored media).");
-  out.sample("cvw_media_relayed_packets_total", m.packets_relayed);
+  out.counter("cvw_media_relayed_packets_total",
+              "RTP/RTCP packets relayed between two channels (anchored media).", m.packets_relayed);
   out.counters("cvw_media_relay_dropped_packets_total",
                "Packets a forwarding channel received and did not relay.", "reason",
                {{"no_target_or_send_error", m.relay_drops}, {"malformed", m.relay_malformed}});
@@ -156,11 +153,9 @@ void collect_sip(sip::SipStack& stack, MetricsWriter& out) {
                  {{"direction", direction}, {"class", std::to_string(c + 1) + "xx"}});
     }
   }
-  out.family("cvw_sip_messages_rejected_total", T::Counter,
-             "Malformed SIP requests answered statelessly (400/505).");
-  out.sample("cvw_sip_messages_rejected_total", t.rejected);
-  out.family("cvw_sip_messages_dropped_total", T::Counter, "SIP input that could not be answered.");
-  out.sample("cvw_sip_messages_dropped_total", t.dropped);
+  out.counter("cvw_sip_messages_rejected_total",
+              "Malformed SIP requests answered statelessly (400/505).", t.rejected);
+  out.counter("cvw_sip_messages_dropped_total", "SIP input that could not be answered.", t.dropped);
   out.counters("cvw_sip_connections_total", "SIP TCP connections opened and closed.", "event",
                {{"opened", t.connections_opened}, {"closed", t.connections_closed}});
   const auto& x = stack.transactions().metrics();
@@ -173,12 +168,11 @@ void collect_sip(sip::SipStack& stack, MetricsWriter& out) {
                              x.server_non_invite.created - x.client_invite.terminated -
                              x.client_non_invite.terminated - x.server_invite.terminated -
                              x.server_non_invite.terminated;
-  out.family("cvw_sip_transactions_open", T::Gauge, "SIP transactions alive now.");
-  out.sample("cvw_sip_transactions_open", open);
+  out.gauge("cvw_sip_transactions_open", "SIP transactions alive now.", open);
   out.counters("cvw_sip_retransmissions_total", "SIP retransmissions sent and absorbed.",
                "direction", {{"out", x.retransmissions_sent}, {"in", x.retransmissions_absorbed}});
-  out.family("cvw_sip_dialogs_open", T::Gauge, "INVITE sessions (dialogs) alive now.");
-  out.sample("cvw_sip_dialogs_open", static_cast<std::uint64_t>(stack.ua().session_count()));
+  out.gauge("cvw_sip_dialogs_open", "INVITE sessions (dialogs) alive now.",
+            static_cast<std::uint64_t>(stack.ua().session_count()));
 }
 
 Result<net::ip::tcp::endpoint> http_endpoint(const std::string& listen) {
@@ -406,7 +400,6 @@ int run_daemon(DaemonOptions options) {
                  "outcome", {{"written", h.written}, {"failed", h.write_failures}});
   });
   metrics.add([&sip_registrar, &locations, &digest](MetricsWriter& out) {
-    using T = MetricsWriter::Type;
     const app::SipRegistrarMetrics& m = sip_registrar.metrics();
     out.counters("cvw_registrar_requests_total",
                  "REGISTER requests by what the registrar answered.", "outcome",
@@ -416,14 +409,15 @@ int run_daemon(DaemonOptions options) {
                   {"auth_failed", m.auth_failed},
                   {"throttled", m.throttled},
                   {"refused", m.refused}});
-    out.family("cvw_registrar_bindings", T::Gauge, "Contacts registered now (expired ones until the next purge).");
-    out.sample("cvw_registrar_bindings", locations.binding_count());
-    out.family("cvw_registrar_aors", T::Gauge, "Users with at least one contact registered.");
-    out.sample("cvw_registrar_aors", locations.aor_count());
-    out.family("cvw_registrar_nonces_tracked", T::Gauge,
-               "Nonces the replay guard remembers (used, not yet expired); at registrar.max_tracked_nonces new "
-               "ones are refused as stale.");
-    out.sample("cvw_registrar_nonces_tracked", digest.tracked_nonces());
+    out.gauge("cvw_registrar_bindings",
+              "Contacts registered now (expired ones until the next purge).",
+              locations.binding_count());
+    out.gauge("cvw_registrar_aors", "Users with at least one contact registered.",
+              locations.aor_count());
+    out.gauge("cvw_registrar_nonces_tracked",
+              "Nonces the replay guard remembers (used, not yet expired); at "
+              "registrar.max_tracked_nonces new ones are refused as stale.",
+              digest.tracked_nonces());
   });
   metrics.add([&registrations](MetricsWriter& out) {
     const app::RegistrationStoreMetrics r = registrations.metrics();
@@ -453,10 +447,10 @@ int run_daemon(DaemonOptions options) {
                   {"auth_failed", a.auth_failed}});
   });
   metrics.add([&directory, &sessions](MetricsWriter& out) {
-    out.family("cvw_directory_users", MetricsWriter::Type::Gauge, "Users in the directory.");
-    out.sample("cvw_directory_users", static_cast<std::uint64_t>(directory.user_count()));
-    out.family("cvw_sessions_open", MetricsWriter::Type::Gauge, "Signed-in API sessions.");
-    out.sample("cvw_sessions_open", static_cast<std::uint64_t>(sessions.size()));
+    out.gauge("cvw_directory_users", "Users in the directory.",
+              static_cast<std::uint64_t>(directory.user_count()));
+    out.gauge("cvw_sessions_open", "Signed-in API sessions.",
+              static_cast<std::uint64_t>(sessions.size()));
   });
 
   net::signal_set reload_signal(io, SIGHUP);

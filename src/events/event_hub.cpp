@@ -403,21 +403,20 @@ const EventMetrics& EventHub::metrics() const {
 void EventHub::collect(MetricsWriter& out) const {
   const EventMetrics& m = impl_->metrics_;
   using T = MetricsWriter::Type;
-  out.family("cvw_events_channels_open", T::Gauge, "Event channels open (one per login session).");
-  out.sample("cvw_events_channels_open", static_cast<std::uint64_t>(impl_->channels_.size()));
-  out.family("cvw_events_published_total", T::Counter, "Events published to users.");
-  out.sample("cvw_events_published_total", m.published);
+  out.gauge("cvw_events_channels_open", "Event channels open (one per login session).",
+            static_cast<std::uint64_t>(impl_->channels_.size()));
+  out.counter("cvw_events_published_total", "Events published to users.", m.published);
   out.family("cvw_events_delivered_total", T::Counter,
              "Events sent to clients, by transport (a retried poll counts again).");
   out.sample("cvw_events_delivered_total", m.delivered_websocket, {{"transport", "websocket"}});
   out.sample("cvw_events_delivered_total", m.delivered_longpoll, {{"transport", "longpoll"}});
-  out.family(
-      "cvw_events_polls_replaced_total", T::Counter,
-      "Long-polls answered 409 and WebSockets closed because a newer one took over their channel.");
-  out.sample("cvw_events_polls_replaced_total", m.polls_replaced);
-  out.family("cvw_events_overflows_total", T::Counter,
-             "Channel overflows: unacknowledged events dropped and a resync event queued.");
-  out.sample("cvw_events_overflows_total", m.overflows);
+  out.counter(
+      "cvw_events_polls_replaced_total",
+      "Long-polls answered 409 and WebSockets closed because a newer one took over their channel.",
+      m.polls_replaced);
+  out.counter("cvw_events_overflows_total",
+              "Channel overflows: unacknowledged events dropped and a resync event queued.",
+              m.overflows);
 }
 
 }  // namespace cvw::events

@@ -490,21 +490,19 @@ void Server::collect(MetricsWriter& out) const {
   for (std::size_t code = 100; code < m.responses_by_status.size(); ++code)
     if (m.responses_by_status[code] != 0)
       out.sample("cvw_http_responses_total", m.responses_by_status[code], {{"code", std::to_string(code)}});
-  out.family("cvw_http_connections_accepted_total", T::Counter, "TCP connections accepted by the HTTP server.");
-  out.sample("cvw_http_connections_accepted_total", m.connections_accepted);
-  out.family("cvw_http_connections_open", T::Gauge, "HTTP connections and WebSockets open now.");
-  out.sample("cvw_http_connections_open", m.connections_open);
-  out.family("cvw_http_tls_handshake_failures_total", T::Counter, "TLS handshakes that failed.");
-  out.sample("cvw_http_tls_handshake_failures_total", m.tls_handshake_failures);
-  out.family("cvw_http_websockets_open", T::Gauge, "WebSockets open now.");
-  out.sample("cvw_http_websockets_open", m.websockets_open);
-  out.family("cvw_http_websockets_opened_total", T::Counter, "WebSockets accepted.");
-  out.sample("cvw_http_websockets_opened_total", m.websockets_opened);
+  out.counter("cvw_http_connections_accepted_total", "TCP connections accepted by the HTTP server.",
+              m.connections_accepted);
+  out.gauge("cvw_http_connections_open", "HTTP connections and WebSockets open now.",
+            m.connections_open);
+  out.counter("cvw_http_tls_handshake_failures_total", "TLS handshakes that failed.",
+              m.tls_handshake_failures);
+  out.gauge("cvw_http_websockets_open", "WebSockets open now.", m.websockets_open);
+  out.counter("cvw_http_websockets_opened_total", "WebSockets accepted.", m.websockets_opened);
   out.family("cvw_http_websocket_frames_total", T::Counter, "WebSocket text frames, by direction.");
   out.sample("cvw_http_websocket_frames_total", m.websocket_frames_sent, {{"direction", "out"}});
   out.sample("cvw_http_websocket_frames_total", m.websocket_frames_received, {{"direction", "in"}});
-  out.family("cvw_http_websockets_dropped_slow_total", T::Counter, "WebSockets closed because the peer did not read.");
-  out.sample("cvw_http_websockets_dropped_slow_total", m.websockets_dropped_slow);
+  out.counter("cvw_http_websockets_dropped_slow_total",
+              "WebSockets closed because the peer did not read.", m.websockets_dropped_slow);
 }
 
 }  // namespace cvw::http

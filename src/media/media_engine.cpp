@@ -103,10 +103,13 @@ struct Player {
   rtp::Header header;  // of the next packet
 };
 
-void close_sockets(ChannelState& c) {
+// Closes the channel's pair and detaches it from the engine: from then on it
+// is an inert object whose pending waits end with operation_aborted.
+void retire(ChannelState& c) {
   boost::system::error_code ignore;
   c.rtp.close(ignore);
   c.rtcp.close(ignore);
+  c.engine = nullptr;
 }
 
 std::string sdp_address(const asio::ip::address& address) {
@@ -195,8 +198,7 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
     ChannelState& c = *state;
     end_call(c);
     if (pool_.size() >= config_.pool_pairs) {
-      close_sockets(c);
-      c.engine = nullptr;
+      retire(c);
       log().debug("media: closed RTP port {}", c.port);
       return;
     }
@@ -299,15 +301,13 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
   // are closed (their waits then end with operation_aborted).
   void shutdown() {
     for (const std::shared_ptr<ChannelState>& c : pool_) {
-      close_sockets(*c);
-      c->engine = nullptr;
+      retire(*c);
     }
     pool_.clear();
     metrics_.channels_pooled = 0;
     players_.clear();
     for (ChannelState* c : channels_) {
-      close_sockets(*c);
-      c->engine = nullptr;
+      retire(*c);
       c->call.player_slot = kNotPlaying;
       c->call.forwarding = false;
       c->call.forward = nullptr;
@@ -386,8 +386,7 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
                   std::chrono::duration_cast<std::chrono::milliseconds>(channel->last_heard -
                                                                         channel->released_at)
                       .count());
-      close_sockets(*channel);
-      channel->engine = nullptr;
+      retire(*channel);
     }
     return nullptr;
   }

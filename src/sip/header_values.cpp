@@ -439,4 +439,9 @@ std::string_view tag_param(std::string_view value, std::string& scratch) {
   return tag && *tag ? **tag : std::string_view{};
 }
 
+std::string tag_of(std::string_view value) {
+  std::string scratch;
+  return std::string(tag_param(value, scratch));
+}
+
 }  // namespace cvw::sip

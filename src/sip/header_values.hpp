@@ -55,6 +55,8 @@ Result<NameAddr> parse_name_addr(std::string_view value, std::string& scratch);
 // without parsing the URI; anything else goes through parse_name_addr, and
 // the result may then live in `scratch`.
 std::string_view tag_param(std::string_view value, std::string& scratch);
+// The same as a string of its own, for a caller that keeps the tag.
+std::string tag_of(std::string_view value);
 // The same, telling "no tag" (nullopt) from an empty one, and an unparsable
 // value (an error) from both.
 Result<std::optional<std::string_view>> find_tag_param(std::string_view value,

@@ -32,8 +32,11 @@ std::string_view protocol_name(Protocol p) {
 
 std::string Peer::to_string() const {
   std::string out = protocol == Protocol::Udp ? "udp:" : protocol == Protocol::Tcp ? "tcp:" : "tls:";
-  if (address.is_v6()) out.append("[").append(address.to_string()).append("]");
-  else out.append(address.to_string());
+  const AddressText host(address);
+  if (address.is_v6())
+    out.append("[").append(host.view()).append("]");
+  else
+    out.append(host.view());
   out.append(":").append(std::to_string(port));
   return out;
 }

@@ -1,5 +1,6 @@
 #include "sip/response_routing.hpp"
 
+#include <array>
 #include <optional>
 #include <string>
 
@@ -82,25 +83,51 @@ Peer reply_destination(const Message& request, const Peer& source) {
   return to;
 }
 
+namespace {
+
+// What a response copies from its request, in this order (§8.2.6.2): every
+// Via, the From, To, Call-ID and CSeq; a 100 (Trying) also the Timestamps
+// (§8.2.6.1: "If there is a Timestamp header field in the request, the UAS
+// MUST copy it into the 100 (Trying) response"). make_response() and
+// trying_wire() both follow it, so the two cannot drift apart.
+struct CopiedHeader {
+  HeaderId id;
+  bool every_value;  // all lines of it, else the first
+  bool only_in_100;
+};
+constexpr std::array<CopiedHeader, 6> kCopiedFromRequest{{
+    {HeaderId::Via, true, false},
+    {HeaderId::From, false, false},
+    {HeaderId::To, false, false},
+    {HeaderId::CallId, false, false},
+    {HeaderId::CSeq, false, false},
+    {HeaderId::Timestamp, true, true},
+}};
+
+}  // namespace
+
 Message make_response(const Message& request, int status, std::string_view reason, std::string_view to_tag) {
   Message response = Message::response(status, reason);
-  response.copy_headers(request, HeaderId::Via);
-  if (const HeaderField* from = request.find(HeaderId::From)) response.add(HeaderId::From, from->value);
-  if (const HeaderField* to = request.find(HeaderId::To)) {
-    std::string scratch;
-    Result<std::optional<std::string_view>> tag = find_tag_param(to->value, scratch);
-    if (tag && !*tag && status > 100) {
-      // §8.2.6.2: "the UAS MUST add a tag to the To header field in the response".
-      response.add(HeaderId::To, std::string(to->value) + ";tag=" + (to_tag.empty() ? random_token(10) : std::string(to_tag)));
-    } else {
-      response.add(HeaderId::To, to->value);
+  for (const CopiedHeader& copied : kCopiedFromRequest) {
+    if (copied.only_in_100 && status != 100) continue;
+    if (copied.every_value) {
+      response.copy_headers(request, copied.id);
+      continue;
     }
+    const HeaderField* h = request.find(copied.id);
+    if (!h) continue;
+    if (copied.id == HeaderId::To && status > 100) {
+      std::string scratch;
+      Result<std::optional<std::string_view>> tag = find_tag_param(h->value, scratch);
+      if (tag && !*tag) {
+        // §8.2.6.2: "the UAS MUST add a tag to the To header field in the response".
+        response.add(HeaderId::To, std::string(h->value) + ";tag=" +
+                                       (to_tag.empty() ? random_token(10) : std::string(to_tag)));
+        continue;
+      }
+    }
+    response.add(copied.id, h->value);
   }
-  if (const HeaderField* h = request.find(HeaderId::CallId)) response.add(HeaderId::CallId, h->value);
-  if (const HeaderField* h = request.find(HeaderId::CSeq)) response.add(HeaderId::CSeq, h->value);
-  // §8.2.6.1: "If there is a Timestamp header field in the request, the
-  // UAS MUST copy it into the 100 (Trying) response".
-  if (status == 100) response.copy_headers(request, HeaderId::Timestamp);
   return response;
 }
 
@@ -108,21 +135,18 @@ std::string trying_wire(const Message& request) {
   std::string out;
   out.reserve(request.wire_size_estimate() - request.body().size());
   out.append("SIP/2.0 100 Trying\r\n");
-  const auto copy_all = [&](HeaderId id) {
-    for (const HeaderField& h : request.headers()) {
-      if (h.id == id) out.append(header_name(id)).append(": ").append(h.value).append("\r\n");
+  const auto line = [&](HeaderId id, std::string_view value) {
+    out.append(header_name(id)).append(": ").append(value).append("\r\n");
+  };
+  for (const CopiedHeader& copied : kCopiedFromRequest) {
+    if (!copied.every_value) {
+      if (const HeaderField* h = request.find(copied.id)) line(copied.id, h->value);
+      continue;
     }
-  };
-  const auto copy_first = [&](HeaderId id) {
-    if (const HeaderField* h = request.find(id))
-      out.append(header_name(id)).append(": ").append(h->value).append("\r\n");
-  };
-  copy_all(HeaderId::Via);
-  copy_first(HeaderId::From);
-  copy_first(HeaderId::To);
-  copy_first(HeaderId::CallId);
-  copy_first(HeaderId::CSeq);
-  copy_all(HeaderId::Timestamp);
+    for (const HeaderField& h : request.headers()) {
+      if (h.id == copied.id) line(copied.id, h.value);
+    }
+  }
   out.append("Content-Length: 0\r\n\r\n");
   return out;
 }

@@ -7,11 +7,6 @@
 
 namespace cvw::sip::dialog {
 
-std::string tag_of(std::string_view value) {
-  std::string scratch;
-  return std::string(tag_param(value, scratch));
-}
-
 namespace {
 
 // The usual shape, "[token display] <uri>[;p=v...]" with nothing quoted and

@@ -128,8 +128,6 @@ class Dialog {
   bool uac_ = false;
 };
 
-// Reads the tag of a From/To value ("" when absent or unparsable).
-std::string tag_of(std::string_view name_addr_value);
 // The name-addr without its tag parameter (what a dialog keeps as local/remote URI).
 std::string without_tag(std::string_view name_addr_value);
 // The URI of a name-addr ("<sip:p1.example.com;lr>" → "sip:p1.example.com;lr"),

@@ -15,11 +15,6 @@ void append_lower(std::string& out, std::string_view s) {
   for (char c : s) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c);
 }
 
-std::string tag_of(std::string_view name_addr) {
-  std::string scratch;
-  return std::string(tag_param(name_addr, scratch));
-}
-
 // §17.2.3: "the branch parameter in the request is equal to the one in the top
 // Via header field of the request that created the transaction, and the
 // sent-by value in the top Via of the request is equal to the one in the

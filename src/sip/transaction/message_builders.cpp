@@ -62,8 +62,7 @@ std::string_view top_via_value(const Message& m) {
 }
 
 std::string to_tag(const Message& m) {
-  std::string scratch;
-  return std::string(tag_param(m.header(HeaderId::To), scratch));
+  return tag_of(m.header(HeaderId::To));
 }
 
 Message make_response(const Message& request, int status, std::string_view tag) {

@@ -331,5 +331,14 @@ TEST(MetricsWriter, EscapesLabelValues) {
   EXPECT_EQ(w.text(), "# HELP x_total x.\n# TYPE x_total counter\nx_total{a=\"q\\\"b\\\\c\\nd\"} 3\n");
 }
 
+TEST(MetricsWriter, GaugeAndCounterWriteAFamilyOfOneSample) {
+  MetricsWriter w;
+  w.gauge("x_open", "Open now.", 7);
+  w.counter("y_total", "Done.", 12);
+  EXPECT_EQ(w.text(),
+            "# HELP x_open Open now.\n# TYPE x_open gauge\nx_open 7\n"
+            "# HELP y_total Done.\n# TYPE y_total counter\ny_total 12\n");
+}
+
 }  // namespace
 }  // namespace cvw::http
