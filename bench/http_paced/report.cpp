@@ -1,5 +1,7 @@
 #include "report.hpp"
 
+#include "common/log.hpp"
+
 #include <string>
 
 namespace cvw::bench {
@@ -15,24 +17,6 @@ Row row(const LatencyHistogram& h) {
           h.count() > 0 ? h.max_ns() / 1000 : 0};
 }
 
-// The value for a JSON string: the only free text here is an error message
-// or a path, which may hold quotes or backslashes.
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 std::string json_row(const LatencyHistogram& h) {
   const Row x = row(h);
@@ -102,7 +86,7 @@ void print_json(std::FILE* out, const Options& o, const RunResult& r) {
                "\"non_200\":%llu,\"errors\":%llu,\"timeouts\":%llu,\"latency_us\":%s,\"service_us\":%s,"
                "\"start_lag_us\":%s,\"most_waiting\":%llu,\"reconnects\":%llu,\"warmup_failed\":%llu,"
                "\"client_cpu_percent\":%.1f,\"first_bad_status\":%d,\"first_error\":%s,\"passed\":%s}\n",
-               json_string(o.path).c_str(), static_cast<unsigned>(o.port), o.connections, o.duration_s, o.warmup_s,
+               json_quoted(o.path).c_str(), static_cast<unsigned>(o.port), o.connections, o.duration_s, o.warmup_s,
                o.timeout_s, static_cast<unsigned long long>(o.rate), r.rate_achieved,
                static_cast<unsigned long long>(r.asked), static_cast<unsigned long long>(r.ok),
                static_cast<unsigned long long>(failed(r)), static_cast<unsigned long long>(r.non_200),
@@ -110,7 +94,7 @@ void print_json(std::FILE* out, const Options& o, const RunResult& r) {
                json_row(r.latency).c_str(), json_row(r.service).c_str(), json_row(r.start_lag).c_str(),
                static_cast<unsigned long long>(r.most_waiting), static_cast<unsigned long long>(r.reconnects),
                static_cast<unsigned long long>(r.warmup_failed), r.client_cpu_percent, r.first_bad_status,
-               json_string(r.first_error).c_str(), rate_held(o, r) && failed(r) == 0 ? "true" : "false");
+               json_quoted(r.first_error).c_str(), rate_held(o, r) && failed(r) == 0 ? "true" : "false");
 }
 
 }  // namespace cvw::bench

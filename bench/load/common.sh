@@ -112,6 +112,34 @@ for _ in range(50):
 sys.exit("no port free for both UDP and TCP")'
 }
 
+# write_cvwd_config WORK SIP_PORT HTTP_PORT: writes WORK/cvwd.toml with what
+# every load run shares (warnings only; SIP on udp:127.0.0.1:SIP_PORT for
+# example.com; SQLite in WORK; the API in plain HTTP on HTTP_PORT), then the
+# calling script's own sections, read from stdin.
+write_cvwd_config() {
+  local work=$1 sip_port=$2 http_port=$3
+  {
+    echo "# written by bench/load/$(basename "$0")"
+    cat <<CFG
+[log]
+level = "warn"
+
+[sip]
+listen = ["udp:127.0.0.1:$sip_port"]
+domains = ["example.com"]
+
+[storage]
+url = "sqlite://$work/cvw.db"
+
+[http]
+listen = "127.0.0.1:$http_port"
+tls = false
+
+CFG
+    cat
+  } >"$work/cvwd.toml"
+}
+
 # run_cvwd_pinned WORK API: starts $CVWD --config WORK/cvwd.toml --demo in WORK
 # on CPU 0 (the load generators take CPU 1), log WORK/cvwd.log; sets CVW and
 # waits up to 30 s for API/healthz, or exits with the end of the log.

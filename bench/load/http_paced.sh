@@ -54,21 +54,7 @@ trap 'exit 130' INT TERM
 # every other key at its built-in default.
 HTTP_PORT=$(free_port)
 API="http://127.0.0.1:$HTTP_PORT"
-cat >"$WORK/cvwd.toml" <<CFG
-# written by bench/load/http_paced.sh (the flags of http_me.sh)
-[log]
-level = "warn"
-
-[sip]
-listen = ["udp:127.0.0.1:0"]
-
-[storage]
-url = "sqlite:$WORK/bench-http.db"
-
-[http]
-listen = "127.0.0.1:$HTTP_PORT"
-tls = false
-CFG
+write_cvwd_config "$WORK" 0 "$HTTP_PORT" </dev/null
 run_cvwd_pinned "$WORK" "$API"
 TOKEN=$(api_login alice@example.com alice-password-1)
 status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$API/api/v1/me")

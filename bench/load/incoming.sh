@@ -41,15 +41,7 @@ HTTP_PORT=$(free_port)
 PHONE_PORT=$(free_port)
 CLIENT_PORT=$(free_port)
 API="http://127.0.0.1:$HTTP_PORT"
-cat >"$WORK/cvwd.toml" <<CFG
-# written by bench/load/incoming.sh
-[log]
-level = "warn"
-
-[sip]
-listen = ["udp:127.0.0.1:$CVWD_PORT"]
-domains = ["example.com"]
-
+write_cvwd_config "$WORK" "$CVWD_PORT" "$HTTP_PORT" <<CFG
 [[trunk]]
 name = "pbx"
 address = "udp:127.0.0.1:$PHONE_PORT"
@@ -60,13 +52,6 @@ max_per_user = 100
 
 [registrar]
 digest_algorithms = ["MD5"]
-
-[storage]
-url = "sqlite://$WORK/cvw.db"
-
-[http]
-listen = "127.0.0.1:$HTTP_PORT"
-tls = false
 CFG
 run_cvwd_pinned "$WORK" "$API"
 metric() { api_metric "$1"; }

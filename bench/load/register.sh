@@ -32,24 +32,9 @@ trap 'exit 130' INT TERM
 CVWD_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 API="http://127.0.0.1:$HTTP_PORT"
-cat >"$WORK/cvwd.toml" <<CFG
-# written by bench/load/register.sh
-[log]
-level = "warn"
-
-[sip]
-listen = ["udp:127.0.0.1:$CVWD_PORT"]
-domains = ["example.com"]
-
+write_cvwd_config "$WORK" "$CVWD_PORT" "$HTTP_PORT" <<CFG
 [registrar]
 digest_algorithms = ["MD5"]
-
-[storage]
-url = "sqlite://$WORK/cvw.db"
-
-[http]
-listen = "127.0.0.1:$HTTP_PORT"
-tls = false
 CFG
 run_cvwd_pinned "$WORK" "$API"
 metric() { api_metric "$1"; }

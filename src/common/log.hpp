@@ -20,6 +20,9 @@ void set_log_level(spdlog::level::level_enum level);
 
 // Appends `text` to `out` escaped for a JSON string (RFC 8259 §7).
 void append_json_escaped(std::string& out, std::string_view text);
+// `text` as a JSON string, quotes included: a value quoted in an error
+// message or a JSON report.
+std::string json_quoted(std::string_view text);
 
 inline spdlog::logger& log() { return *spdlog::default_logger_raw(); }
 

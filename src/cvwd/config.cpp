@@ -1,19 +1,20 @@
 // Loading of the cvwd configuration file; see config.hpp.
 #include "cvwd/config.hpp"
 
-#include "storage/storage_url.hpp"
-
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <optional>
 #include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <sstream>
+
+#include "common/log.hpp"
+#include "storage/storage_url.hpp"
 
 namespace cvw::cvwd {
 namespace {
@@ -25,23 +26,9 @@ constexpr std::array<std::string_view, 5> kLogLevels = {"trace", "debug", "info"
 
 Error config_error(std::string message) { return Error{0, std::move(message)}; }
 
-// A string as TOML writes it in double quotes, for error messages.
+// A string in double quotes for error messages, escaped as TOML (and JSON) write it.
 std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += kHex[(c >> 4) & 0xf];
-      out += kHex[c & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+  return json_quoted(text);
 }
 
 // A value as it appears in the file, for the "(got ...)" part of an error.

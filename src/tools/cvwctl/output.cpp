@@ -41,7 +41,9 @@ void append_pretty(std::string& out, const json::value& value, std::size_t inden
       out += ": ";
       append_pretty(out, member, indent + 2);
     }
-    out += "\n" + std::string(indent, ' ') + "}";
+    out += '\n';
+    out.append(indent, ' ');
+    out += '}';
   } else if (const json::array* array = value.if_array()) {
     if (array->empty()) {
       out += "[]";
@@ -55,7 +57,9 @@ void append_pretty(std::string& out, const json::value& value, std::size_t inden
       out += inner;
       append_pretty(out, element, indent + 2);
     }
-    out += "\n" + std::string(indent, ' ') + "]";
+    out += '\n';
+    out.append(indent, ' ');
+    out += ']';
   } else {
     out += json::serialize(value);
   }
