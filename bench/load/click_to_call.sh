@@ -29,7 +29,8 @@
 #            step with >= 0.1 % failures or < 95 % of the rate asked.
 #   memory   MEM_CALLS (5000) calls held MEM_HOLD_S (60) s, started at
 #            MEM_RATE (500/s): cvwd's VmRSS before and with all of them up,
-#            per call. Needs MEM_CALLS / 100 users ([calls] max_per_user is
+#            per call, and again 34 s later, when the set-up's transactions
+#            (64*T1) have ended. Needs MEM_CALLS / 100 users ([calls] max_per_user is
 #            at most 100): creates loadNNN users through the admin API.
 #   latency  LAT_RATE (500/s) for LAT_S (10) s, captured by tcpdump on lo:
 #            p50/p90/p99 of the time from leg A's 200 to leg B's INVITE and
@@ -128,15 +129,7 @@ sipp_col() { sipp_stat "$SIPP_CSV" "$1"; }
 # start_cvwd: cvwd --demo on CPU 0 with a config in $WORK, SIP on
 # $CVWD_PORT, the API on $API; waits for /healthz.
 start_cvwd() {
-  cat >"$WORK/cvwd.toml" <<EOF
-# written by bench/load/click_to_call.sh
-[log]
-level = "warn"
-
-[sip]
-listen = ["udp:127.0.0.1:$CVWD_PORT"]
-domains = ["example.com"]
-
+  write_cvwd_config "$WORK" "$CVWD_PORT" "$HTTP_PORT" <<EOF
 [[trunk]]
 name = "pbx"
 address = "udp:127.0.0.1:$SIPP_PORT"
@@ -149,13 +142,6 @@ max_per_user = $MAX_PER_USER
 address = "127.0.0.1"
 port_min = $MEDIA_MIN
 port_max = $MEDIA_MAX
-
-[storage]
-url = "sqlite://$WORK/cvw.db"
-
-[http]
-listen = "127.0.0.1:$HTTP_PORT"
-tls = false
 EOF
   run_cvwd_pinned "$WORK" "$API"
 }
@@ -420,6 +406,7 @@ mode_memory() {
   local r0 r1 r2 m0 m1 m2
   read -r -a m0 < <(snap)
   r0=$(rss_kib "$CVW")
+  local h0; h0=$(api_metric cvw_process_heap_bytes)
   local t0; t0=$(now_us)
   run_wrk memory "$MEM_RATE" "$seconds"
   # every call placed is connected (both legs up) when connected == started
@@ -433,6 +420,7 @@ mode_memory() {
   sleep 1
   read -r -a m1 < <(snap)
   r1=$(rss_kib "$CVW")
+  local h1; h1=$(api_metric cvw_process_heap_bytes)
   local up=$((m1[6]))
   local elapsed=$((($(now_us) - t0) / 1000000))
   echo "wrk: $WRK_LINE"
@@ -446,13 +434,28 @@ ev = d.get("events", [])
 print(len(ev), sum(len(json.dumps(e, separators=(",", ":"))) for e in ev))' 2>/dev/null || echo "0 0")
   local per_call; per_call=$(awk -v a="$r0" -v b="$r1" -v n="$up" 'BEGIN { printf "%.2f", (n > 0 ? (b - a) / n : 0) }')
   echo "cvwd VmRSS: $r0 KiB before, $r1 KiB with $up calls up: +$((r1 - r0)) KiB = $per_call KiB per established call"
+  echo "  heap in use (cvw_process_heap_bytes): +$(((h1 - h0) / 1024)) KiB = $(awk -v a="$h0" -v b="$h1" -v n="$up" 'BEGIN { printf "%.2f", (n > 0 ? (b - a) / 1024 / n : 0) }') KiB per call"
   echo "  (includes each call's queued events, not acknowledged by any client here: alice's channel holds $(cut -d' ' -f1 <<<"$ev") events, $(cut -d' ' -f2 <<<"$ev") bytes of JSON)"
   echo "  fds of cvwd now: $(find /proc/"$CVW"/fd -mindepth 1 -maxdepth 1 | wc -l) (an RTP + RTCP socket per call, kernel memory not in RSS)"
+  # The set-up's INVITE transactions (Accepted, Timer M) and the UAC
+  # sessions' INVITEs wait 64*T1 = 32 s after the last answer: measured
+  # again once they are gone, the calls are what a long call costs.
+  local settled=""
+  if [ $((elapsed + 36)) -lt "$MEM_HOLD_S" ]; then
+    sleep 34
+    local r3 m3
+    read -r -a m3 < <(snap)
+    r3=$(rss_kib "$CVW")
+    local h3; h3=$(api_metric cvw_process_heap_bytes)
+    settled=$(awk -v a="$h0" -v b="$h3" -v n="${m3[6]}" 'BEGIN { printf "%.2f", (n > 0 ? (b - a) / 1024 / n : 0) }')
+    # RSS stays where it was: malloc keeps what was freed for the next calls.
+    echo "34 s later (set-up transactions gone; transactions open $(api_metric cvw_sip_transactions_open)), ${m3[6]} calls up: heap in use +$(((h3 - h0) / 1024)) KiB = $settled KiB per established call (VmRSS $r3 KiB)"
+  fi
   wait_idle $((MEM_HOLD_S + 40)) || echo "# calls still up $((MEM_HOLD_S + 40)) s later: $(snap)"
   read -r -a m2 < <(snap)
   r2=$(rss_kib "$CVW")
   echo "after they all ended: VmRSS $r2 KiB; ended Completed $((m2[2] - m0[2])) of $((m2[0] - m0[0])); other ends: $(odd_reasons)"
-  SUMMARY+=("memory: $per_call KiB VmRSS per established call ($up calls up, +$((r1 - r0)) KiB; queued events included)")
+  SUMMARY+=("memory: $per_call KiB VmRSS per established call ($up calls up, +$((r1 - r0)) KiB; queued events included)${settled:+; heap $settled KiB per call once the set-up transactions are gone}")
   stop_stack
 }
 

@@ -115,7 +115,7 @@ ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::
       callee_answer_ = std::move(*parsed);
       relay();
     }
-    return sdp::serialize(callee_sdp_.stamp(answer));
+    return callee_sdp_.stamp(answer);
   };
 }
 
@@ -135,7 +135,7 @@ void ClickToCall::watch_phone(sip::dialog::CallLeg& leg) {
       phone_answer_ = std::move(*parsed);
       relay();
     }
-    return sdp::serialize(phone_sdp_.stamp(answer));
+    return phone_sdp_.stamp(answer);
   };
   leg.refer_handler = [this](const sip::Message& refer) { return on_refer(refer); };
 }
@@ -183,8 +183,8 @@ Task<void> ClickToCall::take_replacement(std::unique_ptr<sip::dialog::CallLeg> i
   }
   // Answer the new party on the callee's behalf, in a dialog of its own.
   sdp::LocalSession local(origin_for(media_->address()));
-  const std::string answer = sdp::serialize(
-      local.stamp(sdp::build_answer(*offer, seen_endpoint(media_->phone_port(), *callee_answer_))));
+  const std::string answer =
+      local.stamp(sdp::build_answer(*offer, seen_endpoint(media_->phone_port(), *callee_answer_)));
   const int answered = co_await incoming->answer(kSdp, answer);
   if (answered != 200) {
     // The new party gave up. Direct media: the callee now sends to nobody,
@@ -221,7 +221,7 @@ Task<void> ClickToCall::blind_transfer(std::string target_uri, sip::dialog::Call
   p.request_uri = target_uri;
   p.to = "<" + target_uri + ">";
   p.content_type = std::string(kSdp);
-  p.body = offer_body(local, seen_offer(media_->phone_port(), *callee_answer_));
+  p.body = local.stamp(seen_offer(media_->phone_port(), *callee_answer_));
   const int status = co_await leg->invite(p, plan_.callee_ring_timeout);
   if (status != 200) {
     referrer->notify_refer(status == 0 ? 500 : status);
@@ -292,10 +292,6 @@ void ClickToCall::on_callee_gone(sip::dialog::EndReason r) {
   first_to_leave_.set(Party::Callee);
 }
 
-std::string ClickToCall::offer_body(sdp::LocalSession& local, const sdp::Session& offer) const {
-  return sdp::serialize(local.stamp(offer));
-}
-
 void ClickToCall::start_ringback(const sdp::Session& answer) {
   const boost::asio::ip::udp::endpoint to = audio_destination(answer);
   if (to.port() == 0) return;
@@ -319,7 +315,8 @@ void ClickToCall::relay() {
 
 Task<bool> ClickToCall::point_callee_at(const sdp::Session& media) {
   if (media_->anchored()) co_return !callee_gone_;
-  const int moved = co_await callee_.reinvite(kSdp, offer_body(callee_sdp_, sdp::build_offer_from(media)));
+  const int moved =
+      co_await callee_.reinvite(kSdp, callee_sdp_.stamp(sdp::build_offer_from(media)));
   auto callee_now = sdp::parse(callee_.remote_body());
   if (moved < 200 || moved >= 300 || !callee_now || callee_gone_) co_return false;
   callee_answer_ = std::move(*callee_now);
@@ -345,10 +342,16 @@ Task<void> ClickToCall::run() {
   changed();  // callingPhone
 
   // Leg A: the user's own phone, offered our media (ringback comes from us).
-  sip::dialog::InviteParams a = plan_.phone;
-  a.content_type = std::string(kSdp);
-  a.body = offer_body(phone_sdp_, sdp::build_offer(our_endpoint(*media_)));
-  const int phone_status = co_await phone_->invite(a, plan_.phone_ring_timeout);
+  // A coroutine's locals live as long as its frame, here the whole call:
+  // what only the set-up needs is scoped to it (an idle call's memory is an
+  // issue target), and the phone's parameters are not needed again.
+  int phone_status = 0;
+  {
+    sip::dialog::InviteParams a = std::move(plan_.phone);
+    a.content_type = std::string(kSdp);
+    a.body = phone_sdp_.stamp(sdp::build_offer(our_endpoint(*media_)));
+    phone_status = co_await phone_->invite(a, plan_.phone_ring_timeout);
+  }
   if (phone_status != 200) {
     finish(user_hung_up_        ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
            : phone_->timed_out() ? unanswered(phone_failure(phone_status), plan_.phone_ring_timeout)
@@ -361,24 +364,32 @@ Task<void> ClickToCall::run() {
                          : end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up your phone"));
     co_return;
   }
-  auto answer = sdp::parse(phone_->remote_body());
-  if (!answer || sdp::active_media_count(*answer) == 0) {
+  bool usable = false;
+  {
+    auto answer = sdp::parse(phone_->remote_body());
+    usable = answer && sdp::active_media_count(*answer) > 0;
+    if (usable) phone_answer_ = std::move(*answer);
+  }
+  if (!usable) {
     co_await phone_->hangup();
     finish(end_reason(EndCode::Failed, Party::Phone, "Your phone answered without media cvw can use"));
     co_return;
   }
-  phone_answer_ = *answer;
-  start_ringback(*answer);
+  start_ringback(*phone_answer_);
   set_state(CallState::CallingCallee);
   co_await connect_callee();
 }
 
 Task<void> ClickToCall::connect_callee() {
   // Leg B: the callee, offered the phone's media.
-  sip::dialog::InviteParams b = plan_.callee;
-  b.content_type = std::string(kSdp);
-  b.body = offer_body(callee_sdp_, seen_offer(media_->callee_port(), *phone_answer_));
-  const int callee_status = co_await callee_.invite(b, plan_.callee_ring_timeout);
+  // plan_.callee stays: a blind transfer calls its target with it.
+  int callee_status = 0;
+  {
+    sip::dialog::InviteParams b = plan_.callee;
+    b.content_type = std::string(kSdp);
+    b.body = callee_sdp_.stamp(seen_offer(media_->callee_port(), *phone_answer_));
+    callee_status = co_await callee_.invite(b, plan_.callee_ring_timeout);
+  }
   media_->stop_ringback();
   if (callee_status != 200) {
     EndReason why = user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
@@ -395,20 +406,25 @@ Task<void> ClickToCall::connect_callee() {
                          : end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the other person answered"));
     co_return;
   }
-  auto callee_answer = sdp::parse(callee_.remote_body());
-  if (!callee_answer || sdp::active_media_count(*callee_answer) == 0) {
+  bool usable = false;
+  {
+    auto answer = sdp::parse(callee_.remote_body());
+    usable = answer && sdp::active_media_count(*answer) > 0;
+    if (usable) callee_answer_ = std::move(*answer);
+  }
+  if (!usable) {
     co_await release_both();
     finish(end_reason(EndCode::Failed, Party::Callee, "The other person answered without media cvw can use"));
     co_return;
   }
-  callee_answer_ = *callee_answer;
 
   // Join the two: the relay, or point the phone at the callee.
   int update = 200;
   if (media_->anchored()) {
     relay();
   } else {
-    update = co_await phone_->reinvite(kSdp, offer_body(phone_sdp_, sdp::build_offer_from(*callee_answer)));
+    update =
+        co_await phone_->reinvite(kSdp, phone_sdp_.stamp(sdp::build_offer_from(*callee_answer_)));
   }
   if (update < 200 || update >= 300) {
     // Decided before the release: our own BYEs end the legs too.

@@ -111,7 +111,6 @@ class ClickToCall final : public Call {
   // as our relay endpoint at `port` with `other`'s formats (anchored).
   sdp::LocalEndpoint seen_endpoint(std::uint16_t port, const sdp::Session& other) const;
   sdp::Session seen_offer(std::uint16_t port, const sdp::Session& other) const;
-  std::string offer_body(sdp::LocalSession& local, const sdp::Session& offer) const;
 
   sip::dialog::UserAgent& ua_;
   TimerService& timers_;

@@ -86,7 +86,7 @@ std::optional<std::string> IncomingCall::answer_for(const std::optional<sdp::Ses
                                                     std::string_view offer) {
   auto parsed = sdp::parse(offer);
   if (!parsed || !other) return std::nullopt;
-  return sdp::serialize(local.stamp(sdp::build_answer(*parsed, endpoint_of(*other))));
+  return local.stamp(sdp::build_answer(*parsed, endpoint_of(*other)));
 }
 
 void IncomingCall::decide(Decision d) {
@@ -142,10 +142,14 @@ void IncomingCall::hang_up() {
 
 Task<void> IncomingCall::ring(std::size_t index) {
   Branch& b = branches_[index];
-  sip::dialog::InviteParams p = b.plan.invite;
-  p.content_type = std::string(kSdp);
-  p.body = offer_;
-  const int status = co_await b.leg->invite(p, plan_.ring_timeout + kLegGrace);
+  // Scoped: a coroutine's locals otherwise live as long as its frame.
+  int status = 0;
+  {
+    sip::dialog::InviteParams p = b.plan.invite;
+    p.content_type = std::string(kSdp);
+    p.body = offer_;
+    status = co_await b.leg->invite(p, plan_.ring_timeout + kLegGrace);
+  }
   if (status == 200) {
     if (!decided_.ready()) {
       winner_ = index;
@@ -181,18 +185,20 @@ void IncomingCall::stop_branches(std::size_t except, std::string_view why) {
 Task<void> IncomingCall::run() {
   changed();  // ringing
   const sip::Message* invite = caller_.session()->invite();
-  auto offer = invite != nullptr && !invite->body().empty() ? sdp::parse(invite->body())
-                                                              : Result<sdp::Session>(Error{400, "no SDP offer"});
-  if (!offer || sdp::active_media_count(*offer) == 0) {
+  // Parsed into caller_media_, not a local: this frame lives for the whole call.
+  if (invite != nullptr && !invite->body().empty()) {
+    auto offer = sdp::parse(invite->body());
+    if (offer && sdp::active_media_count(*offer) > 0) caller_media_ = std::move(*offer);
+  }
+  if (!caller_media_) {
     caller_.session()->reject(488, "Not Acceptable Here (cvw needs an SDP offer in the INVITE)");
     finish(end_reason(EndCode::Failed, Party::Caller, "The caller's INVITE had no SDP offer cvw can use", 488));
     co_await caller_.ended();
     co_return;
   }
-  caller_media_ = *offer;
   // One text for every branch, stamped with our o= line towards the device
   // (the winner's later re-offers continue its version, RFC 3264 §8).
-  offer_ = sdp::serialize(device_sdp_.stamp(*offer));
+  offer_ = device_sdp_.stamp(*caller_media_);
   caller_.ring();
   if (branches_.empty() && !plan_.callback) {
     decide(plan_.forward ? Decision::Timeout : Decision::AllFailed);
@@ -302,10 +308,13 @@ Task<void> IncomingCall::ring_one_more(bool forward) {
       if (info_.state == CallState::CallingPhone) set_state(CallState::PhoneRinging);
     };
   }
-  sip::dialog::InviteParams p = target;
-  p.content_type = std::string(kSdp);
-  p.body = offer_;
-  const int status = co_await callback_leg_->invite(p, timeout);
+  int status = 0;
+  {
+    sip::dialog::InviteParams p = target;
+    p.content_type = std::string(kSdp);
+    p.body = offer_;
+    status = co_await callback_leg_->invite(p, timeout);
+  }
   if (status != 200) {
     EndReason why = user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You ended the call")
                     : first_to_leave_.ready()
@@ -342,15 +351,19 @@ Task<void> IncomingCall::connect(sip::dialog::CallLeg& device, Party device_part
     co_await caller_.ended();
     co_return;
   }
-  auto answer = sdp::parse(device.remote_body());
-  if (!answer || sdp::active_media_count(*answer) == 0) {
+  bool usable = false;
+  {
+    auto answer = sdp::parse(device.remote_body());
+    usable = answer && sdp::active_media_count(*answer) > 0;
+    if (usable) device_media_ = std::move(*answer);
+  }
+  if (!usable) {
     caller_.reject(488);
     co_await device.hangup();
     finish(end_reason(EndCode::Failed, device_party, "Your device answered without media cvw can use"));
     co_return;
   }
-  device_media_ = *answer;
-  const int answered = co_await caller_.answer(kSdp, sdp::serialize(caller_sdp_.stamp(*answer)));
+  const int answered = co_await caller_.answer(kSdp, caller_sdp_.stamp(*device_media_));
   if (answered != 200 || first_to_leave_.ready()) {
     // The caller gave up as the device answered (CANCEL and 200 crossed),
     // or never ACKed: release the device.

@@ -247,8 +247,7 @@ Session build_black_hole_offer(std::uint16_t port, const Codec& codec) {
 }
 
 Session build_offer_from(const Session& described) {
-  Session out;
-  out.name = "-";
+  Session out;  // s=- by default
   out.connection = described.connection;
   out.bandwidths = described.bandwidths;
   out.media = described.media;
@@ -280,16 +279,29 @@ Session build_resume_offer(const Session& previous) {
   return redirect(previous, [](Direction d) { return make_direction(sends(d), true); });
 }
 
-Session LocalSession::stamp(Session sdp) {
+std::string LocalSession::stamp(Session sdp) {
   sdp.origin = origin_;
-  if (previous_) {
-    // §8: unchanged content keeps the version, so the peer sees a no-op.
-    if (sdp == *previous_) return sdp;
+  std::string text = serialize(sdp);
+  if (!previous_.empty()) {
+    // §8: "If the version in the origin line does not increment, the SDP
+    // MUST be identical to the SDP with that version number": the same
+    // text keeps the version, so the peer sees a no-op.
+    if (text == previous_) return text;
     ++origin_.session_version;
     sdp.origin.session_version = origin_.session_version;
+    text = serialize(sdp);
   }
-  previous_ = sdp;
-  return sdp;
+  previous_ = text;
+  return text;
+}
+
+std::optional<Session> LocalSession::previous() const {
+  if (previous_.empty()) return std::nullopt;
+  Result<Session> parsed = parse(previous_);
+  // Our own serialization always parses; an error here would be a bug in
+  // serialize() or parse(), which their round-trip tests catch.
+  if (!parsed) return std::nullopt;
+  return std::move(*parsed);
 }
 
 }  // namespace cvw::sdp

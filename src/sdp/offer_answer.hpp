@@ -6,7 +6,7 @@
 // knows whether the version must go up. A typical answer:
 //
 //   LocalSession local(Origin{"-", id, id, "IN", "IP4", "192.0.2.10"});
-//   Session answer = local.stamp(build_answer(offer, endpoint));
+//   std::string body = local.stamp(build_answer(offer, endpoint));
 //
 // Thread safety: plain values; a LocalSession belongs to one dialog and is
 // used from the thread that owns the dialog.
@@ -130,9 +130,10 @@ Session build_resume_offer(const Session& previous);
 // ---------------------------------------------------------------------------
 // LocalSession: our o= line over the life of a dialog (RFC 3264 §8)
 
-// Owns the o= line of the descriptions we send in one session and the last
-// one sent. RFC 3264 §8: "the "o=" line of the new SDP MUST be identical to
-// that in the previous SDP, except that the version in the origin field MUST
+// Owns the o= line of the descriptions we send in one session and the text of
+// the last one sent (text, not a parsed Session: a call keeps two of these for
+// its whole life, and the text is a fifth of the size). RFC 3264 §8: "the "o=" line of the new SDP
+// MUST be identical to that in the previous SDP, except that the version in the origin field MUST
 // increment by one from the previous SDP. If the version in the origin line
 // does not increment, the SDP MUST be identical to the SDP with that version
 // number."
@@ -143,18 +144,20 @@ class LocalSession {
   // deterministic), address and the first version.
   explicit LocalSession(Origin origin) : origin_(std::move(origin)) {}
 
-  // Gives `sdp` our o= line and remembers it as the previous SDP. The version
-  // goes up by one when the content differs from the previous SDP and stays
-  // put when it is the same, so a repeated offer is byte-identical.
-  Session stamp(Session sdp);
+  // Gives `sdp` our o= line and returns its text, the body to send, which it
+  // remembers as the previous SDP. The version goes up by one when the text
+  // differs from the previous SDP's and stays put when it is the same, so a
+  // repeated offer is byte-identical.
+  std::string stamp(Session sdp);
 
   const Origin& origin() const { return origin_; }
-  // The last SDP stamped, if any: the base for a hold or resume re-offer.
-  const std::optional<Session>& previous() const { return previous_; }
+  // The last SDP stamped (parsed again), if any: the base for a hold or
+  // resume re-offer.
+  std::optional<Session> previous() const;
 
  private:
   Origin origin_;
-  std::optional<Session> previous_;
+  std::string previous_;  // "" until the first stamp
 };
 
 }  // namespace cvw::sdp

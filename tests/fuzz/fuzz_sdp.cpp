@@ -29,7 +29,7 @@ void exercise_offer_answer(const cvw::sdp::Session& offer) {
   // RFC 3264 §6: one m= line in the answer per m= line in the offer.
   check(answer.media.size() == offer.media.size());
   cvw::sdp::LocalSession local(cvw::sdp::Origin{"-", 1, 1, "IN", "IP4", "192.0.2.10"});
-  check(cvw::sdp::parse(cvw::sdp::serialize(local.stamp(answer))).ok());
+  check(cvw::sdp::parse(local.stamp(answer)).ok());
   (void)cvw::sdp::build_hold_offer(offer);
   (void)cvw::sdp::is_held(offer);
 }

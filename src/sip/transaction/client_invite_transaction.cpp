@@ -10,7 +10,7 @@ ClientInviteTransaction::ClientInviteTransaction(Context& ctx, ClientTransaction
                                                  Message&& invite, const Peer& next_hop,
                                                  ClientCallbacks callbacks)
     : ClientTransaction(ctx, id, TransactionState::Calling, invite, next_hop, std::move(callbacks)),
-      invite_(std::move(invite)),
+      invite_(std::make_unique<Message>(std::move(invite))),
       timer_a_(ctx),
       timer_b_(ctx),
       timer_d_(ctx),

@@ -63,14 +63,14 @@ class Media {
   explicit Media(std::string address) : address_(std::move(address)) {}
   std::string offer() {
     cvw::sdp::LocalSession local(origin());
-    return cvw::sdp::serialize(local.stamp(cvw::sdp::build_offer(endpoint())));
+    return local.stamp(cvw::sdp::build_offer(endpoint()));
   }
   // Answers `offer`; falls back to our own offer when it is not SDP we can read.
   std::string answer(std::string_view offer) {
     cvw::Result<cvw::sdp::Session> parsed = cvw::sdp::parse(offer);
     if (!parsed) return this->offer();
     cvw::sdp::LocalSession local(origin());
-    return cvw::sdp::serialize(local.stamp(cvw::sdp::build_answer(*parsed, endpoint())));
+    return local.stamp(cvw::sdp::build_answer(*parsed, endpoint()));
   }
 
  private:
