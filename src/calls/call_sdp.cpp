@@ -41,4 +41,9 @@ sdp::LocalEndpoint endpoint_of(const sdp::Session& described) {
   return e;
 }
 
+sdp::Session PartyMedia::parsed() const {
+  Result<sdp::Session> session = sdp::parse(text_);
+  return session ? std::move(*session) : sdp::Session{};
+}
+
 }  // namespace cvw::calls

@@ -21,4 +21,20 @@ sdp::Origin origin_for(const std::string& address);
 // on its behalf: its address, ports and formats (rejected streams left out).
 sdp::LocalEndpoint endpoint_of(const sdp::Session& described);
 
+// The media one party last described, kept as the SDP text it sent and
+// parsed again when a re-offer, a transfer or the relay needs it. A call
+// keeps one per side for its whole life, and the text is a fraction of a
+// parsed Session's size; the parse is paid on those rare events only.
+class PartyMedia {
+ public:
+  // `text` is a description the caller has parsed (and chosen to keep).
+  void keep(std::string_view text) { text_.assign(text); }
+  explicit operator bool() const { return !text_.empty(); }
+  // Empty before keep(). A text that parsed once parses again.
+  sdp::Session parsed() const;
+
+ private:
+  std::string text_;
+};
+
 }  // namespace cvw::calls

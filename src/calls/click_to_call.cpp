@@ -93,8 +93,8 @@ ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::
     if (!provisional.body().empty()) {
       media_->stop_ringback();
       if (media_->anchored()) {
-        if (auto early = sdp::parse(provisional.body())) {
-          callee_answer_ = std::move(*early);
+        if (sdp::parse(provisional.body())) {
+          callee_media_.keep(provisional.body());
           relay();
         }
       }
@@ -109,10 +109,11 @@ ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::
   // mid-call is not followed; anchored, the relay follows it.
   callee_.offer_handler = [this](std::string_view offer) -> std::optional<std::string> {
     auto parsed = sdp::parse(offer);
-    if (!parsed || !phone_answer_) return std::nullopt;
-    sdp::Session answer = sdp::build_answer(*parsed, seen_endpoint(media_->callee_port(), *phone_answer_));
+    if (!parsed || !phone_media_) return std::nullopt;
+    sdp::Session answer =
+        sdp::build_answer(*parsed, seen_endpoint(media_->callee_port(), phone_media_.parsed()));
     if (media_->anchored()) {
-      callee_answer_ = std::move(*parsed);
+      callee_media_.keep(offer);
       relay();
     }
     return callee_sdp_.stamp(answer);
@@ -130,9 +131,10 @@ void ClickToCall::watch_phone(sip::dialog::CallLeg& leg) {
     auto parsed = sdp::parse(offer);
     if (!parsed) return std::nullopt;
     sdp::Session answer = sdp::build_answer(
-        *parsed, callee_answer_ ? seen_endpoint(media_->phone_port(), *callee_answer_) : our_endpoint(*media_));
+        *parsed, callee_media_ ? seen_endpoint(media_->phone_port(), callee_media_.parsed())
+                               : our_endpoint(*media_));
     if (media_->anchored()) {
-      phone_answer_ = std::move(*parsed);
+      phone_media_.keep(offer);
       relay();
     }
     return phone_sdp_.stamp(answer);
@@ -141,7 +143,7 @@ void ClickToCall::watch_phone(sip::dialog::CallLeg& leg) {
 }
 
 void ClickToCall::swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::LocalSession local,
-                             const sdp::Session& media, std::string kind, std::string to) {
+                             std::string_view media, std::string kind, std::string to) {
   // The old leg leaves without ending the call: its observers go first.
   old_phone_ = std::move(phone_);
   old_phone_->on_end = nullptr;
@@ -151,7 +153,7 @@ void ClickToCall::swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::Lo
   phone_ = std::move(next);
   watch_phone(*phone_);
   phone_sdp_ = std::move(local);
-  phone_answer_ = media;
+  phone_media_.keep(media);
   relay();
   info_.transfer_kind = std::move(kind);
   info_.transferred_to = std::move(to);
@@ -169,7 +171,9 @@ bool ClickToCall::accept_replacement(std::shared_ptr<sip::dialog::InviteSession>
 
 Task<void> ClickToCall::take_replacement(std::unique_ptr<sip::dialog::CallLeg> incoming) {
   const std::string who = std::string(incoming->session()->invite()->header(sip::HeaderId::From));
-  auto offer = sdp::parse(incoming->session()->invite()->body());
+  // A copy: the session lets its INVITE go once answered.
+  const std::string offer_text(incoming->session()->invite()->body());
+  auto offer = sdp::parse(offer_text);
   if (!offer || sdp::active_media_count(*offer) == 0) {
     incoming->reject(488);
     end_transfer();
@@ -183,8 +187,8 @@ Task<void> ClickToCall::take_replacement(std::unique_ptr<sip::dialog::CallLeg> i
   }
   // Answer the new party on the callee's behalf, in a dialog of its own.
   sdp::LocalSession local(origin_for(media_->address()));
-  const std::string answer =
-      local.stamp(sdp::build_answer(*offer, seen_endpoint(media_->phone_port(), *callee_answer_)));
+  const std::string answer = local.stamp(
+      sdp::build_answer(*offer, seen_endpoint(media_->phone_port(), callee_media_.parsed())));
   const int answered = co_await incoming->answer(kSdp, answer);
   if (answered != 200) {
     // The new party gave up. Direct media: the callee now sends to nobody,
@@ -194,7 +198,7 @@ Task<void> ClickToCall::take_replacement(std::unique_ptr<sip::dialog::CallLeg> i
     co_return;
   }
   // RFC 3891 §3: the dialog it replaces is ended by us, with BYE.
-  swap_phone(std::move(incoming), std::move(local), *offer, "attended", who);
+  swap_phone(std::move(incoming), std::move(local), offer_text, "attended", who);
   end_transfer();
 }
 
@@ -221,14 +225,15 @@ Task<void> ClickToCall::blind_transfer(std::string target_uri, sip::dialog::Call
   p.request_uri = target_uri;
   p.to = "<" + target_uri + ">";
   p.content_type = std::string(kSdp);
-  p.body = local.stamp(seen_offer(media_->phone_port(), *callee_answer_));
+  p.body = local.stamp(seen_offer(media_->phone_port(), callee_media_.parsed()));
   const int status = co_await leg->invite(p, plan_.callee_ring_timeout);
   if (status != 200) {
     referrer->notify_refer(status == 0 ? 500 : status);
     end_transfer();
     co_return;
   }
-  auto answer = sdp::parse(leg->remote_body());
+  const std::string answer_text(leg->remote_body());
+  auto answer = sdp::parse(answer_text);
   if (!answer || !co_await point_callee_at(*answer)) {
     referrer->notify_refer(503);
     co_await leg->hangup();
@@ -237,7 +242,7 @@ Task<void> ClickToCall::blind_transfer(std::string target_uri, sip::dialog::Call
   }
   referrer->notify_refer(200);
   leg->on_provisional = nullptr;
-  swap_phone(std::move(leg), std::move(local), *answer, "blind", target_uri);
+  swap_phone(std::move(leg), std::move(local), answer_text, "blind", target_uri);
   end_transfer();
 }
 
@@ -308,8 +313,9 @@ void ClickToCall::start_ringback(const sdp::Session& answer) {
 }
 
 void ClickToCall::relay() {
-  if (media_->anchored() && phone_answer_ && callee_answer_) {
-    media_->relay(audio_destination(*phone_answer_), audio_destination(*callee_answer_));
+  if (media_->anchored() && phone_media_ && callee_media_) {
+    media_->relay(audio_destination(phone_media_.parsed()),
+                  audio_destination(callee_media_.parsed()));
   }
 }
 
@@ -317,9 +323,9 @@ Task<bool> ClickToCall::point_callee_at(const sdp::Session& media) {
   if (media_->anchored()) co_return !callee_gone_;
   const int moved =
       co_await callee_.reinvite(kSdp, callee_sdp_.stamp(sdp::build_offer_from(media)));
-  auto callee_now = sdp::parse(callee_.remote_body());
-  if (moved < 200 || moved >= 300 || !callee_now || callee_gone_) co_return false;
-  callee_answer_ = std::move(*callee_now);
+  if (moved < 200 || moved >= 300 || !sdp::parse(callee_.remote_body()) || callee_gone_)
+    co_return false;
+  callee_media_.keep(callee_.remote_body());
   co_return true;
 }
 
@@ -368,14 +374,16 @@ Task<void> ClickToCall::run() {
   {
     auto answer = sdp::parse(phone_->remote_body());
     usable = answer && sdp::active_media_count(*answer) > 0;
-    if (usable) phone_answer_ = std::move(*answer);
+    if (usable) {
+      phone_media_.keep(phone_->remote_body());
+      start_ringback(*answer);
+    }
   }
   if (!usable) {
     co_await phone_->hangup();
     finish(end_reason(EndCode::Failed, Party::Phone, "Your phone answered without media cvw can use"));
     co_return;
   }
-  start_ringback(*phone_answer_);
   set_state(CallState::CallingCallee);
   co_await connect_callee();
 }
@@ -387,7 +395,7 @@ Task<void> ClickToCall::connect_callee() {
   {
     sip::dialog::InviteParams b = plan_.callee;
     b.content_type = std::string(kSdp);
-    b.body = callee_sdp_.stamp(seen_offer(media_->callee_port(), *phone_answer_));
+    b.body = callee_sdp_.stamp(seen_offer(media_->callee_port(), phone_media_.parsed()));
     callee_status = co_await callee_.invite(b, plan_.callee_ring_timeout);
   }
   media_->stop_ringback();
@@ -410,7 +418,7 @@ Task<void> ClickToCall::connect_callee() {
   {
     auto answer = sdp::parse(callee_.remote_body());
     usable = answer && sdp::active_media_count(*answer) > 0;
-    if (usable) callee_answer_ = std::move(*answer);
+    if (usable) callee_media_.keep(callee_.remote_body());
   }
   if (!usable) {
     co_await release_both();
@@ -423,8 +431,8 @@ Task<void> ClickToCall::connect_callee() {
   if (media_->anchored()) {
     relay();
   } else {
-    update =
-        co_await phone_->reinvite(kSdp, phone_sdp_.stamp(sdp::build_offer_from(*callee_answer_)));
+    update = co_await phone_->reinvite(
+        kSdp, phone_sdp_.stamp(sdp::build_offer_from(callee_media_.parsed())));
   }
   if (update < 200 || update >= 300) {
     // Decided before the release: our own BYEs end the legs too.

@@ -41,6 +41,7 @@
 #include "calls/call.hpp"
 #include "calls/call_info.hpp"
 #include "calls/call_media.hpp"
+#include "calls/call_sdp.hpp"
 #include "common/task.hpp"
 #include "common/timer.hpp"
 #include "sdp/offer_answer.hpp"
@@ -94,8 +95,9 @@ class ClickToCall final : public Call {
   // Observers and handlers of whichever leg is on the user's side.
   void watch_phone(sip::dialog::CallLeg& leg);
   // `next` takes the phone's place (a transfer); the old leg is released.
-  void swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::LocalSession local, const sdp::Session& media,
-                  std::string kind, std::string to);
+  // `media`: the SDP text the new party described.
+  void swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::LocalSession local,
+                  std::string_view media, std::string kind, std::string to);
   // Stops the ringback, then Call::finish.
   void finish(EndReason reason);
   void on_phone_gone(sip::dialog::EndReason reason);
@@ -126,8 +128,8 @@ class ClickToCall final : public Call {
   bool phone_left_during_transfer_ = false;
   sdp::LocalSession phone_sdp_;   // our o= line towards the phone
   sdp::LocalSession callee_sdp_;  // and towards the callee
-  std::optional<sdp::Session> phone_answer_;   // the phone's media
-  std::optional<sdp::Session> callee_answer_;  // the callee's media
+  PartyMedia phone_media_;        // what the phone (or who took its place) last described
+  PartyMedia callee_media_;       // and the callee
 
   // Who went first, as it happens; the flow reads them when it resumes.
   bool user_hung_up_ = false;

@@ -82,11 +82,12 @@ IncomingCall::~IncomingCall() {
   timers_.cancel(cancel_callback_);
 }
 
-std::optional<std::string> IncomingCall::answer_for(const std::optional<sdp::Session>& other, sdp::LocalSession& local,
+std::optional<std::string> IncomingCall::answer_for(const PartyMedia& other,
+                                                    sdp::LocalSession& local,
                                                     std::string_view offer) {
   auto parsed = sdp::parse(offer);
   if (!parsed || !other) return std::nullopt;
-  return local.stamp(sdp::build_answer(*parsed, endpoint_of(*other)));
+  return local.stamp(sdp::build_answer(*parsed, endpoint_of(other.parsed())));
 }
 
 void IncomingCall::decide(Decision d) {
@@ -185,20 +186,24 @@ void IncomingCall::stop_branches(std::size_t except, std::string_view why) {
 Task<void> IncomingCall::run() {
   changed();  // ringing
   const sip::Message* invite = caller_.session()->invite();
-  // Parsed into caller_media_, not a local: this frame lives for the whole call.
+  // Scoped: this frame lives for the whole call.
+  bool usable = false;
   if (invite != nullptr && !invite->body().empty()) {
     auto offer = sdp::parse(invite->body());
-    if (offer && sdp::active_media_count(*offer) > 0) caller_media_ = std::move(*offer);
+    usable = offer && sdp::active_media_count(*offer) > 0;
+    if (usable) {
+      caller_media_.keep(invite->body());
+      // One text for every branch, stamped with our o= line towards the
+      // device (the winner's later re-offers continue its version, RFC 3264 §8).
+      offer_ = device_sdp_.stamp(std::move(*offer));
+    }
   }
-  if (!caller_media_) {
+  if (!usable) {
     caller_.session()->reject(488, "Not Acceptable Here (cvw needs an SDP offer in the INVITE)");
     finish(end_reason(EndCode::Failed, Party::Caller, "The caller's INVITE had no SDP offer cvw can use", 488));
     co_await caller_.ended();
     co_return;
   }
-  // One text for every branch, stamped with our o= line towards the device
-  // (the winner's later re-offers continue its version, RFC 3264 §8).
-  offer_ = device_sdp_.stamp(*caller_media_);
   caller_.ring();
   if (branches_.empty() && !plan_.callback) {
     decide(plan_.forward ? Decision::Timeout : Decision::AllFailed);
@@ -352,10 +357,14 @@ Task<void> IncomingCall::connect(sip::dialog::CallLeg& device, Party device_part
     co_return;
   }
   bool usable = false;
+  std::string answer_text;  // to the caller, on the device's behalf
   {
     auto answer = sdp::parse(device.remote_body());
     usable = answer && sdp::active_media_count(*answer) > 0;
-    if (usable) device_media_ = std::move(*answer);
+    if (usable) {
+      device_media_.keep(device.remote_body());
+      answer_text = caller_sdp_.stamp(std::move(*answer));
+    }
   }
   if (!usable) {
     caller_.reject(488);
@@ -363,7 +372,7 @@ Task<void> IncomingCall::connect(sip::dialog::CallLeg& device, Party device_part
     finish(end_reason(EndCode::Failed, device_party, "Your device answered without media cvw can use"));
     co_return;
   }
-  const int answered = co_await caller_.answer(kSdp, caller_sdp_.stamp(*device_media_));
+  const int answered = co_await caller_.answer(kSdp, std::exchange(answer_text, std::string()));
   if (answered != 200 || first_to_leave_.ready()) {
     // The caller gave up as the device answered (CANCEL and 200 crossed),
     // or never ACKed: release the device.

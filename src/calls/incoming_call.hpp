@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "calls/call.hpp"
+#include "calls/call_sdp.hpp"
 #include "sdp/offer_answer.hpp"
 #include "sip/dialog/call_leg.hpp"
 
@@ -124,7 +125,7 @@ class IncomingCall final : public Call {
   Task<void> connect(sip::dialog::CallLeg& device, Party device_party);
   void decide(Decision d);
   // An answer to `offer` on behalf of the party whose media is `other`.
-  static std::optional<std::string> answer_for(const std::optional<sdp::Session>& other, sdp::LocalSession& local,
+  static std::optional<std::string> answer_for(const PartyMedia& other, sdp::LocalSession& local,
                                                std::string_view offer);
 
   sip::dialog::UserAgent& ua_;
@@ -144,8 +145,8 @@ class IncomingCall final : public Call {
   TimerService::Handle cancel_callback_ = 0;
   sdp::LocalSession caller_sdp_;  // our o= line towards the caller
   sdp::LocalSession device_sdp_;  // and towards the devices
-  std::optional<sdp::Session> caller_media_;
-  std::optional<sdp::Session> device_media_;
+  PartyMedia caller_media_;       // what the caller last described
+  PartyMedia device_media_;       // and the device that answered
   bool user_hung_up_ = false;
   bool expired_ = false;  // a leg's session timer ran out (RFC 4028)
   Completion<Party> first_to_leave_;
