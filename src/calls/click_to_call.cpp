@@ -346,58 +346,57 @@ Task<void> ClickToCall::release_both() {
 
 Task<void> ClickToCall::run() {
   changed();  // callingPhone
+  // One coroutine per stage: a stage's frame (its locals and temporaries,
+  // a few KB) is freed when the stage completes, so a connected call keeps
+  // only run()'s and stay_connected()'s small frames.
+  // Each result is named before it is tested: with the co_await inside the
+  // if condition, g++ 12's debug build (ASan/UBSan) resumed this frame at a
+  // trap instruction.
+  const bool phone_answered = co_await call_phone();
+  if (!phone_answered) co_return;
+  set_state(CallState::CallingCallee);
+  const bool connected = co_await connect_callee();
+  if (!connected) co_return;
+  co_await stay_connected();
+}
 
+Task<bool> ClickToCall::call_phone() {
   // Leg A: the user's own phone, offered our media (ringback comes from us).
-  // A coroutine's locals live as long as its frame, here the whole call:
-  // what only the set-up needs is scoped to it (an idle call's memory is an
-  // issue target), and the phone's parameters are not needed again.
-  int phone_status = 0;
-  {
-    sip::dialog::InviteParams a = std::move(plan_.phone);
-    a.content_type = std::string(kSdp);
-    a.body = phone_sdp_.stamp(sdp::build_offer(our_endpoint(*media_)));
-    phone_status = co_await phone_->invite(a, plan_.phone_ring_timeout);
-  }
+  // Its parameters are not needed again.
+  sip::dialog::InviteParams a = std::move(plan_.phone);
+  a.content_type = std::string(kSdp);
+  a.body = phone_sdp_.stamp(sdp::build_offer(our_endpoint(*media_)));
+  const int phone_status = co_await phone_->invite(a, plan_.phone_ring_timeout);
   if (phone_status != 200) {
     finish(user_hung_up_        ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
            : phone_->timed_out() ? unanswered(phone_failure(phone_status), plan_.phone_ring_timeout)
                                 : phone_failure(phone_status));
-    co_return;
+    co_return false;
   }
   if (user_hung_up_ || phone_gone_) {
     co_await phone_->hangup();
     finish(user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
                          : end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up your phone"));
-    co_return;
+    co_return false;
   }
-  bool usable = false;
-  {
-    auto answer = sdp::parse(phone_->remote_body());
-    usable = answer && sdp::active_media_count(*answer) > 0;
-    if (usable) {
-      phone_media_.keep(phone_->remote_body());
-      start_ringback(*answer);
-    }
-  }
-  if (!usable) {
+  auto answer = sdp::parse(phone_->remote_body());
+  if (!answer || sdp::active_media_count(*answer) == 0) {
     co_await phone_->hangup();
     finish(end_reason(EndCode::Failed, Party::Phone, "Your phone answered without media cvw can use"));
-    co_return;
+    co_return false;
   }
-  set_state(CallState::CallingCallee);
-  co_await connect_callee();
+  phone_media_.keep(phone_->remote_body());
+  start_ringback(*answer);
+  co_return true;
 }
 
-Task<void> ClickToCall::connect_callee() {
+Task<bool> ClickToCall::connect_callee() {
   // Leg B: the callee, offered the phone's media.
   // plan_.callee stays: a blind transfer calls its target with it.
-  int callee_status = 0;
-  {
-    sip::dialog::InviteParams b = plan_.callee;
-    b.content_type = std::string(kSdp);
-    b.body = callee_sdp_.stamp(seen_offer(media_->callee_port(), phone_media_.parsed()));
-    callee_status = co_await callee_.invite(b, plan_.callee_ring_timeout);
-  }
+  sip::dialog::InviteParams b = plan_.callee;
+  b.content_type = std::string(kSdp);
+  b.body = callee_sdp_.stamp(seen_offer(media_->callee_port(), phone_media_.parsed()));
+  const int callee_status = co_await callee_.invite(b, plan_.callee_ring_timeout);
   media_->stop_ringback();
   if (callee_status != 200) {
     EndReason why = user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
@@ -406,33 +405,28 @@ Task<void> ClickToCall::connect_callee() {
                                           : callee_failure(callee_status);
     co_await phone_->hangup();
     finish(std::move(why));
-    co_return;
+    co_return false;
   }
   if (phone_gone_ || user_hung_up_) {
     co_await release_both();
     finish(user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
                          : end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the other person answered"));
-    co_return;
+    co_return false;
   }
-  bool usable = false;
-  {
-    auto answer = sdp::parse(callee_.remote_body());
-    usable = answer && sdp::active_media_count(*answer) > 0;
-    if (usable) callee_media_.keep(callee_.remote_body());
-  }
-  if (!usable) {
+  auto answer = sdp::parse(callee_.remote_body());
+  if (!answer || sdp::active_media_count(*answer) == 0) {
     co_await release_both();
     finish(end_reason(EndCode::Failed, Party::Callee, "The other person answered without media cvw can use"));
-    co_return;
+    co_return false;
   }
+  callee_media_.keep(callee_.remote_body());
 
   // Join the two: the relay, or point the phone at the callee.
   int update = 200;
   if (media_->anchored()) {
     relay();
   } else {
-    update = co_await phone_->reinvite(
-        kSdp, phone_sdp_.stamp(sdp::build_offer_from(callee_media_.parsed())));
+    update = co_await phone_->reinvite(kSdp, phone_sdp_.stamp(sdp::build_offer_from(*answer)));
   }
   if (update < 200 || update >= 300) {
     // Decided before the release: our own BYEs end the legs too.
@@ -444,13 +438,16 @@ Task<void> ClickToCall::connect_callee() {
                                            update);
     co_await release_both();
     finish(std::move(why));
-    co_return;
+    co_return false;
   }
   if (!first_to_leave_.ready()) {
     info_.connected_at = Clock::now();
     set_state(CallState::Connected);
   }
+  co_return true;
+}
 
+Task<void> ClickToCall::stay_connected() {
   const Party who = co_await first_to_leave_;
   const bool expired = phone_gone_ == sip::dialog::EndReason::SessionExpired ||
                        callee_gone_ == sip::dialog::EndReason::SessionExpired;

@@ -1,6 +1,6 @@
 // ClickToCall: one Call Via Work call, third-party call control as RFC 3725
-// §4 and docs/ARCHITECTURE.md describe it, written as one coroutine that
-// reads like its ladder diagram:
+// §4 and docs/ARCHITECTURE.md describe it, written as coroutines that read
+// like its ladder diagram (run() and its three stages):
 //
 //   phone (leg A)            cvw                     callee (leg B)
 //     |<-- INVITE (our offer) --|                         |
@@ -86,7 +86,11 @@ class ClickToCall final : public Call {
 
 
  private:
-  Task<void> connect_callee();
+  // The stages of run(), each its own coroutine (see run()). A stage that
+  // ends the call returns false.
+  Task<bool> call_phone();
+  Task<bool> connect_callee();
+  Task<void> stay_connected();
   Task<void> release_both();
   Task<void> take_replacement(std::unique_ptr<sip::dialog::CallLeg> incoming);
   Task<void> blind_transfer(std::string target_uri, sip::dialog::CallLeg* referrer);
