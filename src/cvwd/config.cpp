@@ -26,15 +26,10 @@ constexpr std::array<std::string_view, 5> kLogLevels = {"trace", "debug", "info"
 
 Error config_error(std::string message) { return Error{0, std::move(message)}; }
 
-// A string in double quotes for error messages, escaped as TOML (and JSON) write it.
-std::string quoted(std::string_view text) {
-  return json_quoted(text);
-}
-
 // A value as it appears in the file, for the "(got ...)" part of an error.
 std::string show(const toml::node& node) {
   if (node.is_table()) return "a table";
-  if (const auto* s = node.as_string()) return quoted(s->get());
+  if (const auto* s = node.as_string()) return json_quoted(s->get());
   if (const auto* a = node.as_array()) {
     std::string out = "[";
     for (std::size_t i = 0; i < a->size(); ++i) out += (i > 0 ? ", " : "") + show((*a)[i]);
@@ -100,7 +95,7 @@ Result<ListenAddress> parse_address(const std::string& path, const std::string& 
   std::string problem = la.error().message;
   const std::string prefix = "listen address '" + text + "': ";
   if (problem.starts_with(prefix)) problem.erase(0, prefix.size());
-  return config_error(path + ": " + problem + " (got " + quoted(text) + ")");
+  return config_error(path + ": " + problem + " (got " + json_quoted(text) + ")");
 }
 
 // "IP:PORT" or "[IPv6]:PORT", port 1..65535.
@@ -136,10 +131,11 @@ Result<void> load_log(const toml::table& root, Config& config) {
   if (auto r = get_string(**log, "level", "log.level", config.log_level); !r) return r;
   if (auto r = get_string(**log, "format", "log.format", config.log_format); !r) return r;
   if (config.log_format != "text" && config.log_format != "json")
-    return config_error("log.format: must be \"text\" or \"json\" (got " + quoted(config.log_format) + ")");
+    return config_error("log.format: must be \"text\" or \"json\" (got " +
+                        json_quoted(config.log_format) + ")");
   if (!is_log_level(config.log_level))
-    return config_error("log.level: must be one of trace, debug, info, warn, error (got " + quoted(config.log_level) +
-                        ")");
+    return config_error("log.level: must be one of trace, debug, info, warn, error (got " +
+                        json_quoted(config.log_level) + ")");
   return {};
 }
 
@@ -166,7 +162,8 @@ Result<void> load_sip(const toml::table& root, Config& config) {
   for (std::size_t i = 0; i < config.domains.size(); ++i) {
     const std::string& d = config.domains[i];
     if (d.empty() || d.find_first_of(" \t:;@/<>\"") != std::string::npos)
-      return config_error("sip.domains[" + std::to_string(i) + "]: not a domain name (got " + quoted(d) + ")");
+      return config_error("sip.domains[" + std::to_string(i) + "]: not a domain name (got " +
+                          json_quoted(d) + ")");
   }
   return {};
 }
@@ -186,7 +183,8 @@ Result<Config::Trunk> load_trunk(const toml::table& table, const std::string& pa
   if (auto r = get_string(table, "address", path + ".address", address); !r) return r.error();
   Result<ListenAddress> la = parse_address(path + ".address", address);
   if (!la) return la.error();
-  if (la->port == 0) return config_error(path + ".address: port must not be 0 (got " + quoted(address) + ")");
+  if (la->port == 0)
+    return config_error(path + ".address: port must not be 0 (got " + json_quoted(address) + ")");
   trunk.address = sip::Peer{la->protocol, la->address, la->port, 0};
 
   // Without allowed_sources, requests are accepted from the trunk's own address only.
@@ -197,8 +195,8 @@ Result<Config::Trunk> load_trunk(const toml::table& table, const std::string& pa
       boost::system::error_code ec;
       ip::address a = ip::make_address(sources[i], ec);
       if (ec)
-        return config_error(path + ".allowed_sources[" + std::to_string(i) + "]: not an IP address (got " +
-                            quoted(sources[i]) + ")");
+        return config_error(path + ".allowed_sources[" + std::to_string(i) +
+                            "]: not an IP address (got " + json_quoted(sources[i]) + ")");
       trunk.allowed_sources.push_back(a);
     }
   } else {
@@ -224,7 +222,8 @@ Result<void> load_trunks(const toml::table& root, Config& config) {
     if (!trunk) return trunk.error();
     for (const Config::Trunk& t : config.trunks) {
       if (t.name == trunk->name)
-        return config_error(path + ".name: a trunk with this name is already configured (got " + quoted(t.name) + ")");
+        return config_error(path + ".name: a trunk with this name is already configured (got " +
+                            json_quoted(t.name) + ")");
     }
     config.trunks.push_back(std::move(*trunk));
   }
@@ -266,25 +265,28 @@ Result<void> load_calls(const toml::table& root, Config& config) {
     const bool digits = !n.empty() && n.size() <= 15 &&
                         std::all_of(n.begin(), n.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
     if (!digits)
-      return config_error("calls.emergency_numbers[" + std::to_string(i) + "]: must be 1-15 digits (got " +
-                          quoted(n) + ")");
+      return config_error("calls.emergency_numbers[" + std::to_string(i) +
+                          "]: must be 1-15 digits (got " + json_quoted(n) + ")");
   }
   if (auto r = get_string(t, "caller_id_name", "calls.caller_id_name", c.caller_id_name); !r) return r;
   if (c.caller_id_name.size() > 64 ||
       std::any_of(c.caller_id_name.begin(), c.caller_id_name.end(),
                   [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == '"' || ch == '\\'; }))
-    return config_error("calls.caller_id_name: at most 64 characters, no quotes, backslashes or control characters (got " +
-                        quoted(c.caller_id_name) + ")");
+    return config_error(
+        "calls.caller_id_name: at most 64 characters, no quotes, backslashes or control characters "
+        "(got " +
+        json_quoted(c.caller_id_name) + ")");
   if (auto r = get_string(t, "trunk", "calls.trunk", c.trunk); !r) return r;
   std::string media = c.anchor_media ? "anchored" : "direct";
   if (auto r = get_string(t, "media", "calls.media", media); !r) return r;
   if (media != "direct" && media != "anchored")
-    return config_error("calls.media: must be \"direct\" or \"anchored\" (got " + quoted(media) + ")");
+    return config_error("calls.media: must be \"direct\" or \"anchored\" (got " +
+                        json_quoted(media) + ")");
   c.anchor_media = media == "anchored";
   // [[trunk]] tables are loaded before [calls], so the name can be checked.
   if (!c.trunk.empty() && std::none_of(config.trunks.begin(), config.trunks.end(),
                                        [&](const Config::Trunk& tr) { return tr.name == c.trunk; }))
-    return config_error("calls.trunk: no [[trunk]] is named " + quoted(c.trunk));
+    return config_error("calls.trunk: no [[trunk]] is named " + json_quoted(c.trunk));
   return {};
 }
 
@@ -317,11 +319,13 @@ Result<void> load_registrar(const toml::table& root, Config& config) {
       for (DigestAlgorithm known : {DigestAlgorithm::Sha256, DigestAlgorithm::Md5}) {
         if (sip::auth::algorithm_name(known) == name) a = known;
       }
-      if (!a) return config_error("registrar.digest_algorithms: unknown algorithm " + quoted(name) +
-                                  " (\"SHA-256\" or \"MD5\")");
+      if (!a)
+        return config_error("registrar.digest_algorithms: unknown algorithm " + json_quoted(name) +
+                            " (\"SHA-256\" or \"MD5\")");
       auto& list = config.registrar.digest_algorithms;
       if (std::find(list.begin(), list.end(), *a) != list.end())
-        return config_error("registrar.digest_algorithms: " + quoted(name) + " is listed twice");
+        return config_error("registrar.digest_algorithms: " + json_quoted(name) +
+                            " is listed twice");
       list.push_back(*a);
     }
   }
@@ -354,7 +358,8 @@ Result<void> load_media(const toml::table& root, Config& config) {
   if (!address.empty()) {
     boost::system::error_code ec;
     config.media.address = ip::make_address(address, ec);
-    if (ec) return config_error("media.address: not an IP address (got " + quoted(address) + ")");
+    if (ec)
+      return config_error("media.address: not an IP address (got " + json_quoted(address) + ")");
   }
   if (auto r = get_integer(t, "port_min", "media.port_min", config.media.port_min, 1024, 65534); !r) return r;
   if (auto r = get_integer(t, "port_max", "media.port_max", config.media.port_max, 1024, 65535); !r) return r;
@@ -401,7 +406,7 @@ Result<void> load_http(const toml::table& root, Config& config) {
   }
   if (!valid_host_port(config.http_listen))
     return config_error("http.listen: must be IP:PORT or [IPv6]:PORT, port 1-65535 (got " +
-                        quoted(config.http_listen) + ")");
+                        json_quoted(config.http_listen) + ")");
   return {};
 }
 

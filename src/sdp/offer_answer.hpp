@@ -132,11 +132,11 @@ Session build_resume_offer(const Session& previous);
 
 // Owns the o= line of the descriptions we send in one session and the text of
 // the last one sent (text, not a parsed Session: a call keeps two of these for
-// its whole life, and the text is a fifth of the size). RFC 3264 §8: "the "o=" line of the new SDP
-// MUST be identical to that in the previous SDP, except that the version in the origin field MUST
-// increment by one from the previous SDP. If the version in the origin line
-// does not increment, the SDP MUST be identical to the SDP with that version
-// number."
+// its whole life, and the text is a fifth of the size). RFC 3264 §8: "the
+// "o=" line of the new SDP MUST be identical to that in the previous SDP,
+// except that the version in the origin field MUST increment by one from the
+// previous SDP. If the version in the origin line does not increment, the SDP
+// MUST be identical to the SDP with that version number."
 class LocalSession {
  public:
   // `origin` carries the username, session id (an NTP timestamp is the
