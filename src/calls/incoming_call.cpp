@@ -143,14 +143,8 @@ void IncomingCall::hang_up() {
 
 Task<void> IncomingCall::ring(std::size_t index) {
   Branch& b = branches_[index];
-  // Scoped: a coroutine's locals otherwise live as long as its frame.
-  int status = 0;
-  {
-    sip::dialog::InviteParams p = b.plan.invite;
-    p.content_type = std::string(kSdp);
-    p.body = offer_;
-    status = co_await b.leg->invite(p, plan_.ring_timeout + kLegGrace);
-  }
+  const int status =
+      co_await invite_with_offer(*b.leg, b.plan.invite, plan_.ring_timeout + kLegGrace);
   if (status == 200) {
     if (!decided_.ready()) {
       winner_ = index;
@@ -183,22 +177,34 @@ void IncomingCall::stop_branches(std::size_t except, std::string_view why) {
   }
 }
 
+Completion<int>& IncomingCall::invite_with_offer(sip::dialog::CallLeg& leg,
+                                                 const sip::dialog::InviteParams& target,
+                                                 Duration timeout) {
+  sip::dialog::InviteParams p = target;
+  p.content_type = std::string(kSdp);
+  p.body = offer_;
+  return leg.invite(p, timeout);
+}
+
+bool IncomingCall::take_callers_offer() {
+  const sip::Message* invite = caller_.session()->invite();
+  if (invite == nullptr || invite->body().empty()) return false;
+  auto offer = sdp::parse(invite->body());
+  if (!offer || sdp::active_media_count(*offer) == 0) return false;
+  caller_media_.keep(invite->body());
+  // One text for every branch, stamped with our o= line towards the device
+  // (the winner's later re-offers continue its version, RFC 3264 §8).
+  offer_ = device_sdp_.stamp(std::move(*offer));
+  return true;
+}
+
 Task<void> IncomingCall::run() {
   changed();  // ringing
-  const sip::Message* invite = caller_.session()->invite();
-  // Scoped: this frame lives for the whole call.
-  bool usable = false;
-  if (invite != nullptr && !invite->body().empty()) {
-    auto offer = sdp::parse(invite->body());
-    usable = offer && sdp::active_media_count(*offer) > 0;
-    if (usable) {
-      caller_media_.keep(invite->body());
-      // One text for every branch, stamped with our o= line towards the
-      // device (the winner's later re-offers continue its version, RFC 3264 §8).
-      offer_ = device_sdp_.stamp(std::move(*offer));
-    }
-  }
-  if (!usable) {
+  // Like ClickToCall's, this flow keeps no set-up state in a frame that
+  // lives for the whole call: what is parsed is parsed in plain functions
+  // (take_callers_offer(), invite_with_offer()), and answering the caller is
+  // a stage of its own (answer_caller()), freed once the call is connected.
+  if (!take_callers_offer()) {
     caller_.session()->reject(488, "Not Acceptable Here (cvw needs an SDP offer in the INVITE)");
     finish(end_reason(EndCode::Failed, Party::Caller, "The caller's INVITE had no SDP offer cvw can use", 488));
     co_await caller_.ended();
@@ -304,7 +310,6 @@ Task<void> IncomingCall::ring_one_more(bool forward) {
     co_await caller_.ended();
     co_return;
   }
-  const sip::dialog::InviteParams& target = forward ? *plan_.forward : *plan_.callback;
   const Duration timeout = forward ? plan_.forward_ring_timeout : plan_.callback_ring_timeout;
   set_state(forward ? CallState::Forwarding : CallState::CallingPhone);
   callback_leg_ = std::make_unique<sip::dialog::CallLeg>(ua_, timers_);
@@ -313,25 +318,12 @@ Task<void> IncomingCall::ring_one_more(bool forward) {
       if (info_.state == CallState::CallingPhone) set_state(CallState::PhoneRinging);
     };
   }
-  int status = 0;
-  {
-    sip::dialog::InviteParams p = target;
-    p.content_type = std::string(kSdp);
-    p.body = offer_;
-    status = co_await callback_leg_->invite(p, timeout);
-  }
+  const int status = co_await invite_with_offer(
+      *callback_leg_, forward ? *plan_.forward : *plan_.callback, timeout);
   if (status != 200) {
-    EndReason why = user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You ended the call")
-                    : first_to_leave_.ready()
-                        ? end_reason(EndCode::Missed, Party::Caller, "Missed call: the caller hung up")
-                    : forward ? end_reason(EndCode::Missed, Party::Server,
-                                           "Missed call: nobody answered, and forwarding it failed (" +
-                                               (callback_leg_->timed_out() ? "no answer within " + seconds(timeout)
-                                                                           : "SIP " + std::to_string(status)) +
-                                               ")",
-                                           status)
-                              : phone_failure(status);
-    if (!forward && callback_leg_->timed_out()) why.message = "Your phone did not answer within " + seconds(timeout);
+    // Decided before the reject: the caller's leg ending then must not read
+    // as the caller leaving.
+    EndReason why = one_more_failed(forward, status, timeout);
     // The caller learns what the last party said: busy stays busy.
     caller_.reject(status == 486 || status == 600 ? 486 : 480);
     finish(std::move(why));
@@ -342,6 +334,24 @@ Task<void> IncomingCall::ring_one_more(bool forward) {
   co_await connect(*callback_leg_, forward ? Party::Callee : Party::Phone);
 }
 
+EndReason IncomingCall::one_more_failed(bool forward, int status, Duration timeout) const {
+  if (user_hung_up_) return end_reason(EndCode::CancelledByUser, Party::User, "You ended the call");
+  if (first_to_leave_.ready())
+    return end_reason(EndCode::Missed, Party::Caller, "Missed call: the caller hung up");
+  if (forward) {
+    return end_reason(EndCode::Missed, Party::Server,
+                      "Missed call: nobody answered, and forwarding it failed (" +
+                          (callback_leg_->timed_out() ? "no answer within " + seconds(timeout)
+                                                      : "SIP " + std::to_string(status)) +
+                          ")",
+                      status);
+  }
+  EndReason why = phone_failure(status);
+  if (callback_leg_->timed_out())
+    why.message = "Your phone did not answer within " + seconds(timeout);
+  return why;
+}
+
 Task<void> IncomingCall::connect(sip::dialog::CallLeg& device, Party device_party) {
   device.on_provisional = nullptr;
   device.on_end = [this, device_party](sip::dialog::EndReason r, int) {
@@ -349,30 +359,31 @@ Task<void> IncomingCall::connect(sip::dialog::CallLeg& device, Party device_part
     first_to_leave_.set(device_party);
   };
   device.offer_handler = [this](std::string_view offer) { return answer_for(caller_media_, device_sdp_, offer); };
+  // Named before it is tested: see ClickToCall::run() (g++ 12's debug build
+  // and a co_await in an if condition).
+  const bool answered = co_await answer_caller(device, device_party);
+  if (!answered) co_return;
+  co_await stay_connected(device);
+}
+
+Task<bool> IncomingCall::answer_caller(sip::dialog::CallLeg& device, Party device_party) {
   if (device.ended().ready()) {
     // The device hung up before the caller could be answered.
     caller_.reject(480);
     finish(end_reason(EndCode::Missed, device_party, "Missed call: the device that answered hung up at once"));
     co_await caller_.ended();
-    co_return;
+    co_return false;
   }
-  bool usable = false;
-  std::string answer_text;  // to the caller, on the device's behalf
-  {
-    auto answer = sdp::parse(device.remote_body());
-    usable = answer && sdp::active_media_count(*answer) > 0;
-    if (usable) {
-      device_media_.keep(device.remote_body());
-      answer_text = caller_sdp_.stamp(std::move(*answer));
-    }
-  }
-  if (!usable) {
+  auto answer = sdp::parse(device.remote_body());
+  if (!answer || sdp::active_media_count(*answer) == 0) {
     caller_.reject(488);
     co_await device.hangup();
     finish(end_reason(EndCode::Failed, device_party, "Your device answered without media cvw can use"));
-    co_return;
+    co_return false;
   }
-  const int answered = co_await caller_.answer(kSdp, std::exchange(answer_text, std::string()));
+  device_media_.keep(device.remote_body());
+  // To the caller, on the device's behalf.
+  const int answered = co_await caller_.answer(kSdp, caller_sdp_.stamp(std::move(*answer)));
   if (answered != 200 || first_to_leave_.ready()) {
     // The caller gave up as the device answered (CANCEL and 200 crossed),
     // or never ACKed: release the device.
@@ -382,12 +393,15 @@ Task<void> IncomingCall::connect(sip::dialog::CallLeg& device, Party device_part
     co_await device.hangup();
     co_await caller_done;
     finish(std::move(why));
-    co_return;
+    co_return false;
   }
   info_.connected_at = Clock::now();
   set_state(CallState::Connected);
   log().info("call {}: {} answered on {}", info_.id, info_.owner, info_.answered_on);
+  co_return true;
+}
 
+Task<void> IncomingCall::stay_connected(sip::dialog::CallLeg& device) {
   const Party who = co_await first_to_leave_;
   auto& caller_done = caller_.hangup();
   auto& device_done = device.hangup();

@@ -120,9 +120,24 @@ class IncomingCall final : public Call {
   // answer, the forwarding target (`forward` true): one more leg with the
   // caller's offer, connected when it answers.
   Task<void> ring_one_more(bool forward);
-  // The device answered: answer the caller with its media, then wait for
-  // either side to leave and release both.
+  // How the call ended when ring_one_more()'s leg did not answer.
+  EndReason one_more_failed(bool forward, int status, Duration timeout) const;
+  // The caller's offer, checked and kept, stamped for the devices (offer_);
+  // false when it is missing or has no media cvw can use.
+  bool take_callers_offer();
+  // INVITE to one device (or the callback, the forwarding target) with the
+  // caller's offer.
+  Completion<int>& invite_with_offer(sip::dialog::CallLeg& leg,
+                                     const sip::dialog::InviteParams& target, Duration timeout);
+  // The device answered: answer_caller(), then stay_connected(). Stages, each
+  // its own coroutine as in ClickToCall: a stage's frame (the parsed answer,
+  // the SDP text) is freed when it ends. A stage that ends the call returns
+  // false.
   Task<void> connect(sip::dialog::CallLeg& device, Party device_party);
+  // Answers the caller with the device's media.
+  Task<bool> answer_caller(sip::dialog::CallLeg& device, Party device_party);
+  // Waits for either side to leave and releases both.
+  Task<void> stay_connected(sip::dialog::CallLeg& device);
   void decide(Decision d);
   // An answer to `offer` on behalf of the party whose media is `other`.
   static std::optional<std::string> answer_for(const PartyMedia& other, sdp::LocalSession& local,

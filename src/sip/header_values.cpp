@@ -418,17 +418,40 @@ std::optional<int> sipfrag_status(std::string_view body) {
   return status >= 100 && status <= 699 ? std::optional<int>(status) : std::nullopt;
 }
 
+namespace {
+
+// Whether every quoted-string in `s` is closed (a backslash escapes the next
+// character inside one, §25.1 quoted-pair).
+bool quotes_balanced(std::string_view s) {
+  bool quoted = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '"')
+      quoted = !quoted;
+    else if (quoted && s[i] == '\\')
+      ++i;
+  }
+  return !quoted;
+}
+
+}  // namespace
+
 Result<std::optional<std::string_view>> find_tag_param(std::string_view value,
                                                        std::string& scratch) {
   const std::size_t gt = value.rfind('>');
   const std::size_t semi = value.find(';', gt == std::string_view::npos ? 0 : gt);
   const std::string_view params = semi == std::string_view::npos ? std::string_view{} : value.substr(semi + 1);
-  const bool plain = value.find('"') == std::string_view::npos && find_first(params, kWhitespace) == std::string_view::npos;
-  if (plain) {
-    // addr-spec form: parameters after the URI are header parameters (§20),
-    // so the first ';' starts them, as found above.
-    return Params{params}.get("tag");
-  }
+  // Plain parameters (no quoted-string, no whitespace) are read where they
+  // stand. In the name-addr form they start after the last '>', which is the
+  // URI's own when the quotes before it are balanced: a quoted display name
+  // ("Alice" <sip:a@b>;tag=x, the usual From) then costs one scan, not a
+  // parse. Without '>' (the addr-spec form) a '"' anywhere goes the long
+  // way; parameters after the URI are header parameters (§20), so the first
+  // ';' starts them, as found above.
+  const bool plain = (gt == std::string_view::npos ? value.find('"') == std::string_view::npos
+                                                   : quotes_balanced(value.substr(0, gt))) &&
+                     params.find('"') == std::string_view::npos &&
+                     find_first(params, kWhitespace) == std::string_view::npos;
+  if (plain) return Params{params}.get("tag");
   Result<NameAddr> na = parse_name_addr(value, scratch);
   if (!na) return na.error();
   return na->tag();

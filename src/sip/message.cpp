@@ -12,6 +12,9 @@ namespace {
 
 constexpr std::size_t kFirstArenaChunk = 256;
 constexpr std::size_t kArenaChunk = 1024;
+// Built once: a temporary CharSet fills its 256-entry table on every call.
+constexpr CharSet kBlank{" \t"};
+constexpr CharSet kLineBreak{"\r\n"};
 
 bool is_ws(char c) { return c == ' ' || c == '\t'; }
 
@@ -96,7 +99,7 @@ class MessageParser {
     if (!looks_like_version(version)) return Error{0, "request line has no SIP version"};
     if (!is_sip_2_0(version)) defect(505, "SIP version not supported");
     if (uri.empty()) return Error{0, "empty Request-URI"};
-    if (find_first(uri, CharSet{" \t"}) != std::string_view::npos) defect(400, "whitespace in Request-URI");
+    if (find_first(uri, kBlank) != std::string_view::npos) defect(400, "whitespace in Request-URI");
     if (uri.front() == '<') defect(400, "Request-URI enclosed in <>");
     m_.method_name_ = method;
     m_.method_ = method_from_name(method);
@@ -331,7 +334,7 @@ std::string_view Message::store(std::string_view s) {
 }
 
 std::string_view Message::store_value(std::string_view s) {
-  if (find_first(s, CharSet{"\r\n"}) == std::string_view::npos) return store(s);
+  if (find_first(s, kLineBreak) == std::string_view::npos) return store(s);
   std::string clean(s);
   for (char& c : clean) {
     if (c == '\r' || c == '\n') c = ' ';

@@ -204,7 +204,7 @@ void InviteSession::on_invite_response(Message&& response) {
   transition(SessionState::Confirmed);
   peer_allows_update_ = has_option(response.header(HeaderId::Allow), "UPDATE");
   take_session_timer(response, true);
-  release_invite_later();
+  release_later();
   if (cancel_requested_) {
     bye();  // §9.1: the 2xx won the race against our CANCEL
     return;
@@ -249,14 +249,24 @@ void InviteSession::resend_ack(std::uint32_t cseq) {
       return;
     }
   }
+  // Past 64*T1 (release_later()) a 2xx still comes from a UAS whose T1 is
+  // longer than ours: it gets an ACK built again, the same but for its Via
+  // branch (a 2xx's ACK is matched by its dialog, §13.2.2.4). Our ACKs carry
+  // no body, so nothing else is lost.
+  if (!dialog_) return;
+  Result<std::pair<std::string, Peer>> sent =
+      ua_.send_stateless(dialog_->make_ack(cseq), dialog_->next_hop_uri());
+  if (!sent) log().warn("sip: cannot send ACK again for {}: {}", call_id_, sent.error().message);
 }
 
-void InviteSession::release_invite_later() {
+void InviteSession::release_later() {
+  ua_.timers_.cancel(release_timer_);
   std::weak_ptr<InviteSession> weak = shared_from_this();
   release_timer_ = ua_.timers_.schedule(ua_.config_.timers.timer_m, [weak] {
     if (auto s = weak.lock()) {
       s->release_timer_ = 0;
       s->invite_.reset();
+      std::vector<SentAck>().swap(s->acks_);  // clear() would keep the buffer
     }
   });
 }
@@ -697,7 +707,10 @@ void InviteSession::on_reinvite_response(Message&& response) {
     take_session_timer(response, true);
     Result<std::pair<std::string, Peer>> sent =
         ua_.send_stateless(dialog_->make_ack(reinvite_cseq_), dialog_->next_hop_uri());
-    if (sent) remember_ack(reinvite_cseq_, std::move(sent->first), sent->second);
+    if (sent) {
+      remember_ack(reinvite_cseq_, std::move(sent->first), sent->second);
+      release_later();
+    }
     if (handler_) handler_->on_reinvite_result(*this, status);
     return;
   }

@@ -154,8 +154,11 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   bool retry_after_422(const Message& response);
   txn::ClientCallbacks invite_callbacks();
   void send_ack(const Message& response_2xx);
-  // UAC: keeps the INVITE while forks may still answer (Timer M), then lets it go.
-  void release_invite_later();
+  // UAC, after each 2xx we ACK: 64*T1 on, no 2xx for the INVITE or a
+  // re-INVITE can arrive any more (a fork's within Timer M; a UAS stops
+  // retransmitting its 2xx after 64*T1, §13.3.1.4), so the INVITE and the
+  // ACKs kept for retransmitted 2xx go then. Each call moves the moment on.
+  void release_later();
   void ack_and_bye_fork(const Message& response_2xx);
 
   // UAS side, from the UserAgent.
@@ -219,7 +222,8 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   txn::ClientTransactionId invite_txn_{};
   // The ACKs we sent for 2xx responses, by CSeq number (the INVITE's and the
   // latest re-INVITE's): a retransmitted 2xx gets the ACK for its own CSeq
-  // again (§13.2.2.4).
+  // again (§13.2.2.4). Freed by release_later(): an established call does
+  // not carry them (a later 2xx gets one built again, resend_ack()).
   struct SentAck {
     std::uint32_t cseq = 0;
     std::string wire;

@@ -558,4 +558,45 @@ TEST(TagParam, TellsNoTagFromAnEmptyOneAndFromGarbage) {
   EXPECT_EQ(cvw::sip::tag_param("\"unterminated <sip:a@b>;tag=4", scratch), "");
 }
 
+// The quick path (no parse of the URI) must agree with the parser wherever
+// the display name is quoted: the usual From of a phone or a PBX.
+TEST(TagParam, ReadsPastAQuotedDisplayNameAndStillRefusesAnOpenQuote) {
+  std::string scratch;
+  EXPECT_EQ(
+      *cvw::sip::find_tag_param("\"Alice Example\" <sip:2001@pbx.example.com>;tag=5", scratch),
+      std::optional<std::string_view>("5"));
+  EXPECT_EQ(*cvw::sip::find_tag_param("\"A \\\"B\\\" C\" <sip:a@b>;tag=6", scratch),
+            std::optional<std::string_view>("6"));  // escaped quotes inside the name
+  EXPECT_EQ(*cvw::sip::find_tag_param("\"a>b;tag=no\" <sip:a@b>;tag=7", scratch),
+            std::optional<std::string_view>("7"));
+  EXPECT_EQ(*cvw::sip::find_tag_param("<sip:a@b>;x=\"a>b\";tag=8", scratch),
+            std::optional<std::string_view>("8"));  // a '>' in a quoted parameter value
+  EXPECT_FALSE(cvw::sip::find_tag_param("\"open \\\" <sip:a@b>;tag=9", scratch).ok())
+      << "the escaped quote leaves the display name open";
+  for (std::string_view v : {"\"Alice\" <sip:a@b>;tag=1", "\"A\" <sip:a@b>;tag=x;y=\"q\"",
+                             "\"A\" <sip:a@b> ;tag=2", "\"A\" <sip:a@b>"}) {
+    std::string s2;
+    auto parsed = cvw::sip::parse_name_addr(v, s2);
+    ASSERT_TRUE(parsed.ok()) << v;
+    EXPECT_EQ(*cvw::sip::find_tag_param(v, scratch), parsed->tag()) << v;
+  }
+}
+
+TEST(TagOf, ReadsTheTagHeaderParameter) {
+  EXPECT_EQ(cvw::sip::tag_of("Bob <sip:bob@b.example.com>;tag=a6c85cf"), "a6c85cf");
+  EXPECT_EQ(cvw::sip::tag_of("<sip:bob@b.example.com>;foo=bar;tag=t1;x"), "t1");
+  EXPECT_EQ(cvw::sip::tag_of("sip:bob@b.example.com;tag=addrspec"), "addrspec")
+      << "§20: in an addr-spec, parameters after the URI are header parameters";
+  EXPECT_EQ(cvw::sip::tag_of("\"Bob\" <sip:bob@b.example.com> ; tag = spaced"), "spaced");
+}
+
+TEST(TagOf, IsEmptyWithoutATagOrForGarbage) {
+  EXPECT_EQ(cvw::sip::tag_of("Bob <sip:bob@b.example.com>"), "");
+  EXPECT_EQ(cvw::sip::tag_of("<sip:bob@b.example.com;tag=inside-the-uri>"), "")
+      << "a URI parameter is not the header's tag";
+  EXPECT_EQ(cvw::sip::tag_of("\"tag=quoted\" <sip:bob@b.example.com>"), "");
+  EXPECT_EQ(cvw::sip::tag_of(""), "");
+  EXPECT_EQ(cvw::sip::tag_of("<sip:unclosed"), "");
+}
+
 }  // namespace

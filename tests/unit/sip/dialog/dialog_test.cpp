@@ -70,23 +70,6 @@ TEST(DialogIds, EqualIdsHashEqualAndTagsAreNotInterchangeable) {
   EXPECT_NE(a, b);
 }
 
-TEST(TagOf, ReadsTheTagHeaderParameter) {
-  EXPECT_EQ(tag_of("Bob <sip:bob@b.example.com>;tag=a6c85cf"), "a6c85cf");
-  EXPECT_EQ(tag_of("<sip:bob@b.example.com>;foo=bar;tag=t1;x"), "t1");
-  EXPECT_EQ(tag_of("sip:bob@b.example.com;tag=addrspec"), "addrspec")
-      << "§20: in an addr-spec, parameters after the URI are header parameters";
-  EXPECT_EQ(tag_of("\"Bob\" <sip:bob@b.example.com> ; tag = spaced"), "spaced");
-}
-
-TEST(TagOf, IsEmptyWithoutATagOrForGarbage) {
-  EXPECT_EQ(tag_of("Bob <sip:bob@b.example.com>"), "");
-  EXPECT_EQ(tag_of("<sip:bob@b.example.com;tag=inside-the-uri>"), "")
-      << "a URI parameter is not the header's tag";
-  EXPECT_EQ(tag_of("\"tag=quoted\" <sip:bob@b.example.com>"), "");
-  EXPECT_EQ(tag_of(""), "");
-  EXPECT_EQ(tag_of("<sip:unclosed"), "");
-}
-
 TEST(WithoutTag, DropsOnlyTheTag) {
   EXPECT_EQ(without_tag("Alice <sip:alice@a.example.com>;tag=1928301774"),
             "Alice <sip:alice@a.example.com>");

@@ -195,6 +195,32 @@ TEST_F(Uac, Retransmitted200GetsTheSameAckAgain) {
   EXPECT_EQ(app.events, std::vector<std::string>{"established"}) << "established once";
 }
 
+// §13.3.1.4: a UAS with our T1 retransmits its 2xx for 64*T1 at most, so
+// the ACK's bytes are kept that long (an established call does not carry
+// them); a 2xx after that still gets an ACK, built again.
+TEST_F(Uac, TheAckBytesAreKeptFor64T1ThenTheAckIsBuiltAgain) {
+  std::shared_ptr<InviteSession> s = start_call(call_bob());
+  const Message ok = answered(wire.last_message("INVITE"));
+  from_bob(ok.clone());
+  ASSERT_EQ(wire.count("ACK"), 1u);
+  at(31s);
+  from_bob(ok.clone());
+  ASSERT_EQ(wire.count("ACK"), 2u);
+  EXPECT_EQ(wire.all("ACK")[1]->wire, wire.all("ACK")[0]->wire) << "within 64*T1: the same bytes";
+  at(33s);
+  from_bob(ok.clone());
+  ASSERT_EQ(wire.count("ACK"), 3u) << "past 64*T1: still acknowledged";
+  const Message first = wire.all("ACK")[0]->message();
+  const Message rebuilt = wire.all("ACK")[2]->message();
+  EXPECT_EQ(rebuilt.request_uri(), first.request_uri());
+  for (HeaderId id :
+       {HeaderId::From, HeaderId::To, HeaderId::CallId, HeaderId::CSeq, HeaderId::MaxForwards}) {
+    EXPECT_EQ(rebuilt.header(id), first.header(id)) << header_name(id);
+  }
+  EXPECT_EQ(wire.all("ACK")[2]->to, wire.all("ACK")[0]->to);
+  EXPECT_EQ(s->state(), SessionState::Confirmed);
+}
+
 TEST_F(Uac, A200FromASecondForkIsAckedAndByedAndTheFirstDialogStays) {
   std::shared_ptr<InviteSession> s = start_call(call_bob());
   const Message invite = wire.last_message("INVITE");
@@ -333,7 +359,8 @@ TEST_F(Uac, A200RetransmittedAfterTimerMIsStillAcked) {
   EXPECT_EQ(layer.client_count(), 0u);
   from_bob(ok.clone());  // a stray response now (RFC 6026 §7.3)
   ASSERT_EQ(wire.count("ACK"), 2u);
-  EXPECT_EQ(wire.all("ACK")[1]->wire, wire.all("ACK")[0]->wire);
+  EXPECT_EQ(wire.all("ACK")[1]->message().header(HeaderId::CSeq), "1 ACK")
+      << "built again (the bytes kept for 64*T1 are gone)";
   EXPECT_EQ(app.events, std::vector<std::string>{"established"});
 }
 
