@@ -418,6 +418,7 @@ mode_memory() {
   header "memory: $MEM_CALLS calls held ${MEM_HOLD_S} s by the callee, started at $MEM_RATE/s by $users users"
   run_wrk mem_warmup "$MEM_RATE" 2
   wait_idle 30 || true
+  ack_all_events  # the warm-up's events go before the baseline
   stop_sipp
   start_sipp memory $((MEM_HOLD_S * 1000))
   sleep 1
@@ -476,6 +477,12 @@ print(len(ev), sum(len(json.dumps(e, separators=(",", ":"))) for e in ev))' 2>/d
   read -r -a m2 < <(snap)
   r2=$(rss_kib "$CVW")
   echo "after they all ended: VmRSS $r2 KiB; ended Completed $((m2[2] - m0[2])) of $((m2[0] - m0[0])); other ends: $(odd_reasons)"
+  # Given back? Once the BYEs' transactions (64*T1) are gone and the
+  # clients have taken the last events, the heap is where it started.
+  ack_all_events
+  sleep 33
+  local h4; h4=$(api_metric cvw_process_heap_bytes)
+  echo "34 s later (transactions open $(api_metric cvw_sip_transactions_open)): heap in use $(((h4 - h0) / 1024)) KiB above the start, $(awk -v a="$h0" -v b="$h4" -v n="$up" 'BEGIN { printf "%.0f", (n > 0 ? (b - a) / n : 0) }') bytes per call that was up"
   SUMMARY+=("memory: $per_call KiB VmRSS per established call ($up calls up, +$((r1 - r0)) KiB; queued events included)${settled:+; heap $settled KiB per call once the set-up transactions are gone and the events acknowledged}")
   stop_stack
 }
