@@ -146,8 +146,7 @@ class Injector {
   bool operator()(std::string_view bytes) {
     Result<Message> m = Message::parse(bytes);
     if (!m || m->defect() || !validate_request(*m)) return false;
-    stamp_received(*m, source_);
-    const Peer reply_to = reply_destination(*m, source_);
+    const Peer reply_to = stamp_received(*m, source_);
     layer_.receive(std::move(*m), source_, reply_to);
     return true;
   }

@@ -27,16 +27,43 @@ std::optional<TopVia> top_via(const Message& m, std::string& scratch) {
   return TopVia{text, *via};
 }
 
+Peer destination(const Via& via, const Peer& source) {
+  // Never aim a response anywhere but the source address: received= is the
+  // source address by construction, and sent-by may be any name or address.
+  // `connection` stays: the stream the request came on, or the UDP listener
+  // it arrived at (the response leaves from there, RFC 3581 §4).
+  Peer to = source;
+  const std::uint16_t sent_by_port = via.port != 0 ? via.port : 5060;
+  if (is_reliable(source.protocol)) {
+    // §18.2.2: on the same connection; "If that connection is no longer
+    // open, the server SHOULD open a connection to the IP address in the
+    // received parameter, using the port in the sent-by value".
+    to.port = sent_by_port;
+    return to;
+  }
+  if (auto rport = via.rport(); rport && !rport->empty()) {
+    Result<std::uint32_t> p = parse_uint(*rport, 65535, "rport");
+    if (p) to.port = static_cast<std::uint16_t>(*p);
+  } else if (!via.rport()) {
+    to.port = sent_by_port;
+  }
+  return to;
+}
+
 }  // namespace
 
-void stamp_received(Message& request, const Peer& source) {
+Peer stamp_received(Message& request, const Peer& source) {
   std::string scratch;
   std::optional<TopVia> top = top_via(request, scratch);
-  if (!top) return;
+  if (!top) return source;
+  // Read before the Via is rewritten: the stamped one leads to the same place
+  // (rport=<source port> where the client sent a bare rport).
+  const Peer reply_to = destination(top->via, source);
   const AddressText source_text(source.address);
   const std::string_view source_ip = source_text.view();
   const bool wants_rport = top->via.rport().has_value() && top->via.rport()->empty();
-  if (!wants_rport && top->via.host == source_ip) return;  // the common case: nothing to add
+  if (!wants_rport && top->via.host == source_ip)
+    return reply_to;  // the common case: nothing to add
   std::string value;
   value.reserve(top->text.size() + 48);
   value.append("SIP/2.0/").append(top->via.transport).append(" ");
@@ -55,32 +82,13 @@ void stamp_received(Message& request, const Peer& source) {
   else if (top->via.rport()) value.append(";rport=").append(*top->via.rport());
   request.remove_first_value(HeaderId::Via);
   request.add_front(HeaderId::Via, value);
+  return reply_to;
 }
 
 Peer reply_destination(const Message& request, const Peer& source) {
   std::string scratch;
   std::optional<TopVia> top = top_via(request, scratch);
-  // Never aim a response anywhere but the source address: received= is the
-  // source address by construction, and sent-by may be any name or address.
-  // `connection` stays: the stream the request came on, or the UDP listener
-  // it arrived at (the response leaves from there, RFC 3581 §4).
-  Peer to = source;
-  if (!top) return to;
-  const std::uint16_t sent_by_port = top->via.port != 0 ? top->via.port : 5060;
-  if (is_reliable(source.protocol)) {
-    // §18.2.2: on the same connection; "If that connection is no longer
-    // open, the server SHOULD open a connection to the IP address in the
-    // received parameter, using the port in the sent-by value".
-    to.port = sent_by_port;
-    return to;
-  }
-  if (auto rport = top->via.rport(); rport && !rport->empty()) {
-    Result<std::uint32_t> p = parse_uint(*rport, 65535, "rport");
-    if (p) to.port = static_cast<std::uint16_t>(*p);
-  } else if (!top->via.rport()) {
-    to.port = sent_by_port;
-  }
-  return to;
+  return top ? destination(top->via, source) : source;
 }
 
 namespace {

@@ -11,8 +11,10 @@
 namespace cvw::sip {
 
 // RFC 3261 §18.2.1 + RFC 3581 §4: records where a request really came from in
-// its top Via (received=, and rport=<port> when the client asked with rport).
-void stamp_received(Message& request, const Peer& source);
+// its top Via (received=, and rport=<port> when the client asked with rport),
+// and returns where its responses go (reply_destination()), from the one
+// reading of the Via both need: the transport calls it for every request.
+Peer stamp_received(Message& request, const Peer& source);
 
 // RFC 3261 §18.2.2 + RFC 3581 §4: where the response to `request` goes. For
 // streams, back on the connection it came on; for UDP, to the source address

@@ -1,13 +1,13 @@
 #include "sip/stack/sip_stack.hpp"
 
-#include "sip/response_routing.hpp"
-
 namespace cvw::sip {
 
 SipStack::SipStack(boost::asio::io_context& io, StackConfig config)
     : io_(io), config_(std::move(config)), timers_(io) {
   transport_ = std::make_unique<transport::TransportLayer>(
-      io_, config_.transport, [this](Message&& m, const Peer& source) { on_message(std::move(m), source); });
+      io_, config_.transport, [this](Message&& m, const Peer& source, const Peer& reply_to) {
+        transactions_->receive(std::move(m), source, reply_to);
+      });
   transactions_ = std::make_unique<txn::TransactionLayer>(timers_, sender_, config_.timers);
 }
 
@@ -28,12 +28,5 @@ Result<void> SipStack::start() {
 }
 
 void SipStack::stop() { transport_->stop(); }
-
-void SipStack::on_message(Message&& message, const Peer& source) {
-  // Nothing answers an ACK (§17.1.1.3), so its Via need not be read for that.
-  const bool answerable = message.is_request() && message.method() != Method::Ack;
-  const Peer reply_to = answerable ? reply_destination(message, source) : source;
-  transactions_->receive(std::move(message), source, reply_to);
-}
 
 }  // namespace cvw::sip

@@ -50,8 +50,6 @@ class SipStack {
     SipStack& stack_;
   };
 
-  void on_message(Message&& message, const Peer& source);
-
   boost::asio::io_context& io_;
   StackConfig config_;
   AsioTimerService timers_;

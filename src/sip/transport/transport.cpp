@@ -157,18 +157,18 @@ struct TransportLayer::Impl {
     metrics.in.count(*m);
     // Stamp first: a stateless rejection copies the Via and must carry
     // received/rport like any response (RFC 3581 §4).
-    if (m->is_request()) stamp_received(*m, source);
+    const Peer reply_to = m->is_request() ? stamp_received(*m, source) : source;
     Result<void> valid = m->is_request() ? validate_request(*m) : validate_response(*m);
     if (!valid) {
-      reject(*m, valid.error(), source);
+      reject(*m, valid.error(), source, reply_to);
       return;
     }
-    handler(std::move(*m), source);
+    handler(std::move(*m), source, reply_to);
   }
 
   // An invalid request that can be answered gets a stateless 4xx/5xx naming
   // the problem; ACKs and responses are never answered (§17.1.1.3, §18.1.2).
-  void reject(const Message& m, const Error& error, const Peer& source) {
+  void reject(const Message& m, const Error& error, const Peer& source, const Peer& reply_to) {
     if (m.is_response() || m.method() == Method::Ack || error.status == 0 || m.count(HeaderId::Via) == 0) {
       ++metrics.dropped;
       if (bad_input_log.allow())
@@ -181,7 +181,7 @@ struct TransportLayer::Impl {
       log().info("sip: {} {} from {}: {}", error.status, m.method_name(), source.to_string(),
                  error.message);
     const Message response = make_response(m, error.status, error.message);
-    send(response.serialize(), reply_destination(m, source));
+    send(response.serialize(), reply_to);
   }
 
   // --- UDP --------------------------------------------------------------

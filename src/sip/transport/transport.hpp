@@ -72,9 +72,10 @@ struct TransportMetrics {
 
 class TransportLayer {
  public:
-  // Called for every well-formed message, with its source (requests already
-  // carry received/rport in their top Via).
-  using Handler = std::function<void(Message&&, const Peer& source)>;
+  // Called for every well-formed message, with its source and where its
+  // responses go (requests already carry received/rport in their top Via;
+  // for a response, `reply_to` is its source).
+  using Handler = std::function<void(Message&&, const Peer& source, const Peer& reply_to)>;
 
   TransportLayer(boost::asio::io_context& io, TransportConfig config, Handler handler);
   ~TransportLayer();

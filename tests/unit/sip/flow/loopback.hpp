@@ -53,8 +53,7 @@ class Network {
         const bool valid = m->is_request() ? validate_request(*m).ok() : validate_response(*m).ok();
         ASSERT_TRUE(valid) << wire;
         const Peer source = from.address;
-        if (m->is_request()) stamp_received(*m, source);
-        const Peer reply_to = m->is_request() ? reply_destination(*m, source) : source;
+        const Peer reply_to = m->is_request() ? stamp_received(*m, source) : source;
         h->transactions->receive(std::move(*m), source, reply_to);
         return;
       }

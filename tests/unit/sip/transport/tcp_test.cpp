@@ -218,6 +218,7 @@ TEST_F(TcpTransport, ResponseToInboundConnectionGoesBackOnIt) {
 
   const Peer back = reply_destination(d.message, d.source);
   EXPECT_EQ(back.connection, d.source.connection);
+  EXPECT_EQ(d.reply_to, back) << "what the transport handed up with the request";
   const std::string wire = make_response(d.message, 200).serialize();
   layer->send(wire, back);
   ASSERT_TRUE(run_until(io, [&] { return client.received().size() >= wire.size(); }));

@@ -68,6 +68,7 @@ inline void run_for(asio::io_context& io, std::chrono::milliseconds span) {
 struct Delivered {
   Message message;
   Peer source;
+  Peer reply_to;
 };
 
 // A TransportLayer plus the list of messages its handler received.
@@ -77,10 +78,11 @@ struct Layer {
   std::unique_ptr<TransportLayer> transport;
 
   Layer(asio::io_context& io, TransportConfig config) {
-    transport = std::make_unique<TransportLayer>(io, std::move(config), [this](Message&& m, const Peer& from) {
-      delivered.push_back(Delivered{std::move(m), from});
-      if (on_message) on_message(delivered.back());
-    });
+    transport = std::make_unique<TransportLayer>(
+        io, std::move(config), [this](Message&& m, const Peer& from, const Peer& reply_to) {
+          delivered.push_back(Delivered{std::move(m), from, reply_to});
+          if (on_message) on_message(delivered.back());
+        });
   }
   TransportLayer* operator->() { return transport.get(); }
   const TransportMetrics& metrics() const { return transport->metrics(); }

@@ -150,6 +150,7 @@ TEST_F(UdpTransport, TwoTransportLayersTalk) {
   const Delivered& d = layer.delivered[0];
   const Peer back = reply_destination(d.message, d.source);
   EXPECT_EQ(back.port, other.port(Protocol::Udp));
+  EXPECT_EQ(d.reply_to, back);
   layer->send(make_response(d.message, 200).serialize(), back);
   ASSERT_TRUE(run_until(io, [&] { return !other.delivered.empty(); }));
   EXPECT_TRUE(other.delivered[0].message.is_response());
@@ -302,6 +303,9 @@ TEST_F(UdpTransport, ReplyToStampedRequestReachesTheRportSource) {
   const Peer to = reply_destination(d.message, d.source);
   EXPECT_EQ(to.address, kLoopback4);
   EXPECT_EQ(to.port, client.port());
+  // What the transport handed up with the request, from the Via as it came
+  // (stamp_received reads it once for both), is the same place.
+  EXPECT_EQ(d.reply_to, to);
   layer->send(make_response(d.message, 200).serialize(), to);
   ASSERT_TRUE(run_until(io, [&] { return !client.received().empty(); }));
   std::optional<Message> reply = parse_wire(client.received()[0]);
