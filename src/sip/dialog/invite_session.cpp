@@ -567,6 +567,7 @@ void InviteSession::on_ack(const Message& ack) {
   if (cseq_number(ack) != ok_cseq_ || retransmit_timer_ == 0) return;  // a late or repeated ACK
   ua_.timers_.cancel(retransmit_timer_);
   retransmit_timer_ = 0;
+  ua_.transactions_.acknowledged(server_txn_);  // its copy of the 2xx is not needed now
   if (!ack.body().empty()) remote_body_ = std::string(ack.body());  // the answer to an offer in our 2xx
   if (state_ == SessionState::Answered) {
     transition(SessionState::Confirmed);

@@ -236,7 +236,6 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // UAS
   txn::ServerTransactionId server_txn_{};
   Peer reply_to_{};
-  std::string ok_wire_;  // our 2xx, retransmitted until ACK
   Duration retransmit_interval_{0};
   Duration retransmit_elapsed_{0};
   Duration retransmit_wait_{0};
@@ -244,7 +243,7 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
 
   // re-INVITE state (either side)
   std::uint32_t reinvite_cseq_ = 0;
-  std::uint32_t ok_cseq_ = 0;  // UAS: the CSeq of ok_wire_
+  std::uint32_t ok_cseq_ = 0;  // UAS: the CSeq of the 2xx we retransmit until ACK
   // §14.1: our offer, kept after a 491 until the retry timer sends it again
   // (by then local_body_ may hold our answer to the peer's re-INVITE).
   // Allocated only while a retry waits: an idle dialog carries the pointer.

@@ -131,7 +131,10 @@ Result<void> ServerInviteTransaction::respond(Message&& response) {
   }
   tu_responded_ = true;
   trying_timer_.stop();
-  trying_.clear();
+  // Freed, not cleared: a 2xx keeps this transaction for 64*T1 (Timer L), and
+  // a call's unsent 100 would stay allocated that long. (Swapped out: moving
+  // an empty string in keeps the old buffer in libstdc++.)
+  std::string().swap(trying_);
   send_response(response);
   if (status >= 300) {
     transition(TransactionState::Completed);
@@ -191,8 +194,13 @@ Result<void> ServerInviteTransaction::retransmit_2xx() {
     return Error{500, "no 2xx to retransmit: INVITE server transaction is " +
                           std::string(to_string(state()))};
   }
+  if (!has_response()) return Error{500, "the 2xx was acknowledged: nothing to retransmit"};
   resend_response();
   return {};
+}
+
+void ServerInviteTransaction::on_2xx_acknowledged() {
+  if (state() == TransactionState::Accepted) forget_response();
 }
 
 void ServerInviteTransaction::on_transport_error() {

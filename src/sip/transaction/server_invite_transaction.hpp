@@ -40,6 +40,10 @@ class ServerInviteTransaction final : public ServerTransaction {
   AckDisposition on_ack();
   // Resends the last 2xx from its stored bytes (Accepted state only).
   Result<void> retransmit_2xx();
+  // The TU has the ACK for the 2xx (§13.3.1.4), so nobody resends the 2xx
+  // any more: its bytes are freed. The transaction stays Accepted until
+  // Timer L to absorb retransmitted INVITEs, which needs no response.
+  void on_2xx_acknowledged();
   // §9.2: "If the UAS has already sent a final response for the original
   // request, the CANCEL has no effect on the processing of the original request".
   bool final_sent() const { return state() != TransactionState::Proceeding; }
@@ -52,7 +56,7 @@ class ServerInviteTransaction final : public ServerTransaction {
   void on_timer_h();
   void stop_timers();
 
-  std::string trying_;  // the 100 (Trying), serialized once, until the TU responds
+  std::string trying_;  // the 100 (Trying), serialized once, freed when the TU responds
   bool tu_responded_ = false;
   Duration timer_g_interval_{};
   TransactionTimer trying_timer_;

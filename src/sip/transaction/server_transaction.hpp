@@ -59,6 +59,9 @@ class ServerTransaction {
   void send_wire(std::string wire);
   // Sends the stored bytes again (a retransmission).
   void resend_response();
+  // Frees the stored bytes once no retransmission can need them.
+  void forget_response() { std::string().swap(last_response_); }
+  bool has_response() const { return !last_response_.empty(); }
   // Sets the state (the machines' transition() functions call this), logs
   // it, and retires the transaction when it becomes Terminated.
   void enter(TransactionState next, TransactionKind kind);

@@ -243,6 +243,12 @@ Result<void> TransactionLayer::retransmit_2xx(ServerTransactionId id) {
   return invite->retransmit_2xx();
 }
 
+void TransactionLayer::acknowledged(ServerTransactionId id) {
+  ServerTransaction* txn = find_server(id);
+  if (ServerInviteTransaction* invite = txn != nullptr ? txn->as_invite() : nullptr)
+    invite->on_2xx_acknowledged();
+}
+
 // --- client side ----------------------------------------------------------------
 
 Result<void> TransactionLayer::ensure_branch(Message& request) {

@@ -100,6 +100,12 @@ class TransactionLayer {
   // (§13.3.1.4) without serializing again. Fails once the transaction is gone
   // (Timer L), which also bounds that retransmission.
   Result<void> retransmit_2xx(ServerTransactionId id);
+  // The TU received the ACK for the 2xx of INVITE server transaction `id`
+  // and stopped retransmitting it: the transaction frees the 2xx's bytes
+  // (until Timer L it holds only what absorbing a retransmitted INVITE
+  // needs). A later respond() with a 2xx stores and sends one again; a
+  // retransmit_2xx() before that fails. No-op for an unknown id.
+  void acknowledged(ServerTransactionId id);
 
   // --- client side, from the TU -----------------------------------------------
 

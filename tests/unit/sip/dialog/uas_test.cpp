@@ -149,14 +149,20 @@ TEST_F(Uas, AckStopsThe2xxRetransmissionsAndEstablishesTheCall) {
   const std::string tag = to_tag(wire.last_message("200"));
   at(1500ms);
   EXPECT_EQ(wire.count("200"), 3u);
+  const txn::ServerTransactionId invite_txn{1};  // the fixture's first transaction
+  ASSERT_EQ(layer.state(invite_txn), txn::TransactionState::Accepted);
+  EXPECT_TRUE(layer.retransmit_2xx(invite_txn).ok()) << "the transaction keeps the 2xx until ACK";
+  EXPECT_EQ(wire.count("200"), 4u);
 
   at(2s);
   from_alice(AliceRequest("ACK").cseq(1).to_tag(tag));
   EXPECT_EQ(app.events, (std::vector<std::string>{"invite", "established"}));
   EXPECT_EQ(incoming().state(), SessionState::Confirmed);
+  EXPECT_EQ(layer.state(invite_txn), txn::TransactionState::Accepted) << "until Timer L";
+  EXPECT_FALSE(layer.retransmit_2xx(invite_txn).ok()) << "the session let the 2xx bytes go";
 
   at(60s);
-  EXPECT_EQ(wire.count("200"), 3u) << "§13.3.1.4: retransmissions cease when the ACK arrives";
+  EXPECT_EQ(wire.count("200"), 4u) << "§13.3.1.4: retransmissions cease when the ACK arrives";
   EXPECT_EQ(wire.count("BYE"), 0u);
   EXPECT_EQ(incoming().state(), SessionState::Confirmed);
   EXPECT_EQ(ua.session_count(), 1u);

@@ -180,6 +180,28 @@ TEST_F(ServerInvite, AcceptedAbsorbsInviteRetransmissionsAndLeaves2xxRetransmiss
   EXPECT_FALSE(layer.retransmit_2xx(id).ok());
 }
 
+TEST_F(ServerInvite,
+       OnceTheTuHasTheAckThe2xxIsNoLongerKeptButInviteRetransmissionsAreStillAbsorbed) {
+  from_wire(kInvite);
+  const ServerTransactionId id = tu.requests[0].id;
+  ASSERT_TRUE(answer(0, 200).ok());
+  from_wire(kAckFor2xx);
+  layer.acknowledged(id);
+  EXPECT_EQ(layer.state(id), TransactionState::Accepted) << "Timer L still runs";
+  EXPECT_FALSE(layer.retransmit_2xx(id).ok()) << "nothing left to retransmit";
+  EXPECT_EQ(wire.count("200"), 1u);
+  from_wire(kInvite);
+  EXPECT_EQ(tu.requests.size(), 1u) << "a retransmitted INVITE is absorbed as before";
+  EXPECT_EQ(wire.count("200"), 1u);
+  ASSERT_TRUE(answer(0, 200).ok()) << "the TU may still send a 2xx again";
+  EXPECT_EQ(wire.count("200"), 2u);
+  EXPECT_TRUE(layer.retransmit_2xx(id).ok()) << "and that one is kept";
+  EXPECT_EQ(wire.count("200"), 3u);
+  layer.acknowledged(ServerTransactionId{id.value + 1000});  // unknown: no-op
+  at(32s);
+  EXPECT_EQ(layer.size(), 0u);
+}
+
 TEST_F(ServerInvite, AnAckOnTheInvitesBranchInAcceptedGoesToTheTu) {
   from_wire(kInvite);
   ASSERT_TRUE(answer(0, 200).ok());
