@@ -26,35 +26,13 @@
 #include <sys/socket.h>
 
 #include <array>
-#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <cstdlib>
 #include <memory>
-#include <new>
 #include <vector>
 
+#include "allocation_counter.hpp"
 #include "media/media_engine.hpp"
-
-namespace {
-
-std::atomic<std::uint64_t> g_allocations{0};
-
-}  // namespace
-
-// All three out of line, so that GCC does not see malloc()/free() meet the
-// other half of the pair (-Wmismatched-new-delete): they are replaced together.
-[[gnu::noinline]] void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept {
-  std::free(p);
-}
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace {
 
@@ -103,9 +81,9 @@ void BM_EngineTick(benchmark::State& state) {
 
   std::uint64_t allocations = 0;
   for (auto _ : state) {
-    const std::uint64_t before = g_allocations.load(std::memory_order_relaxed);
+    const std::uint64_t before = cvw::bench::allocations_so_far();
     cvw::media::detail::send_frame_now(engine);
-    allocations += g_allocations.load(std::memory_order_relaxed) - before;
+    allocations += cvw::bench::allocations_so_far() - before;
     state.PauseTiming();
     drain(sink);
     state.ResumeTiming();
@@ -191,9 +169,9 @@ void BM_Relay(benchmark::State& state) {
     drain(pair.sink);
     pair.queue(batch);
     state.ResumeTiming();
-    const std::uint64_t before = g_allocations.load(std::memory_order_relaxed);
+    const std::uint64_t before = cvw::bench::allocations_so_far();
     cvw::media::detail::drain_rtp_now(*pair.a);
-    allocations += g_allocations.load(std::memory_order_relaxed) - before;
+    allocations += cvw::bench::allocations_so_far() - before;
   }
   report_relay(state, pair, allocations);
 }
@@ -211,9 +189,9 @@ void BM_RelayLoop(benchmark::State& state) {
     pair.queue(batch);
     pair.io.restart();
     state.ResumeTiming();
-    const std::uint64_t before = g_allocations.load(std::memory_order_relaxed);
+    const std::uint64_t before = cvw::bench::allocations_so_far();
     pair.io.poll();
-    allocations += g_allocations.load(std::memory_order_relaxed) - before;
+    allocations += cvw::bench::allocations_so_far() - before;
   }
   report_relay(state, pair, allocations);
 }
@@ -262,14 +240,14 @@ void BM_OpenRelease(benchmark::State& state) {
   std::uint64_t allocations = 0;
   std::size_t cycles = 0;
   for (auto _ : state) {
-    const std::uint64_t before = g_allocations.load(std::memory_order_relaxed);
+    const std::uint64_t before = cvw::bench::allocations_so_far();
     auto channel = engine.open();
     if (!channel) {
       state.SkipWithError(channel.error().message.c_str());
       return;
     }
     channel->reset();
-    allocations += g_allocations.load(std::memory_order_relaxed) - before;
+    allocations += cvw::bench::allocations_so_far() - before;
     // The aborted waits of closed sockets, run now and then as the loop would.
     if (++cycles % 256 == 0) {
       state.PauseTiming();

@@ -166,7 +166,9 @@ class Message {
   // heap memory never move, so the views above stay valid across moves.
   std::unique_ptr<char[]> wire_;
   std::size_t wire_size_ = 0;
-  std::vector<std::unique_ptr<char[]>> arena_;
+  // Inline room for two chunk pointers: a response we build or a stamped
+  // request needs one or two chunks, and no vector allocation besides.
+  boost::container::small_vector<std::unique_ptr<char[]>, 2> arena_;
   std::size_t arena_free_ = 0;  // bytes left in arena_.back()
   char* arena_next_ = nullptr;
 

@@ -34,17 +34,6 @@ void Context::leave() {
   retired_clients_.clear();
 }
 
-void TransactionTimer::start(Duration after, std::function<void()> on_expiry) {
-  stop();
-  handle_ = ctx_.timers().schedule(after, [this, fn = std::move(on_expiry)] {
-    handle_ = 0;
-    // The Event may destroy this timer's transaction when it closes; nothing
-    // here touches `this` after fn() returns.
-    Context::Event event(ctx_);
-    fn();
-  });
-}
-
 void TransactionTimer::stop() {
   if (handle_ == 0) return;
   ctx_.timers().cancel(handle_);

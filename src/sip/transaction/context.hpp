@@ -88,7 +88,21 @@ class TransactionTimer {
   TransactionTimer(const TransactionTimer&) = delete;
   TransactionTimer& operator=(const TransactionTimer&) = delete;
 
-  void start(Duration after, std::function<void()> on_expiry);
+  // `on_expiry` is a small callable (the machines pass [this] lambdas). It
+  // is kept by value, not wrapped in a std::function of its own, so that
+  // with this timer's pointer it fits the TimerService callback's inline
+  // storage: starting a timer allocates nothing.
+  template <class F>
+  void start(Duration after, F on_expiry) {
+    stop();
+    handle_ = ctx_.timers().schedule(after, [this, fn = std::move(on_expiry)]() mutable {
+      handle_ = 0;
+      // The Event may destroy this timer's transaction when it closes;
+      // nothing here touches `this` after fn() returns.
+      Context::Event event(ctx_);
+      fn();
+    });
+  }
   void stop();
   bool running() const { return handle_ != 0; }
 

@@ -84,11 +84,16 @@ void TransactionLayer::receive_request(Message&& request, const Peer& from, cons
   }
 }
 
-ServerTransaction* TransactionLayer::matching_request_txn(const RequestMatch& match,
-                                                          const Message& request) const {
+const TransactionLayer::ServerSlot* TransactionLayer::find_slot(const RequestMatch& match) const {
   auto slot = server_index_.find(match.key);
-  if (slot == server_index_.end()) return nullptr;
-  ServerTransaction* txn = find_server(slot->second.request);
+  return slot == server_index_.end() ? nullptr : &slot->second;
+}
+
+ServerTransaction* TransactionLayer::matching_request_txn(const ServerSlot* slot,
+                                                          const RequestMatch& match,
+                                                          const Message& request) const {
+  if (slot == nullptr) return nullptr;
+  ServerTransaction* txn = find_server(slot->request);
   if (txn == nullptr || match.rfc3261) return txn;
   // RFC 2543 matching compares To tags too (§17.2.3): an ACK's with the tag
   // of the response it acknowledges, any other request's with the tag of the
@@ -100,9 +105,8 @@ ServerTransaction* TransactionLayer::matching_request_txn(const RequestMatch& ma
 
 void TransactionLayer::receive_other(Message&& request, const RequestMatch& match, const Peer& from,
                                      const Peer& reply_to) {
-  if (auto slot = server_index_.find(match.key);
-      slot != server_index_.end() && slot->second.request) {
-    ServerTransaction* txn = matching_request_txn(match, request);
+  if (const ServerSlot* slot = find_slot(match); slot != nullptr && slot->request) {
+    ServerTransaction* txn = matching_request_txn(slot, match, request);
     if (txn != nullptr && txn->method_name() == request.method_name()) {
       txn->on_retransmission();
       return;
@@ -124,7 +128,7 @@ void TransactionLayer::receive_other(Message&& request, const RequestMatch& matc
 }
 
 void TransactionLayer::receive_ack(Message&& ack, const RequestMatch& match, const Peer& from) {
-  if (ServerTransaction* txn = matching_request_txn(match, ack); txn != nullptr) {
+  if (ServerTransaction* txn = matching_request_txn(find_slot(match), match, ack); txn != nullptr) {
     ServerInviteTransaction* invite = txn->as_invite();
     // §17.2.3: an ACK matches the INVITE "where the method of the request
     // that created the transaction is INVITE". For a non-2xx final the
@@ -140,9 +144,9 @@ void TransactionLayer::receive_ack(Message&& ack, const RequestMatch& match, con
 
 void TransactionLayer::receive_cancel(Message&& cancel, const RequestMatch& match,
                                       const Peer& reply_to) {
-  if (auto slot = server_index_.find(match.key);
-      slot != server_index_.end() && slot->second.cancel) {
-    if (ServerTransaction* again = find_server(slot->second.cancel)) {
+  const ServerSlot* slot = find_slot(match);
+  if (slot != nullptr && slot->cancel) {
+    if (ServerTransaction* again = find_server(slot->cancel)) {
       again->on_retransmission();
       return;
     }
@@ -151,7 +155,7 @@ void TransactionLayer::receive_cancel(Message&& cancel, const RequestMatch& matc
   // CANCEL request, and then assuming that the request method is anything but
   // CANCEL or ACK and applying the transaction matching procedures of Section
   // 17.2.3."
-  ServerTransaction* target = matching_request_txn(match, cancel);
+  ServerTransaction* target = matching_request_txn(slot, match, cancel);
   ServerTransaction& cancel_txn = create_server(cancel, match, reply_to, true);
   ++ctx_.metrics().cancels_received;
   if (target != nullptr) {
@@ -220,10 +224,10 @@ ServerTransaction& TransactionLayer::create_server(const Message& request,
     ++m.server_non_invite.created;
   }
   if (!match.rfc3261) txn->keep_request_to_tag(request);
-  ServerSlot& slot = server_index_[match.key];
-  (is_cancel ? slot.cancel : slot.request) = id;
+  ServerIndex::value_type& slot = *server_index_.try_emplace(match.key).first;
+  (is_cancel ? slot.second.cancel : slot.second.request) = id;
   ServerTransaction& ref = *txn;
-  servers_.emplace(id, ServerEntry{std::move(txn), match.key, is_cancel});
+  servers_.emplace(id, ServerEntry{std::move(txn), &slot, is_cancel});
   return ref;
 }
 
@@ -293,8 +297,8 @@ Result<ClientTransactionId> TransactionLayer::start_client(Message&& request, co
     ++m.client_non_invite.created;
   }
   ClientTransaction& ref = *txn;
-  client_index_.emplace(*key, id);
-  clients_.emplace(id, ClientEntry{std::move(txn), std::move(*key)});
+  ClientIndex::value_type& slot = *client_index_.emplace(std::move(*key), id).first;
+  clients_.emplace(id, ClientEntry{std::move(txn), &slot});
   ref.start();
   return id;
 }
@@ -389,19 +393,19 @@ void TransactionLayer::reap(std::vector<ServerTransactionId>& servers,
   for (ServerTransactionId id : servers) {
     auto it = servers_.find(id);
     if (it == servers_.end()) continue;
-    auto slot = server_index_.find(it->second.key);
-    if (slot != server_index_.end()) {
-      ServerTransactionId& place =
-          it->second.is_cancel ? slot->second.cancel : slot->second.request;
-      if (place == id) place = ServerTransactionId{};
-      if (!slot->second.cancel && !slot->second.request) server_index_.erase(slot);
-    }
+    ServerSlot& slot = it->second.slot->second;
+    ServerTransactionId& place = it->second.is_cancel ? slot.cancel : slot.request;
+    if (place == id) place = ServerTransactionId{};
+    // find() before erase(): erase(key) would be handed the key of the very
+    // node it frees.
+    if (!slot.cancel && !slot.request)
+      server_index_.erase(server_index_.find(it->second.slot->first));
     servers_.erase(it);
   }
   for (ClientTransactionId id : clients) {
     auto it = clients_.find(id);
     if (it == clients_.end()) continue;
-    client_index_.erase(it->second.key);
+    client_index_.erase(client_index_.find(it->second.slot->first));
     clients_.erase(it);
   }
 }

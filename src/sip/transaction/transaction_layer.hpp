@@ -145,14 +145,19 @@ class TransactionLayer {
     ServerTransactionId request;
     ServerTransactionId cancel;
   };
+  using ServerIndex = std::unordered_map<std::string, ServerSlot>;
+  using ClientIndex = std::unordered_map<std::string, ClientTransactionId>;
+  // An entry points at its index node rather than copying the key (one
+  // allocation less per transaction): a node stays put until erased (rehash
+  // keeps it), and it is erased only when no live transaction uses it.
   struct ServerEntry {
     std::unique_ptr<ServerTransaction> txn;
-    std::string key;
+    ServerIndex::value_type* slot;
     bool is_cancel = false;
   };
   struct ClientEntry {
     std::unique_ptr<ClientTransaction> txn;
-    std::string key;
+    ClientIndex::value_type* slot;
   };
 
   void receive_request(Message&& request, const Peer& from, const Peer& reply_to);
@@ -164,8 +169,11 @@ class TransactionLayer {
 
   ServerTransaction* find_server(ServerTransactionId id) const;
   ClientTransaction* find_client(ClientTransactionId id) const;
-  // The transaction in the slot's request place that `match` really matches.
-  ServerTransaction* matching_request_txn(const RequestMatch& match, const Message& request) const;
+  // The slot of `match.key`, or null: one hash lookup per received request.
+  const ServerSlot* find_slot(const RequestMatch& match) const;
+  // The transaction in `slot`'s request place that `match` really matches.
+  ServerTransaction* matching_request_txn(const ServerSlot* slot, const RequestMatch& match,
+                                          const Message& request) const;
   ServerTransaction& create_server(const Message& request, const RequestMatch& match,
                                    const Peer& reply_to, bool is_cancel);
   void answer_cancel(ServerTransaction& cancel_txn, const Message& cancel,
@@ -182,9 +190,9 @@ class TransactionLayer {
   TokenSource tokens_;
   std::uint64_t last_id_ = 0;
   std::unordered_map<ServerTransactionId, ServerEntry> servers_;
-  std::unordered_map<std::string, ServerSlot> server_index_;
+  ServerIndex server_index_;
   std::unordered_map<ClientTransactionId, ClientEntry> clients_;
-  std::unordered_map<std::string, ClientTransactionId> client_index_;
+  ClientIndex client_index_;
   LogBudget drop_log_{"sip txn: dropped"};
 };
 
