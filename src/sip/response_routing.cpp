@@ -1,6 +1,9 @@
 #include "sip/response_routing.hpp"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <array>
+#include <iterator>
 #include <optional>
 #include <string>
 
@@ -64,24 +67,44 @@ Peer stamp_received(Message& request, const Peer& source) {
   const bool wants_rport = top->via.rport().has_value() && top->via.rport()->empty();
   if (!wants_rport && top->via.host == source_ip)
     return reply_to;  // the common case: nothing to add
-  std::string value;
-  value.reserve(top->text.size() + 48);
-  value.append("SIP/2.0/").append(top->via.transport).append(" ");
-  if (top->via.ipv6) value.append("[").append(top->via.host).append("]");
-  else value.append(top->via.host);
-  if (top->via.port != 0) value.append(":").append(std::to_string(top->via.port));
+  // Built on the stack (500 bytes inline; a longer Via grows it): the
+  // message copies the value into its own arena anyway.
+  fmt::memory_buffer value;
+  const auto put = [&value](std::string_view text) {
+    value.append(text.data(), text.data() + text.size());
+  };
+  put("SIP/2.0/");
+  put(top->via.transport);
+  put(" ");
+  if (top->via.ipv6) {
+    put("[");
+    put(top->via.host);
+    put("]");
+  } else {
+    put(top->via.host);
+  }
+  if (top->via.port != 0) fmt::format_to(std::back_inserter(value), ":{}", top->via.port);
   for_each_param(top->via.params.text, [&](std::string_view n, std::string_view v, bool has_value) {
     if (n == "received" || n == "rport") return true;
-    value.append(";").append(n);
-    if (has_value) value.append("=").append(v);
+    put(";");
+    put(n);
+    if (has_value) {
+      put("=");
+      put(v);
+    }
     return true;
   });
   // RFC 3581 §4: with rport, received is added even when it equals sent-by.
-  value.append(";received=").append(source_ip);
-  if (wants_rport) value.append(";rport=").append(std::to_string(source.port));
-  else if (top->via.rport()) value.append(";rport=").append(*top->via.rport());
+  put(";received=");
+  put(source_ip);
+  if (wants_rport) {
+    fmt::format_to(std::back_inserter(value), ";rport={}", source.port);
+  } else if (top->via.rport()) {
+    put(";rport=");
+    put(*top->via.rport());
+  }
   request.remove_first_value(HeaderId::Via);
-  request.add_front(HeaderId::Via, value);
+  request.add_front(HeaderId::Via, std::string_view(value.data(), value.size()));
   return reply_to;
 }
 

@@ -259,16 +259,28 @@ void InviteSession::resend_ack(std::uint32_t cseq) {
   if (!sent) log().warn("sip: cannot send ACK again for {}: {}", call_id_, sent.error().message);
 }
 
+// The callback holds only `this`: a weak_ptr would not fit the callback's
+// inline storage, and arming a timer would allocate. That is safe because the
+// destructor cancels every timer, so a callback that fires finds the session
+// alive, and the strong reference it takes first keeps it alive through
+// whatever the member function ends.
+template <void (InviteSession::*Member)()>
+TimerService::Handle InviteSession::after(Duration wait) {
+  return ua_.timers_.schedule(wait, [this] {
+    const std::shared_ptr<InviteSession> keep = shared_from_this();
+    (this->*Member)();
+  });
+}
+
 void InviteSession::release_later() {
   ua_.timers_.cancel(release_timer_);
-  std::weak_ptr<InviteSession> weak = shared_from_this();
-  release_timer_ = ua_.timers_.schedule(ua_.config_.timers.timer_m, [weak] {
-    if (auto s = weak.lock()) {
-      s->release_timer_ = 0;
-      s->invite_.reset();
-      std::vector<SentAck>().swap(s->acks_);  // clear() would keep the buffer
-    }
-  });
+  release_timer_ = after<&InviteSession::release_now>(ua_.config_.timers.timer_m);
+}
+
+void InviteSession::release_now() {
+  release_timer_ = 0;
+  invite_.reset();
+  std::vector<SentAck>().swap(acks_);  // clear() would keep the buffer
 }
 
 void InviteSession::ack_and_bye_fork(const Message& response_2xx) {
@@ -395,10 +407,7 @@ void InviteSession::transmit_reliable(Duration next_resend) {
   (void)ua_.transactions_.respond(server_txn_, std::move(response));
   ua_.timers_.cancel(retransmit_timer_);
   retransmit_wait_ = next_resend;
-  std::weak_ptr<InviteSession> weak = shared_from_this();
-  retransmit_timer_ = ua_.timers_.schedule(next_resend, [weak] {
-    if (auto s = weak.lock()) s->resend_reliable();
-  });
+  retransmit_timer_ = after<&InviteSession::resend_reliable>(next_resend);
 }
 
 void InviteSession::resend_reliable() {
@@ -557,10 +566,7 @@ void InviteSession::retransmit_2xx() {
 
 void InviteSession::schedule_2xx_retransmission(Duration wait) {
   retransmit_wait_ = wait;
-  std::weak_ptr<InviteSession> weak = shared_from_this();
-  retransmit_timer_ = ua_.timers_.schedule(wait, [weak] {
-    if (auto s = weak.lock()) s->retransmit_2xx();
-  });
+  retransmit_timer_ = after<&InviteSession::retransmit_2xx>(wait);
 }
 
 void InviteSession::on_ack(const Message& ack) {

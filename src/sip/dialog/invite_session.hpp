@@ -159,6 +159,10 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // retransmitting its 2xx after 64*T1, §13.3.1.4), so the INVITE and the
   // ACKs kept for retransmitted 2xx go then. Each call moves the moment on.
   void release_later();
+  void release_now();  // release_later()'s timer: frees the INVITE and the kept ACKs
+  // Arms a timer that calls Member on this session (see the definition).
+  template <void (InviteSession::*Member)()>
+  TimerService::Handle after(Duration wait);
   void ack_and_bye_fork(const Message& response_2xx);
 
   // UAS side, from the UserAgent.

@@ -103,7 +103,7 @@ ServerTransaction* TransactionLayer::matching_request_txn(const ServerSlot* slot
   return match.to_tag == expected ? txn : nullptr;
 }
 
-void TransactionLayer::receive_other(Message&& request, const RequestMatch& match, const Peer& from,
+void TransactionLayer::receive_other(Message&& request, RequestMatch& match, const Peer& from,
                                      const Peer& reply_to) {
   if (const ServerSlot* slot = find_slot(match); slot != nullptr && slot->request) {
     ServerTransaction* txn = matching_request_txn(slot, match, request);
@@ -142,8 +142,7 @@ void TransactionLayer::receive_ack(Message&& ack, const RequestMatch& match, con
   if (TransactionUser* user = ctx_.user()) user->on_ack(std::move(ack), from);
 }
 
-void TransactionLayer::receive_cancel(Message&& cancel, const RequestMatch& match,
-                                      const Peer& reply_to) {
+void TransactionLayer::receive_cancel(Message&& cancel, RequestMatch& match, const Peer& reply_to) {
   const ServerSlot* slot = find_slot(match);
   if (slot != nullptr && slot->cancel) {
     if (ServerTransaction* again = find_server(slot->cancel)) {
@@ -210,9 +209,8 @@ void TransactionLayer::receive_response(Message&& response, const Peer& from) {
 
 // --- server side ----------------------------------------------------------------
 
-ServerTransaction& TransactionLayer::create_server(const Message& request,
-                                                   const RequestMatch& match, const Peer& reply_to,
-                                                   bool is_cancel) {
+ServerTransaction& TransactionLayer::create_server(const Message& request, RequestMatch& match,
+                                                   const Peer& reply_to, bool is_cancel) {
   const ServerTransactionId id{++last_id_};
   std::unique_ptr<ServerTransaction> txn;
   TransactionMetrics& m = ctx_.metrics();
@@ -224,7 +222,7 @@ ServerTransaction& TransactionLayer::create_server(const Message& request,
     ++m.server_non_invite.created;
   }
   if (!match.rfc3261) txn->keep_request_to_tag(request);
-  ServerIndex::value_type& slot = *server_index_.try_emplace(match.key).first;
+  ServerIndex::value_type& slot = *server_index_.try_emplace(std::move(match.key)).first;
   (is_cancel ? slot.second.cancel : slot.second.request) = id;
   ServerTransaction& ref = *txn;
   servers_.emplace(id, ServerEntry{std::move(txn), &slot, is_cancel});

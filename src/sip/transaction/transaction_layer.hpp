@@ -163,8 +163,8 @@ class TransactionLayer {
   void receive_request(Message&& request, const Peer& from, const Peer& reply_to);
   void receive_response(Message&& response, const Peer& from);
   void receive_ack(Message&& ack, const RequestMatch& match, const Peer& from);
-  void receive_cancel(Message&& cancel, const RequestMatch& match, const Peer& reply_to);
-  void receive_other(Message&& request, const RequestMatch& match, const Peer& from,
+  void receive_cancel(Message&& cancel, RequestMatch& match, const Peer& reply_to);
+  void receive_other(Message&& request, RequestMatch& match, const Peer& from,
                      const Peer& reply_to);
 
   ServerTransaction* find_server(ServerTransactionId id) const;
@@ -174,7 +174,8 @@ class TransactionLayer {
   // The transaction in `slot`'s request place that `match` really matches.
   ServerTransaction* matching_request_txn(const ServerSlot* slot, const RequestMatch& match,
                                           const Message& request) const;
-  ServerTransaction& create_server(const Message& request, const RequestMatch& match,
+  // Takes match.key (moved into the index when the slot is new).
+  ServerTransaction& create_server(const Message& request, RequestMatch& match,
                                    const Peer& reply_to, bool is_cancel);
   void answer_cancel(ServerTransaction& cancel_txn, const Message& cancel,
                      ServerTransaction* target);
