@@ -85,7 +85,7 @@ void TransactionLayer::receive_request(Message&& request, const Peer& from, cons
 }
 
 const TransactionLayer::ServerSlot* TransactionLayer::find_slot(const RequestMatch& match) const {
-  auto slot = server_index_.find(match.key);
+  auto slot = server_index_.find(std::string_view(match.key));
   return slot == server_index_.end() ? nullptr : &slot->second;
 }
 
@@ -222,10 +222,11 @@ ServerTransaction& TransactionLayer::create_server(const Message& request, Reque
     ++m.server_non_invite.created;
   }
   if (!match.rfc3261) txn->keep_request_to_tag(request);
-  ServerIndex::value_type& slot = *server_index_.try_emplace(std::move(match.key)).first;
-  (is_cancel ? slot.second.cancel : slot.second.request) = id;
   ServerTransaction& ref = *txn;
-  servers_.emplace(id, ServerEntry{std::move(txn), &slot, is_cancel});
+  auto entry =
+      servers_.emplace(id, ServerEntry{std::move(txn), std::move(match.key), is_cancel}).first;
+  ServerSlot& slot = server_index_.try_emplace(std::string_view(entry->second.key)).first->second;
+  (is_cancel ? slot.cancel : slot.request) = id;
   return ref;
 }
 
@@ -391,13 +392,23 @@ void TransactionLayer::reap(std::vector<ServerTransactionId>& servers,
   for (ServerTransactionId id : servers) {
     auto it = servers_.find(id);
     if (it == servers_.end()) continue;
-    ServerSlot& slot = it->second.slot->second;
-    ServerTransactionId& place = it->second.is_cancel ? slot.cancel : slot.request;
-    if (place == id) place = ServerTransactionId{};
-    // find() before erase(): erase(key) would be handed the key of the very
-    // node it frees.
-    if (!slot.cancel && !slot.request)
-      server_index_.erase(server_index_.find(it->second.slot->first));
+    const std::string& key = it->second.key;
+    if (auto found = server_index_.find(std::string_view(key)); found != server_index_.end()) {
+      ServerSlot& slot = found->second;
+      ServerTransactionId& place = it->second.is_cancel ? slot.cancel : slot.request;
+      if (place == id) place = ServerTransactionId{};
+      const ServerTransactionId other = slot.request ? slot.request : slot.cancel;
+      if (!other) {
+        server_index_.erase(found);
+      } else if (found->first.data() == key.data()) {
+        // The slot's key views this entry's text, about to be freed: view
+        // the other transaction's (the same key) from now on.
+        const ServerSlot kept = slot;
+        server_index_.erase(found);
+        if (auto survivor = servers_.find(other); survivor != servers_.end())
+          server_index_.emplace(std::string_view(survivor->second.key), kept);
+      }
+    }
     servers_.erase(it);
   }
   for (ClientTransactionId id : clients) {

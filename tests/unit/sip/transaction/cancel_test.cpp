@@ -65,6 +65,33 @@ TEST_F(ServerCancel, CancelReachesTheTuWithTheInviteIdAndGets200) {
   EXPECT_EQ(layer.metrics().cancels_received, 1u);
 }
 
+// The INVITE's transaction made the index slot both share and ends first
+// (Timer I, 5 s); the CANCEL's lives on to Timer J (32 s) and must still be
+// found by its key. (Under ASan this also catches a key left viewing the
+// freed INVITE entry.)
+TEST_F(ServerCancel, ACancelThatOutlivesItsInviteStillAnswersItsRetransmissions) {
+  answer_cancels_with_487();
+  from_wire(kInvite);
+  ASSERT_TRUE(answer(0, 180).ok());
+  from_wire(kCancel);
+  from_wire(kAckForFailure);
+  const ServerTransactionId invite = tu.requests[0].id;
+  at(5s);  // Timer I = T4
+  EXPECT_FALSE(layer.state(invite).has_value()) << "the INVITE's transaction is gone";
+  ASSERT_EQ(layer.size(), 1u) << "the CANCEL's is not";
+  ASSERT_EQ(wire.count("200"), 1u);
+
+  from_wire(kCancel);
+  EXPECT_EQ(wire.count("200"), 2u) << "the retransmitted CANCEL gets its 200 again";
+  EXPECT_EQ(layer.metrics().cancels_received, 1u) << "and is not a new CANCEL";
+  from_wire(kInvite);
+  EXPECT_EQ(tu.requests.size(), 2u) << "the INVITE's key is free: its late copy is new";
+
+  at(32s);
+  from_wire(kCancel);  // the CANCEL's transaction ended: now it matches the new INVITE
+  EXPECT_EQ(tu.cancels.size(), 2u);
+}
+
 TEST_F(ServerCancel, CancelBeforeAnyResponseStillGetsATaggedTwoHundred) {
   from_wire(kInvite);
   from_wire(kCancel);
