@@ -193,7 +193,7 @@ void TransactionLayer::receive_response(Message&& response, const Peer& from) {
   Result<std::string> key = client_key(response);
   ClientTransaction* txn = nullptr;
   if (key) {
-    if (auto it = client_index_.find(*key); it != client_index_.end())
+    if (auto it = client_index_.find(std::string_view(*key)); it != client_index_.end())
       txn = find_client(it->second);
   }
   if (txn == nullptr) {
@@ -280,7 +280,7 @@ Result<ClientTransactionId> TransactionLayer::start_client(Message&& request, co
   }
   Result<std::string> key = client_key(request);
   if (!key) return key.error();
-  if (client_index_.contains(*key))
+  if (client_index_.contains(std::string_view(*key)))
     return Error{500, "branch already used by a live client transaction"};
 
   const ClientTransactionId id{++last_id_};
@@ -296,8 +296,8 @@ Result<ClientTransactionId> TransactionLayer::start_client(Message&& request, co
     ++m.client_non_invite.created;
   }
   ClientTransaction& ref = *txn;
-  ClientIndex::value_type& slot = *client_index_.emplace(std::move(*key), id).first;
-  clients_.emplace(id, ClientEntry{std::move(txn), &slot});
+  auto entry = clients_.emplace(id, ClientEntry{std::move(txn), std::move(*key)}).first;
+  client_index_.emplace(std::string_view(entry->second.key), id);
   ref.start();
   return id;
 }
@@ -414,7 +414,7 @@ void TransactionLayer::reap(std::vector<ServerTransactionId>& servers,
   for (ClientTransactionId id : clients) {
     auto it = clients_.find(id);
     if (it == clients_.end()) continue;
-    client_index_.erase(client_index_.find(it->second.slot->first));
+    client_index_.erase(std::string_view(it->second.key));
     clients_.erase(it);
   }
 }
