@@ -26,6 +26,18 @@
 // stale handle (fired, cancelled) never reaches the timer now in its slot.
 // Ties between equal deadlines go in the order the timers were scheduled.
 //
+// The tables give memory back after a burst. A burst of calls sets tens of
+// thousands of transaction timers that all end 64*T1 later, while the calls
+// it leaves up hold few or none; a table kept at its high-water mark was
+// about 1.1 KB per established click-to-call (issue #4's memory target). So
+// the lowest free slot is reused first (live timers gather at the front);
+// when the last slot is released while fewer than a quarter are live, the
+// free tail is cut off (each slot cut was made once, so this is amortised
+// O(1)) and the vector shrinks once half of its room is unused. The free
+// list forgets cut slots lazily. The heap is rebuilt smaller once three
+// quarters of its room is unused. A slot made again after a cut starts at a
+// generation above any the cut slots had, so a stale handle never matches it.
+//
 // Callbacks run on the io_context's thread; not thread-safe.
 #pragma once
 
@@ -81,6 +93,8 @@ class AsioTimerService final : public TimerService {
   }
 
   std::size_t pending() const { return live_count_; }
+  // The slot table's size, live and free (tests: it shrinks after a burst).
+  std::size_t slot_count() const { return slots_.size(); }
 
  private:
   struct Entry {
@@ -109,12 +123,19 @@ class AsioTimerService final : public TimerService {
     return static_cast<std::uint32_t>(handle & 0xffffffffU) - 1;
   }
 
+  // Tables this small are never trimmed: a daemon at rest keeps them.
+  static constexpr std::size_t kTrimFloor = 1024;
+
   Handle occupy(TimePoint at, std::uint64_t seq, Callback fn) {
     std::uint32_t index;
+    if (!free_.empty() && free_.front() >= slots_.size())
+      free_.clear();  // all cut off (the lowest is)
     if (free_.empty()) {
       index = static_cast<std::uint32_t>(slots_.size());
       slots_.emplace_back();
+      slots_.back().generation = generation_floor_;
     } else {
+      std::pop_heap(free_.begin(), free_.end(), std::greater<>{});  // the lowest index
       index = free_.back();
       free_.pop_back();
     }
@@ -142,6 +163,26 @@ class AsioTimerService final : public TimerService {
     ++slot.generation;
     --live_count_;
     free_.push_back(index);
+    std::push_heap(free_.begin(), free_.end(), std::greater<>{});
+    if (index + 1 == slots_.size() && slots_.size() > kTrimFloor && live_count_ < slots_.size() / 4)
+      trim_slots();
+  }
+
+  // Cuts the free tail of the slot table off; see the top of the file.
+  void trim_slots() {
+    while (!slots_.empty() && !slots_.back().in_use) {
+      generation_floor_ = std::max(generation_floor_, slots_.back().generation);
+      slots_.pop_back();
+    }
+    if (slots_.capacity() > 2 * slots_.size()) slots_.shrink_to_fit();
+    // Indices past the cut stay in the free list until most of it is them.
+    const std::size_t free_slots = slots_.size() - live_count_;
+    if (free_.size() > 2 * free_slots + kTrimFloor) {
+      const auto size = static_cast<std::uint32_t>(slots_.size());
+      std::erase_if(free_, [size](std::uint32_t index) { return index >= size; });
+      std::make_heap(free_.begin(), free_.end(), std::greater<>{});
+      free_.shrink_to_fit();
+    }
   }
 
   // Takes the callback out of a live slot and frees the slot, so the callback
@@ -194,6 +235,8 @@ class AsioTimerService final : public TimerService {
       if (Callback fn = take(handle)) fn();  // may schedule or cancel timers
     }
     drop_dead_top();
+    if (heap_.capacity() > kTrimFloor && heap_.size() < heap_.capacity() / 4)
+      compact();  // gives the room back
     if (!heap_.empty()) {
       const TimePoint slot = slot_of(heap_.front().at);
       if (!armed_ || slot < armed_at_) arm(slot);
@@ -229,8 +272,9 @@ class AsioTimerService final : public TimerService {
   std::uint64_t last_seq_ = 0;
   std::vector<Entry> heap_;
   std::vector<Slot> slots_;
-  std::vector<std::uint32_t> free_;
+  std::vector<std::uint32_t> free_;  // a min-heap of free slot indices
   std::size_t live_count_ = 0;
+  std::uint32_t generation_floor_ = 0;  // where a slot made after a trim starts
   bool armed_ = false;
   TimePoint armed_at_{};
 };

@@ -102,5 +102,40 @@ TEST(AsioTimerService, CompactionKeepsEveryLiveTimer) {
   EXPECT_EQ(timers.pending(), 0u);
 }
 
+// A burst of timers that all end leaves the table small again (a daemon
+// does not keep a burst's high-water mark for the calls it left up), and the
+// burst's handles never reach the timers that later take the cut slots.
+TEST(AsioTimerService, AfterABurstTheTableShrinksAndItsHandlesStayStale) {
+  boost::asio::io_context io;
+  AsioTimerService timers(io);
+  // Runs handlers until `done` (each wait bounded: a slow sanitizer build
+  // only makes this take longer, never fail).
+  const auto run_until = [&io](const auto& done) {
+    while (!done() && io.run_one_for(std::chrono::seconds(5)) != 0) {
+    }
+  };
+  int fired = 0;
+  const auto keeper =
+      timers.schedule(std::chrono::minutes(1), [] {});  // a call's own timer, at the front
+  std::vector<TimerService::Handle> burst;
+  for (int i = 0; i < 20000; ++i) burst.push_back(timers.schedule(1ms, [&] { ++fired; }));
+  EXPECT_EQ(timers.slot_count(), 20001u);
+  run_until([&] { return fired == 20000; });
+  ASSERT_EQ(fired, 20000);
+  EXPECT_EQ(timers.pending(), 1u);
+  EXPECT_EQ(timers.slot_count(), 1u) << "the burst's slots are cut off once they are all free";
+
+  int later = 0;
+  for (int i = 0; i < 5000; ++i) timers.schedule(2ms, [&] { ++later; });
+  for (const TimerService::Handle h : burst)
+    timers.cancel(h);  // stale: must not cancel the new ones
+  EXPECT_EQ(timers.pending(), 5001u);
+  run_until([&] { return later == 5000; });
+  EXPECT_EQ(later, 5000);
+  EXPECT_EQ(fired, 20000);
+  timers.cancel(keeper);
+  EXPECT_EQ(timers.pending(), 0u);
+}
+
 }  // namespace
 }  // namespace cvw
