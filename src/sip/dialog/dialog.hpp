@@ -111,6 +111,7 @@ class Dialog {
   const std::vector<std::string>& route_set() const { return route_set_; }
   const std::string& local_uri() const { return local_uri_; }    // our From/To value (name-addr, no tag)
   const std::string& remote_uri() const { return remote_uri_; }
+  const std::string& local_contact() const { return local_contact_; }  // our Contact URI
   bool is_uac() const { return uac_; }
 
  private:

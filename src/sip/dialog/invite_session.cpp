@@ -83,7 +83,7 @@ InviteSession::~InviteSession() {
 }
 
 void InviteSession::transition(SessionState next) {
-  log().trace("sip: session {} {} -> {}", call_id_, to_string(state_), to_string(next));
+  log().trace("sip: session {} {} -> {}", call_id(), to_string(state_), to_string(next));
   state_ = next;
 }
 
@@ -111,7 +111,8 @@ Message InviteSession::response_to(const Message& request, int status, std::stri
     response.copy_headers(request, HeaderId::RecordRoute);
   }
   if ((request.method() == Method::Invite || request.method() == Method::Update) && status > 100 && status < 300) {
-    response.add(HeaderId::Contact, "<" + local_contact_ + ">");
+    response.add(HeaderId::Contact,
+                 "<" + (dialog_ ? dialog_->local_contact() : local_contact_) + ">");
   }
   if (status / 100 == 2 && request.method() == Method::Invite) {
     response.add(HeaderId::Allow,
@@ -191,7 +192,7 @@ void InviteSession::on_invite_response(Message&& response) {
   if (!dialog_ || dialog_->id().remote_tag != tag) {
     Result<Dialog> d = Dialog::as_uac(*invite_, response, local_contact_);
     if (!d) {
-      log().warn("sip: 2xx for {} cannot make a dialog: {}", call_id_, d.error().message);
+      log().warn("sip: 2xx for {} cannot make a dialog: {}", call_id(), d.error().message);
       end(EndReason::Rejected, 500);
       return;
     }
@@ -220,7 +221,7 @@ bool InviteSession::prack(Dialog& dialog, std::optional<std::uint32_t>& last_rse
   Message request = dialog.make_request(Method::Prack);
   request.add(HeaderId::RAck, std::to_string(*rseq) + " " + std::to_string(cseq_number(*invite_)) + " INVITE");
   if (Result<txn::ClientTransactionId> id = ua_.send_request(std::move(request), dialog.next_hop_uri(), {}); !id) {
-    log().warn("sip: cannot send PRACK in {}: {}", call_id_, id.error().message);
+    log().warn("sip: cannot send PRACK in {}: {}", call_id(), id.error().message);
   }
   return true;
 }
@@ -229,7 +230,7 @@ void InviteSession::send_ack(const Message&) {
   Message ack = dialog_->make_ack(cseq_number(*invite_));
   Result<std::pair<std::string, Peer>> sent = ua_.send_stateless(std::move(ack), dialog_->next_hop_uri());
   if (!sent) {
-    log().warn("sip: cannot send ACK for {}: {}", call_id_, sent.error().message);
+    log().warn("sip: cannot send ACK for {}: {}", call_id(), sent.error().message);
     return;
   }
   remember_ack(cseq_number(*invite_), std::move(sent->first), sent->second);
@@ -256,7 +257,7 @@ void InviteSession::resend_ack(std::uint32_t cseq) {
   if (!dialog_) return;
   Result<std::pair<std::string, Peer>> sent =
       ua_.send_stateless(dialog_->make_ack(cseq), dialog_->next_hop_uri());
-  if (!sent) log().warn("sip: cannot send ACK again for {}: {}", call_id_, sent.error().message);
+  if (!sent) log().warn("sip: cannot send ACK again for {}: {}", call_id(), sent.error().message);
 }
 
 // The callback holds only `this`: a weak_ptr would not fit the callback's
@@ -279,8 +280,16 @@ void InviteSession::release_later() {
 
 void InviteSession::release_now() {
   release_timer_ = 0;
-  invite_.reset();
+  drop_pre_dialog();
   std::vector<SentAck>().swap(acks_);  // clear() would keep the buffer
+}
+
+void InviteSession::drop_pre_dialog() {
+  invite_.reset();
+  if (!dialog_ || dialog_->early()) return;
+  // Swapped, not cleared: clear() keeps the buffer.
+  std::string().swap(call_id_);
+  std::string().swap(local_contact_);
 }
 
 void InviteSession::ack_and_bye_fork(const Message& response_2xx) {
@@ -419,7 +428,8 @@ void InviteSession::resend_reliable() {
   // original request with a 5xx response."
   const Duration give_up = 64 * ua_.config_.timers.t1;
   if (retransmit_elapsed_ >= give_up) {
-    log().info("sip: no PRACK for the reliable {} of {}: rejecting the INVITE", reliable_->sent.status, call_id_);
+    log().info("sip: no PRACK for the reliable {} of {}: rejecting the INVITE",
+               reliable_->sent.status, call_id());
     reliable_.reset();
     reject(504, "Reliable Provisional Not Acknowledged");
     return;
@@ -553,7 +563,7 @@ void InviteSession::retransmit_2xx() {
   // terminated. This is accomplished with a BYE".
   const Duration give_up = 64 * ua_.config_.timers.t1;
   if (retransmit_elapsed_ >= give_up) {
-    log().info("sip: no ACK for the 2xx of {}: sending BYE", call_id_);
+    log().info("sip: no ACK for the 2xx of {}: sending BYE", call_id());
     transition(SessionState::Confirmed);
     send_in_dialog(Method::Bye, {}, {});
     end(EndReason::AckTimeout, 408);
@@ -577,7 +587,7 @@ void InviteSession::on_ack(const Message& ack) {
   if (!ack.body().empty()) remote_body_ = std::string(ack.body());  // the answer to an offer in our 2xx
   if (state_ == SessionState::Answered) {
     transition(SessionState::Confirmed);
-    invite_.reset();  // the dialog has all it needs from it now
+    drop_pre_dialog();  // the dialog has all it needs from it now
     if (handler_) handler_->on_established(*this);
   }
 }
@@ -678,7 +688,7 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
   }
   Result<txn::ClientTransactionId> id = ua_.send_request(std::move(request), dialog_->next_hop_uri(), std::move(callbacks));
   if (!id) {
-    log().warn("sip: cannot send {} in {}: {}", method_name(method), call_id_, id.error().message);
+    log().warn("sip: cannot send {} in {}: {}", method_name(method), call_id(), id.error().message);
     if (method == Method::Bye) end(EndReason::TransportError, id.error().status);
   }
 }
@@ -966,7 +976,7 @@ void InviteSession::on_session_timer() {
   session_timer_ = 0;
   if (state_ != SessionState::Confirmed && state_ != SessionState::Answered) return;
   if (!we_refresh_) {
-    log().info("sip: session {} was not refreshed in time: sending BYE", call_id_);
+    log().info("sip: session {} was not refreshed in time: sending BYE", call_id());
     transition(SessionState::Terminating);
     send_in_dialog(Method::Bye, {}, {});
     end(EndReason::SessionExpired, 408);

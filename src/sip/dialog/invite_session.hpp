@@ -142,7 +142,9 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   bool is_uac() const { return uac_; }
   const Dialog* dialog() const { return dialog_ ? &*dialog_ : nullptr; }
   std::string_view remote_body() const { return remote_body_; }
-  const std::string& call_id() const { return call_id_; }
+  std::string_view call_id() const {
+    return dialog_ ? std::string_view(dialog_->id().call_id) : call_id_;
+  }
 
  private:
   friend class UserAgent;
@@ -159,7 +161,9 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // retransmitting its 2xx after 64*T1, §13.3.1.4), so the INVITE and the
   // ACKs kept for retransmitted 2xx go then. Each call moves the moment on.
   void release_later();
-  void release_now();  // release_later()'s timer: frees the INVITE and the kept ACKs
+  void release_now();
+  // Frees the INVITE and the values the confirmed dialog now holds.
+  void drop_pre_dialog();  // release_later()'s timer: frees the INVITE and the kept ACKs
   // Arms a timer that calls Member on this session (see the definition).
   template <void (InviteSession::*Member)()>
   TimerService::Handle after(Duration wait);
@@ -214,6 +218,9 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   bool peer_supports_timer_ = false;  // RFC 4028: the peer listed "timer"
   bool peer_allows_update_ = false;   // the peer's Allow lists UPDATE
   std::optional<Dialog> dialog_;
+  // Before there is a dialog, the session keeps these itself; the dialog
+  // takes copies. Once the INVITE is released (the UAS has the ACK, the
+  // UAC's late forks are past) only the dialog's remain: drop_pre_dialog().
   std::string call_id_;
   std::string local_tag_;
   std::string local_contact_;  // our Contact URI, as in the INVITE or our 2xx

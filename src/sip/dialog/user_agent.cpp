@@ -202,21 +202,35 @@ bool UserAgent::originated_here(const Message& invite) const {
   std::string scratch;
   const std::string_view from_tag = tag_param(invite.header(HeaderId::From), scratch);
   for (const auto& [session, owner] : pending_) {
-    if (session->uac_ && session->call_id_ == call_id && session->local_tag_ == from_tag) return true;
+    if (session->uac_ && session->call_id() == call_id && session->local_tag_ == from_tag)
+      return true;
   }
   return false;
 }
 
 void UserAgent::attach(const std::shared_ptr<InviteSession>& session) {
   if (!session->dialog_) return;
-  sessions_[session->dialog_->id()] = session;
   pending_.erase(session.get());
+  const DialogId& id = session->dialog_->id();
+  // Another session with the same id (a peer reusing tags) gives way: the
+  // table's entry must be this session, whose dialog it hashes through. It
+  // is let go only after the insert, so that its end cannot reach into the
+  // table while it changes.
+  std::shared_ptr<InviteSession> displaced;
+  if (auto it = sessions_.find(DialogIdView{id.call_id, id.local_tag, id.remote_tag});
+      it != sessions_.end()) {
+    if (it->get() == session.get()) return;
+    displaced = *it;
+    sessions_.erase(it);
+  }
+  sessions_.insert(session);
 }
 
 void UserAgent::detach(const InviteSession& session) {
   if (session.dialog_) {
-    auto it = sessions_.find(session.dialog_->id());
-    if (it != sessions_.end() && it->second.get() == &session) sessions_.erase(it);
+    const DialogId& id = session.dialog_->id();
+    auto it = sessions_.find(DialogIdView{id.call_id, id.local_tag, id.remote_tag});
+    if (it != sessions_.end() && it->get() == &session) sessions_.erase(it);
   }
   pending_.erase(&session);
   if (session.server_txn_) by_server_txn_.erase(session.server_txn_);
@@ -224,7 +238,7 @@ void UserAgent::detach(const InviteSession& session) {
 
 std::shared_ptr<InviteSession> UserAgent::find(const DialogIdView& id) const {
   auto it = sessions_.find(id);
-  return it == sessions_.end() ? nullptr : it->second;
+  return it == sessions_.end() ? nullptr : *it;
 }
 
 // --- TransactionUser ---------------------------------------------------------

@@ -118,7 +118,7 @@ TEST_F(Uac, ProvisionalWithAToTagMakesAnEarlyDialog) {
   EXPECT_EQ(s->state(), SessionState::Early);
   ASSERT_NE(s->dialog(), nullptr);
   EXPECT_TRUE(s->dialog()->early());
-  EXPECT_EQ(s->dialog()->id(), (DialogId{s->call_id(), from_tag(invite), "bob-tag"}));
+  EXPECT_EQ(s->dialog()->id(), (DialogId{std::string(s->call_id()), from_tag(invite), "bob-tag"}));
   EXPECT_EQ(s->dialog()->remote_target(), "sip:bob@192.0.2.20:5070");
 
   from_bob(bob_response(invite, 183, "bob-tag"));
@@ -219,6 +219,9 @@ TEST_F(Uac, TheAckBytesAreKeptFor64T1ThenTheAckIsBuiltAgain) {
   }
   EXPECT_EQ(wire.all("ACK")[2]->to, wire.all("ACK")[0]->to);
   EXPECT_EQ(s->state(), SessionState::Confirmed);
+  // The session let its INVITE and its own copies go; the dialog has them.
+  EXPECT_EQ(s->invite(), nullptr);
+  EXPECT_EQ(s->call_id(), first.header(HeaderId::CallId));
 }
 
 TEST_F(Uac, A200FromASecondForkIsAckedAndByedAndTheFirstDialogStays) {

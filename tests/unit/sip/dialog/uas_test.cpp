@@ -396,7 +396,10 @@ TEST_F(Uas, ReinviteWithAnOfferIsAnsweredByTheApp) {
   EXPECT_EQ(ok.body(), sdp("cvw", 2, 40002));
   EXPECT_EQ(ok.header(HeaderId::ContentType), "application/sdp");
   EXPECT_EQ(to_tag(ok), tag);
-  EXPECT_EQ(ok.header(HeaderId::Contact), "<sip:cvw@127.0.0.1:5060>");
+  EXPECT_EQ(ok.header(HeaderId::Contact), "<sip:cvw@127.0.0.1:5060>")
+      << "the Contact is the dialog's: the session let its own copy go with the INVITE";
+  EXPECT_EQ(incoming().invite(), nullptr);
+  EXPECT_EQ(incoming().call_id(), "call-1@192.0.2.10") << "read from the dialog now";
 
   // The re-INVITE's 2xx is retransmitted like the first until its ACK.
   at(10500ms);
