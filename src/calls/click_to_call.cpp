@@ -72,14 +72,18 @@ EndReason unanswered(EndReason r, Duration waited) {
 
 }  // namespace
 
-ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::unique_ptr<CallMedia> media,
-                         ClickToCallPlan plan, Observer changed)
-    : Call(plan.info, std::move(changed)),
+ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers,
+                         std::unique_ptr<CallMedia> media, ClickToCallPlan plan, Observer changed)
+    : Call(std::move(plan.info), std::move(changed)),
       ua_(ua),
       timers_(timers),
       media_(std::move(media)),
-      plan_(std::move(plan)),
-            phone_(std::make_unique<sip::dialog::CallLeg>(ua, timers)),
+      phone_invite_(std::make_unique<sip::dialog::InviteParams>(std::move(plan.phone))),
+      callee_invite_(std::move(plan.callee)),
+      phone_ring_timeout_(plan.phone_ring_timeout),
+      callee_ring_timeout_(plan.callee_ring_timeout),
+      route_user_(std::move(plan.route_user)),
+      phone_(std::make_unique<sip::dialog::CallLeg>(ua, timers)),
       callee_(ua, timers),
       phone_sdp_(origin_for(media_->address())),
       callee_sdp_(origin_for(media_->address())),
@@ -203,14 +207,14 @@ Task<void> ClickToCall::take_replacement(std::unique_ptr<sip::dialog::CallLeg> i
 }
 
 bool ClickToCall::on_refer(const sip::Message& refer) {
-  if (info_.state != CallState::Connected || transferring_ || !plan_.route_user) return false;
+  if (info_.state != CallState::Connected || transferring_ || !route_user_) return false;
   std::string scratch;
   auto target = sip::parse_name_addr(refer.header(sip::HeaderId::ReferTo), scratch);
   // A Refer-To carrying Replaces (an attended transfer by REFER) is not
   // ours to perform: the phone's PBX does that with an INVITE (above).
   if (!target || target->uri.user.empty() || !target->uri.headers.empty()) return false;
   transferring_ = true;
-  transfer_ = blind_transfer(plan_.route_user(target->uri.user), phone_.get());
+  transfer_ = blind_transfer(route_user_(target->uri.user), phone_.get());
   transfer_.start();
   return true;
 }
@@ -221,12 +225,12 @@ Task<void> ClickToCall::blind_transfer(std::string target_uri, sip::dialog::Call
   auto leg = std::make_unique<sip::dialog::CallLeg>(ua_, timers_);
   leg->on_provisional = [referrer](const sip::Message& provisional) { referrer->notify_refer(provisional.status()); };
   sdp::LocalSession local(origin_for(media_->address()));
-  sip::dialog::InviteParams p = plan_.callee;
+  sip::dialog::InviteParams p = callee_invite_;
   p.request_uri = target_uri;
   p.to = "<" + target_uri + ">";
   p.content_type = std::string(kSdp);
   p.body = local.stamp(seen_offer(media_->phone_port(), callee_media_.parsed()));
-  const int status = co_await leg->invite(p, plan_.callee_ring_timeout);
+  const int status = co_await leg->invite(p, callee_ring_timeout_);
   if (status != 200) {
     referrer->notify_refer(status == 0 ? 500 : status);
     end_transfer();
@@ -363,14 +367,16 @@ Task<void> ClickToCall::run() {
 Task<bool> ClickToCall::call_phone() {
   // Leg A: the user's own phone, offered our media (ringback comes from us).
   // Its parameters are not needed again.
-  sip::dialog::InviteParams a = std::move(plan_.phone);
+  sip::dialog::InviteParams a = std::move(*phone_invite_);
+  phone_invite_.reset();
   a.content_type = std::string(kSdp);
   a.body = phone_sdp_.stamp(sdp::build_offer(our_endpoint(*media_)));
-  const int phone_status = co_await phone_->invite(a, plan_.phone_ring_timeout);
+  const int phone_status = co_await phone_->invite(a, phone_ring_timeout_);
   if (phone_status != 200) {
-    finish(user_hung_up_        ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
-           : phone_->timed_out() ? unanswered(phone_failure(phone_status), plan_.phone_ring_timeout)
-                                : phone_failure(phone_status));
+    finish(user_hung_up_
+               ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
+           : phone_->timed_out() ? unanswered(phone_failure(phone_status), phone_ring_timeout_)
+                                 : phone_failure(phone_status));
     co_return false;
   }
   if (user_hung_up_ || phone_gone_) {
@@ -392,17 +398,19 @@ Task<bool> ClickToCall::call_phone() {
 
 Task<bool> ClickToCall::connect_callee() {
   // Leg B: the callee, offered the phone's media.
-  // plan_.callee stays: a blind transfer calls its target with it.
-  sip::dialog::InviteParams b = plan_.callee;
+  // callee_invite_ stays: a blind transfer calls its target with it.
+  sip::dialog::InviteParams b = callee_invite_;
   b.content_type = std::string(kSdp);
   b.body = callee_sdp_.stamp(seen_offer(media_->callee_port(), phone_media_.parsed()));
-  const int callee_status = co_await callee_.invite(b, plan_.callee_ring_timeout);
+  const int callee_status = co_await callee_.invite(b, callee_ring_timeout_);
   media_->stop_ringback();
   if (callee_status != 200) {
-    EndReason why = user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
-                    : phone_gone_ ? end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the other person answered")
-                    : callee_.timed_out() ? unanswered(callee_failure(callee_status), plan_.callee_ring_timeout)
-                                          : callee_failure(callee_status);
+    EndReason why =
+        user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
+        : phone_gone_ ? end_reason(EndCode::PhoneHungUp, Party::Phone,
+                                   "You hung up before the other person answered")
+        : callee_.timed_out() ? unanswered(callee_failure(callee_status), callee_ring_timeout_)
+                              : callee_failure(callee_status);
     co_await phone_->hangup();
     finish(std::move(why));
     co_return false;
@@ -440,6 +448,7 @@ Task<bool> ClickToCall::connect_callee() {
     finish(std::move(why));
     co_return false;
   }
+  media_->release_if_direct();  // the phone and the callee talk to each other now
   if (!first_to_leave_.ready()) {
     info_.connected_at = Clock::now();
     set_state(CallState::Connected);

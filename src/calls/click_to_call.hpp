@@ -36,6 +36,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "calls/call.hpp"
@@ -121,7 +122,15 @@ class ClickToCall final : public Call {
   sip::dialog::UserAgent& ua_;
   TimerService& timers_;
   std::unique_ptr<CallMedia> media_;
-  ClickToCallPlan plan_;
+  // What the call keeps of its plan: the info went into info_, and leg A's
+  // INVITE parameters are dropped once it is sent. An established call is
+  // held by the thousand (issue #4's memory target), so it carries no copy
+  // of what it will not read again.
+  std::unique_ptr<sip::dialog::InviteParams> phone_invite_;  // until leg A is invited
+  sip::dialog::InviteParams callee_invite_;  // leg B's; a blind transfer calls its target with it
+  Duration phone_ring_timeout_;
+  Duration callee_ring_timeout_;
+  std::function<std::string(std::string_view user)> route_user_;
 
   // The user's side: their phone, then whoever a transfer put in its place.
   std::unique_ptr<sip::dialog::CallLeg> phone_;

@@ -38,8 +38,9 @@ Party party_of(BranchKind kind) {
 }  // namespace
 
 IncomingCall::IncomingCall(sip::dialog::UserAgent& ua, TimerService& timers,
-                           std::shared_ptr<sip::dialog::InviteSession> caller, IncomingCallPlan plan, Observer changed)
-    : Call(plan.info, std::move(changed)),
+                           std::shared_ptr<sip::dialog::InviteSession> caller,
+                           IncomingCallPlan plan, Observer changed)
+    : Call(std::move(plan.info), std::move(changed)),  // plan_ keeps no second copy
       ua_(ua),
       timers_(timers),
       plan_(std::move(plan)),

@@ -111,7 +111,9 @@ TEST_F(ClickToCallTest, ConnectsPhoneAndCalleeAndEndsWhenTheCalleeHangsUp) {
                                               "connected"}));
   // The phone was offered our media and got ringback while the callee rang.
   EXPECT_EQ(media_of(phone.offers.at(0)), (std::pair<std::string, int>{"127.0.0.1", 30000}));
-  EXPECT_EQ(media.events, (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop"}));
+  // Once the phone talks to the callee, our endpoint is let go (direct media).
+  EXPECT_EQ(media.events,
+            (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop", "release"}));
   // The callee was offered the phone's media, the phone re-pointed at the callee's.
   EXPECT_EQ(media_of(callee.offers.at(0)), (std::pair<std::string, int>{"127.0.0.2", 40000}));
   ASSERT_EQ(phone.offers.size(), 2u);

@@ -123,7 +123,8 @@ class CallFlowTest : public ::testing::Test {
 class FakeMedia final : public CallMedia {
  public:
   struct Log {
-    // "play 127.0.0.2:40000 pt 0", "stop", "relay 127.0.0.2:40000 <-> 127.0.0.3:42000"
+    // "play 127.0.0.2:40000 pt 0", "stop", "relay 127.0.0.2:40000 <-> 127.0.0.3:42000",
+    // "release" (direct media, once connected)
     std::vector<std::string> events;
     bool playing = false;
   };
@@ -142,6 +143,9 @@ class FakeMedia final : public CallMedia {
   void relay(const boost::asio::ip::udp::endpoint& phone, const boost::asio::ip::udp::endpoint& callee) override {
     stop_ringback();
     log_.events.push_back("relay " + text(phone) + " <-> " + text(callee));
+  }
+  void release_if_direct() override {
+    if (!anchored_) log_.events.emplace_back("release");
   }
 
  private:
