@@ -67,7 +67,7 @@ class AsioTimerService final : public TimerService {
   Handle schedule(Duration after, Callback fn) override {
     const TimePoint at = now() + after;
     const std::uint64_t seq = ++last_seq_;
-    const Handle handle = occupy(at, seq, std::move(fn));
+    const Handle handle = occupy(std::move(fn));
     if (after <= Duration::zero()) {
       ready_.push_back(handle);
       if (!drain_posted_) {
@@ -107,9 +107,9 @@ class AsioTimerService final : public TimerService {
       return a.at != b.at ? a.at > b.at : a.seq > b.seq;
     }
   };
+  // The deadline and order live in the heap's entries only: a slot is what
+  // a handle reaches (40 bytes; the table is as big as the busiest moment).
   struct Slot {
-    TimePoint at{};
-    std::uint64_t seq = 0;
     Callback fn;
     std::uint32_t generation = 0;
     bool in_use = false;
@@ -126,7 +126,7 @@ class AsioTimerService final : public TimerService {
   // Tables this small are never trimmed: a daemon at rest keeps them.
   static constexpr std::size_t kTrimFloor = 1024;
 
-  Handle occupy(TimePoint at, std::uint64_t seq, Callback fn) {
+  Handle occupy(Callback fn) {
     std::uint32_t index;
     if (!free_.empty() && free_.front() >= slots_.size())
       free_.clear();  // all cut off (the lowest is)
@@ -140,8 +140,6 @@ class AsioTimerService final : public TimerService {
       free_.pop_back();
     }
     Slot& slot = slots_[index];
-    slot.at = at;
-    slot.seq = seq;
     slot.fn = std::move(fn);
     slot.in_use = true;
     ++live_count_;
