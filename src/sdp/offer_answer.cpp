@@ -1,6 +1,8 @@
 #include "sdp/offer_answer.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <string_view>
 
 namespace cvw::sdp {
 namespace {
@@ -282,26 +284,19 @@ Session build_resume_offer(const Session& previous) {
 std::string LocalSession::stamp(Session sdp) {
   sdp.origin = origin_;
   std::string text = serialize(sdp);
-  if (!previous_.empty()) {
+  const std::hash<std::string_view> hash;
+  if (previous_size_ != 0) {
     // §8: "If the version in the origin line does not increment, the SDP
     // MUST be identical to the SDP with that version number": the same
     // text keeps the version, so the peer sees a no-op.
-    if (text == previous_) return text;
+    if (text.size() == previous_size_ && hash(text) == previous_hash_) return text;
     ++origin_.session_version;
     sdp.origin.session_version = origin_.session_version;
     text = serialize(sdp);
   }
-  previous_ = text;
+  previous_size_ = text.size();
+  previous_hash_ = hash(text);
   return text;
-}
-
-std::optional<Session> LocalSession::previous() const {
-  if (previous_.empty()) return std::nullopt;
-  Result<Session> parsed = parse(previous_);
-  // Our own serialization always parses; an error here would be a bug in
-  // serialize() or parse(), which their round-trip tests catch.
-  if (!parsed) return std::nullopt;
-  return std::move(*parsed);
 }
 
 }  // namespace cvw::sdp

@@ -130,13 +130,18 @@ Session build_resume_offer(const Session& previous);
 // ---------------------------------------------------------------------------
 // LocalSession: our o= line over the life of a dialog (RFC 3264 §8)
 
-// Owns the o= line of the descriptions we send in one session and the text of
-// the last one sent (text, not a parsed Session: a call keeps two of these for
-// its whole life, and the text is a fifth of the size). RFC 3264 §8: "the
-// "o=" line of the new SDP MUST be identical to that in the previous SDP,
-// except that the version in the origin field MUST increment by one from the
-// previous SDP. If the version in the origin line does not increment, the SDP
-// MUST be identical to the SDP with that version number."
+// Owns the o= line of the descriptions we send in one session. RFC 3264 §8:
+// "the "o=" line of the new SDP MUST be identical to that in the previous
+// SDP, except that the version in the origin field MUST increment by one from
+// the previous SDP. If the version in the origin line does not increment, the
+// SDP MUST be identical to the SDP with that version number."
+//
+// Of the last description stamped it keeps only its length and hash: all the
+// rule needs is to tell a repeat from a change. A call keeps two of these for
+// its whole life, and the SIP session that sent the text keeps the text
+// (issue #4's memory per call). Two different texts of one length with one
+// 64-bit hash would keep the version: a chance of 2^-64 per stamp, on texts
+// we generate ourselves.
 class LocalSession {
  public:
   // `origin` carries the username, session id (an NTP timestamp is the
@@ -144,20 +149,17 @@ class LocalSession {
   // deterministic), address and the first version.
   explicit LocalSession(Origin origin) : origin_(std::move(origin)) {}
 
-  // Gives `sdp` our o= line and returns its text, the body to send, which it
-  // remembers as the previous SDP. The version goes up by one when the text
-  // differs from the previous SDP's and stays put when it is the same, so a
-  // repeated offer is byte-identical.
+  // Gives `sdp` our o= line and returns its text, the body to send. The
+  // version goes up by one when the text differs from the previous SDP's and
+  // stays put when it is the same, so a repeated offer is byte-identical.
   std::string stamp(Session sdp);
 
   const Origin& origin() const { return origin_; }
-  // The last SDP stamped (parsed again), if any: the base for a hold or
-  // resume re-offer.
-  std::optional<Session> previous() const;
 
  private:
   Origin origin_;
-  std::string previous_;  // "" until the first stamp
+  std::size_t previous_size_ = 0;  // 0 until the first stamp (a description is never empty)
+  std::size_t previous_hash_ = 0;
 };
 
 }  // namespace cvw::sdp

@@ -11,6 +11,7 @@
 //   Confirmed  --ACK / absorb--> Confirmed
 //   Confirmed  --Timer I--> Terminated
 //   Accepted   --INVITE / absorb; ACK / to TU; 2xx from TU / send--> Accepted
+//   Accepted   --acknowledged() from TU / free the 2xx--> Accepted
 //   Accepted   --Timer L--> Terminated
 //
 // Retransmitting the 2xx is the TU's job (§13.3.1.4: the dialog layer runs

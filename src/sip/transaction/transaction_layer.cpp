@@ -155,6 +155,8 @@ void TransactionLayer::receive_cancel(Message&& cancel, RequestMatch& match, con
   // CANCEL or ACK and applying the transaction matching procedures of Section
   // 17.2.3."
   ServerTransaction* target = matching_request_txn(slot, match, cancel);
+  // `slot` points into the flat index: create_server() may grow it and move
+  // every slot, so it is not read after this line.
   ServerTransaction& cancel_txn = create_server(cancel, match, reply_to, true);
   ++ctx_.metrics().cancels_received;
   if (target != nullptr) {
