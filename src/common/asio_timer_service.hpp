@@ -156,7 +156,11 @@ class AsioTimerService final : public TimerService {
   }
 
   void release(Slot& slot, std::uint32_t index) {
-    slot.fn = nullptr;  // frees what the callback captured now, not at reuse
+    // What the callback captured is freed on the way out, not at reuse, and
+    // only once the table is consistent: its destructors may cancel other
+    // timers, and a cancel may cut the table (moving `slot`).
+    Callback dropped;
+    dropped.swap(slot.fn);
     slot.in_use = false;
     ++slot.generation;
     --live_count_;

@@ -966,10 +966,8 @@ void InviteSession::start_session_timer() {
   // third of the session interval".
   const std::uint32_t seconds = we_refresh_ ? session_interval_ / 2
                                             : session_interval_ - std::min<std::uint32_t>(32, session_interval_ / 3);
-  std::weak_ptr<InviteSession> weak = shared_from_this();
-  session_timer_ = ua_.timers_.schedule(Duration{std::int64_t{seconds} * 1000}, [weak] {
-    if (auto s = weak.lock()) s->on_session_timer();
-  });
+  // Armed for the whole call, so without an allocation (see after<>).
+  session_timer_ = after<&InviteSession::on_session_timer>(Duration{std::int64_t{seconds} * 1000});
 }
 
 void InviteSession::on_session_timer() {

@@ -137,5 +137,37 @@ TEST(AsioTimerService, AfterABurstTheTableShrinksAndItsHandlesStayStale) {
   EXPECT_EQ(timers.pending(), 0u);
 }
 
+// A callback's captures are destroyed when its timer is cancelled; their
+// destructors may cancel other timers, and such a cancel may cut the table
+// under the first one. (ASan catches a slot used after the cut.)
+TEST(AsioTimerService, ACancelFromACapturedDestructorMayCutTheTable) {
+  boost::asio::io_context io;
+  AsioTimerService timers(io);
+  TimerService::Handle last = 0;
+  bool last_cancelled = false;
+  auto guard = std::shared_ptr<int>(new int(0), [&](int* p) {
+    delete p;
+    timers.cancel(last);  // the last slot, with almost nothing live: cuts the table
+    last_cancelled = true;
+  });
+  const TimerService::Handle first =
+      timers.schedule(std::chrono::minutes(1), [guard] {});  // slot 0
+  guard.reset();  // the callback holds the only reference
+  std::vector<TimerService::Handle> handles;
+  for (int i = 0; i < 2000; ++i) handles.push_back(timers.schedule(std::chrono::minutes(1), [] {}));
+  last = handles.back();
+  for (std::size_t i = 0; i + 1 < handles.size(); ++i) timers.cancel(handles[i]);
+  EXPECT_EQ(timers.pending(), 2u);
+  timers.cancel(first);  // its capture's destructor cancels `last`, which cuts the table
+  EXPECT_TRUE(last_cancelled);
+  EXPECT_EQ(timers.pending(), 0u);
+  EXPECT_EQ(timers.slot_count(), 0u);
+  // Still usable after it.
+  int fired = 0;
+  timers.schedule(1ms, [&] { ++fired; });
+  io.run();
+  EXPECT_EQ(fired, 1);
+}
+
 }  // namespace
 }  // namespace cvw
