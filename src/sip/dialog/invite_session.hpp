@@ -161,9 +161,9 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // retransmitting its 2xx after 64*T1, §13.3.1.4), so the INVITE and the
   // ACKs kept for retransmitted 2xx go then. Each call moves the moment on.
   void release_later();
-  void release_now();
+  void release_now();  // release_later()'s timer: drop_pre_dialog() and the kept ACKs
   // Frees the INVITE and the values the confirmed dialog now holds.
-  void drop_pre_dialog();  // release_later()'s timer: frees the INVITE and the kept ACKs
+  void drop_pre_dialog();
   // Arms a timer that calls Member on this session (see the definition).
   template <void (InviteSession::*Member)()>
   TimerService::Handle after(Duration wait);
