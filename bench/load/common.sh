@@ -165,4 +165,6 @@ api_login() {
 }
 
 # api_metric SERIES: one sample of $API/metrics, as written there.
-api_metric() { curl -fs "$API/metrics" | awk -v s="$1" '$1 == s { print $2; exit }'; }
+# awk reads to the end: leaving early would fail curl's write (exit 23)
+# under pipefail once the page outgrows the pipe's buffer.
+api_metric() { curl -fs "$API/metrics" | awk -v s="$1" '$1 == s && !seen { print $2; seen = 1 }'; }

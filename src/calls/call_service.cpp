@@ -5,6 +5,7 @@
 
 #include "common/log.hpp"
 #include "common/random.hpp"
+#include "common/sparse_tables.hpp"
 
 namespace cvw::calls {
 
@@ -95,6 +96,7 @@ void CallService::on_change(const Call& call) {
     if (!*alive) return;
     calls_.erase(id);
     if (auto it = per_owner_.find(owner); it != per_owner_.end() && --it->second == 0) per_owner_.erase(it);
+    shrink_when_sparse(calls_);
   });
 }
 

@@ -31,12 +31,23 @@
 // it leaves up hold few or none; a table kept at its high-water mark was
 // about 1.1 KB per established click-to-call (issue #4's memory target). So
 // the lowest free slot is reused first (live timers gather at the front);
-// when the last slot is released while fewer than a quarter are live, the
-// free tail is cut off (each slot cut was made once, so this is amortised
-// O(1)) and the vector shrinks once half of its room is unused. The free
+// whenever a slot is released while fewer than a quarter are live, the free
+// tail is cut off (each slot cut was made once, so this is amortised O(1);
+// a tail still in use costs one test) and the vector shrinks once half of its
+// room is unused. (Cutting only when the last slot itself was released kept
+// the whole table whenever the burst's timers ended out of slot order, as
+// they do under load: 19,000 slots for no timer, 330 bytes per established
+// click-to-call.) The free
 // list forgets cut slots lazily. The heap is rebuilt smaller once three
 // quarters of its room is unused. A slot made again after a cut starts at a
 // generation above any the cut slots had, so a stale handle never matches it.
+//
+// Slots come in two tables by how far ahead a timer is due. Calls that
+// negotiated RFC 4028 keep a refresh timer (15 minutes ahead by default);
+// set in the middle of a burst, such timers would take slots anywhere in the
+// one table, and its tail would never be free to cut. Timers due kLongAhead
+// or more ahead (no transaction timer is: 64*T1 is 32 s) go to a table of
+// their own, which the burst's churn never enters; the handle says which.
 //
 // Callbacks run on the io_context's thread; not thread-safe.
 #pragma once
@@ -64,10 +75,14 @@ class AsioTimerService final : public TimerService {
 
   TimePoint now() const override { return Clock::now(); }
 
+  // Timers due this far ahead or more use the long-lived table.
+  static constexpr Duration kLongAhead = std::chrono::seconds(60);
+
   Handle schedule(Duration after, Callback fn) override {
     const TimePoint at = now() + after;
     const std::uint64_t seq = ++last_seq_;
-    const Handle handle = occupy(std::move(fn));
+    const Lane lane = after >= kLongAhead ? Lane::Long : Lane::Short;
+    const Handle handle = table(lane).occupy(std::move(fn), lane);
     if (after <= Duration::zero()) {
       ready_.push_back(handle);
       if (!drain_posted_) {
@@ -86,15 +101,24 @@ class AsioTimerService final : public TimerService {
   }
 
   void cancel(Handle handle) override {
-    Slot* slot = live(handle);
+    SlotTable& owner = table(lane_of(handle));
+    Slot* slot = owner.live(handle);
     if (slot == nullptr) return;
-    release(*slot, index_of(handle));
-    if (heap_.size() > 1024 && heap_.size() > 4 * live_count_) compact();
+    owner.release(*slot, index_of(handle));
+    if (heap_.size() > 1024 && heap_.size() > 4 * pending()) compact();
   }
 
-  std::size_t pending() const { return live_count_; }
-  // The slot table's size, live and free (tests: it shrinks after a burst).
-  std::size_t slot_count() const { return slots_.size(); }
+  std::size_t pending() const { return short_.live_count + long_.live_count; }
+  // The slot tables' size, live and free (tests: it shrinks after a burst).
+  std::size_t slot_count() const { return short_.slots.size() + long_.slots.size(); }
+  // Each table's live timers and slots (metrics: a table much larger than
+  // its timers is room kept from a burst).
+  struct TableSize {
+    std::size_t pending;
+    std::size_t slots;
+  };
+  TableSize short_table() const { return {short_.live_count, short_.slots.size()}; }
+  TableSize long_table() const { return {long_.live_count, long_.slots.size()}; }
 
  private:
   struct Entry {
@@ -114,86 +138,104 @@ class AsioTimerService final : public TimerService {
     std::uint32_t generation = 0;
     bool in_use = false;
   };
+  enum class Lane : std::uint32_t { Short = 0, Long = 1 };
 
-  // handle = generation << 32 | (index + 1): never 0, which means "no timer".
-  static Handle handle_of(std::uint32_t index, std::uint32_t generation) {
-    return (static_cast<Handle>(generation) << 32) | (static_cast<Handle>(index) + 1);
+  // handle = generation << 32 | lane << 31 | (index + 1): never 0, which
+  // means "no timer".
+  static constexpr std::uint32_t kLaneBit = 1U << 31;
+  static Handle handle_of(std::uint32_t index, std::uint32_t generation, Lane lane) {
+    return (static_cast<Handle>(generation) << 32) | (lane == Lane::Long ? kLaneBit : 0U) |
+           (static_cast<Handle>(index) + 1);
   }
   static std::uint32_t index_of(Handle handle) {
-    return static_cast<std::uint32_t>(handle & 0xffffffffU) - 1;
+    return (static_cast<std::uint32_t>(handle & 0xffffffffU) & ~kLaneBit) - 1;
   }
+  static Lane lane_of(Handle handle) { return (handle & kLaneBit) != 0 ? Lane::Long : Lane::Short; }
 
   // Tables this small are never trimmed: a daemon at rest keeps them.
   static constexpr std::size_t kTrimFloor = 1024;
 
-  Handle occupy(Callback fn) {
-    std::uint32_t index;
-    if (!free_.empty() && free_.front() >= slots_.size())
-      free_.clear();  // all cut off (the lowest is)
-    if (free_.empty()) {
-      index = static_cast<std::uint32_t>(slots_.size());
-      slots_.emplace_back();
-      slots_.back().generation = generation_floor_;
-    } else {
-      std::pop_heap(free_.begin(), free_.end(), std::greater<>{});  // the lowest index
-      index = free_.back();
-      free_.pop_back();
-    }
-    Slot& slot = slots_[index];
-    slot.fn = std::move(fn);
-    slot.in_use = true;
-    ++live_count_;
-    return handle_of(index, slot.generation);
-  }
+  // One table of reusable slots; see the top of the file.
+  struct SlotTable {
+    std::vector<Slot> slots;
+    std::vector<std::uint32_t> free;  // a min-heap of free slot indices
+    std::size_t live_count = 0;
+    std::uint32_t generation_floor = 0;  // where a slot made after a trim starts
 
-  Slot* live(Handle handle) {
-    if (handle == 0) return nullptr;
-    const std::uint32_t index = index_of(handle);
-    if (index >= slots_.size()) return nullptr;
-    Slot& slot = slots_[index];
-    const auto generation = static_cast<std::uint32_t>(handle >> 32);
-    return slot.in_use && slot.generation == generation ? &slot : nullptr;
-  }
-
-  void release(Slot& slot, std::uint32_t index) {
-    // What the callback captured is freed on the way out, not at reuse, and
-    // only once the table is consistent: its destructors may cancel other
-    // timers, and a cancel may cut the table (moving `slot`).
-    Callback dropped;
-    dropped.swap(slot.fn);
-    slot.in_use = false;
-    ++slot.generation;
-    --live_count_;
-    free_.push_back(index);
-    std::push_heap(free_.begin(), free_.end(), std::greater<>{});
-    if (index + 1 == slots_.size() && slots_.size() > kTrimFloor && live_count_ < slots_.size() / 4)
-      trim_slots();
-  }
-
-  // Cuts the free tail of the slot table off; see the top of the file.
-  void trim_slots() {
-    while (!slots_.empty() && !slots_.back().in_use) {
-      generation_floor_ = std::max(generation_floor_, slots_.back().generation);
-      slots_.pop_back();
+    Handle occupy(Callback fn, Lane lane) {
+      std::uint32_t index;
+      if (!free.empty() && free.front() >= slots.size())
+        free.clear();  // all cut off (the lowest is)
+      if (free.empty()) {
+        index = static_cast<std::uint32_t>(slots.size());
+        slots.emplace_back();
+        slots.back().generation = generation_floor;
+      } else {
+        std::pop_heap(free.begin(), free.end(), std::greater<>{});  // the lowest index
+        index = free.back();
+        free.pop_back();
+      }
+      Slot& slot = slots[index];
+      slot.fn = std::move(fn);
+      slot.in_use = true;
+      ++live_count;
+      return handle_of(index, slot.generation, lane);
     }
-    if (slots_.capacity() > 2 * slots_.size()) slots_.shrink_to_fit();
-    // Indices past the cut stay in the free list until most of it is them.
-    const std::size_t free_slots = slots_.size() - live_count_;
-    if (free_.size() > 2 * free_slots + kTrimFloor) {
-      const auto size = static_cast<std::uint32_t>(slots_.size());
-      std::erase_if(free_, [size](std::uint32_t index) { return index >= size; });
-      std::make_heap(free_.begin(), free_.end(), std::greater<>{});
-      free_.shrink_to_fit();
+
+    Slot* live(Handle handle) {
+      if (handle == 0) return nullptr;
+      const std::uint32_t index = index_of(handle);
+      if (index >= slots.size()) return nullptr;
+      Slot& slot = slots[index];
+      const auto generation = static_cast<std::uint32_t>(handle >> 32);
+      return slot.in_use && slot.generation == generation ? &slot : nullptr;
     }
-  }
+
+    void release(Slot& slot, std::uint32_t index) {
+      // What the callback captured is freed on the way out, not at reuse, and
+      // only once the table is consistent: its destructors may cancel other
+      // timers, and a cancel may cut the table (moving `slot`).
+      Callback dropped;
+      dropped.swap(slot.fn);
+      slot.in_use = false;
+      ++slot.generation;
+      --live_count;
+      free.push_back(index);
+      std::push_heap(free.begin(), free.end(), std::greater<>{});
+      if (slots.size() > kTrimFloor && live_count < slots.size() / 4 && !slots.back().in_use)
+        trim();
+    }
+
+    // Cuts the free tail off; see the top of the file.
+    void trim() {
+      while (!slots.empty() && !slots.back().in_use) {
+        generation_floor = std::max(generation_floor, slots.back().generation);
+        slots.pop_back();
+      }
+      if (slots.capacity() > 2 * slots.size()) slots.shrink_to_fit();
+      // Indices past the cut stay in the free list until most of it is them.
+      const std::size_t free_slots = slots.size() - live_count;
+      if (free.size() > 2 * free_slots + kTrimFloor) {
+        const auto size = static_cast<std::uint32_t>(slots.size());
+        std::erase_if(free, [size](std::uint32_t index) { return index >= size; });
+        std::make_heap(free.begin(), free.end(), std::greater<>{});
+        free.shrink_to_fit();
+      }
+    }
+  };
+
+  SlotTable& table(Lane lane) { return lane == Lane::Long ? long_ : short_; }
+
+  Slot* live(Handle handle) { return table(lane_of(handle)).live(handle); }
 
   // Takes the callback out of a live slot and frees the slot, so the callback
   // may schedule (the table may grow) and its handle is already stale.
   Callback take(Handle handle) {
-    Slot* slot = live(handle);
+    SlotTable& owner = table(lane_of(handle));
+    Slot* slot = owner.live(handle);
     if (slot == nullptr) return nullptr;  // cancelled
     Callback fn = std::move(slot->fn);
-    release(*slot, index_of(handle));
+    owner.release(*slot, index_of(handle));
     return fn;
   }
 
@@ -256,7 +298,7 @@ class AsioTimerService final : public TimerService {
   // due now are in ready_, not the heap).
   void compact() {
     std::vector<Entry> kept;
-    kept.reserve(live_count_);
+    kept.reserve(pending());
     for (const Entry& e : heap_) {
       if (live(e.handle) != nullptr) kept.push_back(e);
     }
@@ -273,10 +315,8 @@ class AsioTimerService final : public TimerService {
   bool drain_posted_ = false;
   std::uint64_t last_seq_ = 0;
   std::vector<Entry> heap_;
-  std::vector<Slot> slots_;
-  std::vector<std::uint32_t> free_;  // a min-heap of free slot indices
-  std::size_t live_count_ = 0;
-  std::uint32_t generation_floor_ = 0;  // where a slot made after a trim starts
+  SlotTable short_;  // due within kLongAhead: transaction timers, the burst's churn
+  SlotTable long_;   // due later: what established calls keep
   bool armed_ = false;
   TimePoint armed_at_{};
 };

@@ -174,6 +174,19 @@ void collect_sip(sip::SipStack& stack, MetricsWriter& out) {
                "direction", {{"out", x.retransmissions_sent}, {"in", x.retransmissions_absorbed}});
   out.gauge("cvw_sip_dialogs_open", "INVITE sessions (dialogs) alive now.",
             static_cast<std::uint64_t>(stack.ua().session_count()));
+  // Timers due within a minute (transactions, ring times) and later (session
+  // refreshes) have tables of their own; slots well above pending are room
+  // a burst left.
+  const auto& timers = stack.timer_tables();
+  const std::array tables{std::pair{"short", timers.short_table()},
+                          std::pair{"long", timers.long_table()}};
+  out.family("cvw_timers_pending", T::Gauge,
+             "Protocol timers set and not yet fired or cancelled, by table.");
+  for (const auto& [name, size] : tables)
+    out.sample("cvw_timers_pending", size.pending, {{"table", name}});
+  out.family("cvw_timer_slots", T::Gauge, "Slots of the timer tables, live and free, by table.");
+  for (const auto& [name, size] : tables)
+    out.sample("cvw_timer_slots", size.slots, {{"table", name}});
 }
 
 Result<net::ip::tcp::endpoint> http_endpoint(const std::string& listen) {

@@ -5,6 +5,7 @@
 
 #include "common/log.hpp"
 #include "common/random.hpp"
+#include "common/sparse_tables.hpp"
 #include "sip/dialog/user_agent.hpp"
 #include "sip/header_values.hpp"
 #include "sip/response_routing.hpp"
@@ -545,6 +546,7 @@ void InviteSession::answer(std::string_view content_type, std::string_view body)
   (void)ua_.transactions_.respond(server_txn_, std::move(response));
   ua_.attach(shared_from_this());
   ua_.by_server_txn_.erase(server_txn_);  // a CANCEL can no longer change anything
+  shrink_when_sparse(ua_.by_server_txn_);
   transition(SessionState::Answered);
   start_session_timer();
   // §13.3.1.4: "the 2xx response is passed to the transport with an interval

@@ -2,6 +2,7 @@
 
 #include "common/log.hpp"
 #include "common/random.hpp"
+#include "common/sparse_tables.hpp"
 #include "sip/header_values.hpp"
 #include "sip/response_routing.hpp"
 
@@ -211,6 +212,7 @@ bool UserAgent::originated_here(const Message& invite) const {
 void UserAgent::attach(const std::shared_ptr<InviteSession>& session) {
   if (!session->dialog_) return;
   pending_.erase(session.get());
+  shrink_when_sparse(pending_);  // sessions being set up: a burst's worth
   const DialogId& id = session->dialog_->id();
   // Another session with the same id (a peer reusing tags) gives way: the
   // table's entry must be this session, whose dialog it hashes through. It
@@ -234,6 +236,9 @@ void UserAgent::detach(const InviteSession& session) {
   }
   pending_.erase(&session);
   if (session.server_txn_) by_server_txn_.erase(session.server_txn_);
+  shrink_when_sparse(sessions_);
+  shrink_when_sparse(pending_);
+  shrink_when_sparse(by_server_txn_);
 }
 
 std::shared_ptr<InviteSession> UserAgent::find(const DialogIdView& id) const {

@@ -38,6 +38,7 @@ class SipStack {
   transport::TransportLayer& transport() { return *transport_; }
   txn::TransactionLayer& transactions() { return *transactions_; }
   TimerService& timers() { return timers_; }
+  const AsioTimerService& timer_tables() const { return timers_; }
 
  private:
   // Adapts the transport to what the transaction layer sends with.

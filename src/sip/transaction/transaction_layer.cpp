@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "common/sparse_tables.hpp"
 #include "sip/header_values.hpp"
 #include "sip/transaction/client_invite_transaction.hpp"
 #include "sip/transaction/client_non_invite_transaction.hpp"
@@ -419,6 +420,11 @@ void TransactionLayer::reap(std::vector<ServerTransactionId>& servers,
     client_index_.erase(std::string_view(it->second.key));
     clients_.erase(it);
   }
+  // Every transaction ends within 64*T1: after a burst these tables empty.
+  shrink_when_sparse(servers_);
+  shrink_when_sparse(server_index_);
+  shrink_when_sparse(clients_);
+  shrink_when_sparse(client_index_);
 }
 
 void TransactionLayer::drop(std::string_view what, std::string_view why) {

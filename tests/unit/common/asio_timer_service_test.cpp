@@ -1,21 +1,28 @@
 // AsioTimerService on a real io_context: timers due now run on the next loop
 // turn in order and without the Asio timer; others never fire early and at
 // most kSlack (plus scheduling noise) late; cancellation holds for both.
+#include "common/asio_timer_service.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
-
-#include "common/asio_timer_service.hpp"
 
 namespace cvw {
 namespace {
 
 using namespace std::chrono_literals;
+
+// Runs handlers until `done` (each wait bounded: a slow sanitizer build only
+// makes this take longer, never fail).
+template <class Done>
+void run_until(boost::asio::io_context& io, const Done& done) {
+  while (!done() && io.run_one_for(std::chrono::seconds(5)) != 0) {
+  }
+}
 
 TEST(AsioTimerService, TimersDueNowRunOnTheNextTurnInOrderAndCanBeCancelled) {
   boost::asio::io_context io;
@@ -108,19 +115,13 @@ TEST(AsioTimerService, CompactionKeepsEveryLiveTimer) {
 TEST(AsioTimerService, AfterABurstTheTableShrinksAndItsHandlesStayStale) {
   boost::asio::io_context io;
   AsioTimerService timers(io);
-  // Runs handlers until `done` (each wait bounded: a slow sanitizer build
-  // only makes this take longer, never fail).
-  const auto run_until = [&io](const auto& done) {
-    while (!done() && io.run_one_for(std::chrono::seconds(5)) != 0) {
-    }
-  };
   int fired = 0;
   const auto keeper =
       timers.schedule(std::chrono::minutes(1), [] {});  // a call's own timer, at the front
   std::vector<TimerService::Handle> burst;
   for (int i = 0; i < 20000; ++i) burst.push_back(timers.schedule(1ms, [&] { ++fired; }));
   EXPECT_EQ(timers.slot_count(), 20001u);
-  run_until([&] { return fired == 20000; });
+  run_until(io, [&] { return fired == 20000; });
   ASSERT_EQ(fired, 20000);
   EXPECT_EQ(timers.pending(), 1u);
   EXPECT_EQ(timers.slot_count(), 1u) << "the burst's slots are cut off once they are all free";
@@ -130,10 +131,70 @@ TEST(AsioTimerService, AfterABurstTheTableShrinksAndItsHandlesStayStale) {
   for (const TimerService::Handle h : burst)
     timers.cancel(h);  // stale: must not cancel the new ones
   EXPECT_EQ(timers.pending(), 5001u);
-  run_until([&] { return later == 5000; });
+  run_until(io, [&] { return later == 5000; });
   EXPECT_EQ(later, 5000);
   EXPECT_EQ(fired, 20000);
   timers.cancel(keeper);
+  EXPECT_EQ(timers.pending(), 0u);
+}
+
+// Under load a burst's timers end in no particular slot order (cancelled on
+// a response, fired, cancelled again): the table shrinks all the same. Here
+// the last slot's timer ends first and slot 0's last.
+TEST(AsioTimerService, TheTableShrinksWhateverOrderTheBurstEndsIn) {
+  boost::asio::io_context io;
+  AsioTimerService timers(io);
+  std::vector<TimerService::Handle> burst;
+  for (int i = 0; i < 20000; ++i) burst.push_back(timers.schedule(std::chrono::seconds(30), [] {}));
+  EXPECT_EQ(timers.slot_count(), 20000u);
+  for (auto it = burst.rbegin(); it != burst.rend(); ++it) timers.cancel(*it);
+  EXPECT_EQ(timers.pending(), 0u);
+  EXPECT_LE(timers.slot_count(), 1024u) << "at most the size that is never trimmed";
+
+  for (int i = 0; i < 20000; ++i)
+    burst[static_cast<std::size_t>(i)] = timers.schedule(std::chrono::seconds(30), [] {});
+  // Every other one from the middle out, then the rest: the tail frees late.
+  for (std::size_t i = 0; i < burst.size(); i += 2) timers.cancel(burst[i]);
+  for (std::size_t i = 1; i < burst.size(); i += 2) timers.cancel(burst[burst.size() - i]);
+  EXPECT_EQ(timers.pending(), 0u);
+  EXPECT_LE(timers.slot_count(), 1024u) << "at most the size that is never trimmed";
+  int fired = 0;
+  timers.schedule(1ms, [&] { ++fired; });
+  io.run();
+  EXPECT_EQ(fired, 1);
+}
+
+// The calls a burst leaves up keep timers of their own, set in the middle of
+// the burst (an RFC 4028 refresh, minutes ahead). They must not hold the
+// burst's slots: the short-lived timers' table still shrinks, and each
+// kind of handle reaches only its own timer.
+TEST(AsioTimerService, TimersSetDuringABurstForLaterDoNotKeepItsSlots) {
+  boost::asio::io_context io;
+  AsioTimerService timers(io);
+  int fired = 0;
+  int refreshed = 0;
+  std::vector<TimerService::Handle> kept;
+  for (int i = 0; i < 20000; ++i) {
+    timers.schedule(1ms, [&] { ++fired; });
+    if (i % 10 == 9)
+      kept.push_back(timers.schedule(std::chrono::minutes(15), [&] { ++refreshed; }));
+  }
+  EXPECT_EQ(timers.slot_count(), 22000u);
+  run_until(io, [&] { return fired == 20000; });
+  ASSERT_EQ(fired, 20000);
+  EXPECT_EQ(timers.pending(), 2000u);
+  EXPECT_EQ(timers.slot_count(), 2000u) << "only the long timers' slots stay";
+  // The long ones are still live and cancellable, one by one; none fired.
+  for (std::size_t i = 0; i < kept.size(); i += 2) timers.cancel(kept[i]);
+  EXPECT_EQ(timers.pending(), 1000u);
+  int soon = 0;
+  timers.schedule(1ms, [&] { ++soon; });
+  for (std::size_t i = 0; i < kept.size(); i += 2) timers.cancel(kept[i]);  // stale now
+  EXPECT_EQ(timers.pending(), 1001u);
+  run_until(io, [&] { return soon == 1; });
+  EXPECT_EQ(soon, 1);
+  EXPECT_EQ(refreshed, 0);
+  for (const TimerService::Handle h : kept) timers.cancel(h);
   EXPECT_EQ(timers.pending(), 0u);
 }
 
