@@ -79,7 +79,7 @@ ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers,
       timers_(timers),
       media_(std::move(media)),
       phone_invite_(std::make_unique<sip::dialog::InviteParams>(std::move(plan.phone))),
-      callee_invite_(std::move(plan.callee)),
+      callee_invite_(std::make_unique<sip::dialog::InviteParams>(std::move(plan.callee))),
       phone_ring_timeout_(plan.phone_ring_timeout),
       callee_ring_timeout_(plan.callee_ring_timeout),
       route_user_(std::move(plan.route_user)),
@@ -225,7 +225,10 @@ Task<void> ClickToCall::blind_transfer(std::string target_uri, sip::dialog::Call
   auto leg = std::make_unique<sip::dialog::CallLeg>(ua_, timers_);
   leg->on_provisional = [referrer](const sip::Message& provisional) { referrer->notify_refer(provisional.status()); };
   sdp::LocalSession local(origin_for(media_->address()));
-  sip::dialog::InviteParams p = callee_invite_;
+  sip::dialog::InviteParams p;
+  p.from = transfer_caller_.from;
+  p.headers = transfer_caller_.headers;
+  p.max_forwards = transfer_caller_.max_forwards;
   p.request_uri = target_uri;
   p.to = "<" + target_uri + ">";
   p.content_type = std::string(kSdp);
@@ -398,8 +401,9 @@ Task<bool> ClickToCall::call_phone() {
 
 Task<bool> ClickToCall::connect_callee() {
   // Leg B: the callee, offered the phone's media.
-  // callee_invite_ stays: a blind transfer calls its target with it.
-  sip::dialog::InviteParams b = callee_invite_;
+  sip::dialog::InviteParams b = std::move(*callee_invite_);
+  callee_invite_.reset();
+  transfer_caller_ = {b.from, b.headers, b.max_forwards};
   b.content_type = std::string(kSdp);
   b.body = callee_sdp_.stamp(seen_offer(media_->callee_port(), phone_media_.parsed()));
   const int callee_status = co_await callee_.invite(b, callee_ring_timeout_);

@@ -38,6 +38,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "calls/call.hpp"
 #include "calls/call_info.hpp"
@@ -122,12 +124,21 @@ class ClickToCall final : public Call {
   sip::dialog::UserAgent& ua_;
   TimerService& timers_;
   std::unique_ptr<CallMedia> media_;
-  // What the call keeps of its plan: the info went into info_, and leg A's
-  // INVITE parameters are dropped once it is sent. An established call is
-  // held by the thousand (issue #4's memory target), so it carries no copy
-  // of what it will not read again.
+  // What the call keeps of its plan: the info went into info_, and each
+  // leg's INVITE parameters are dropped once that leg is invited. An
+  // established call is held by the thousand (issue #4's memory target), so
+  // it carries no copy of what it will not read again.
   std::unique_ptr<sip::dialog::InviteParams> phone_invite_;  // until leg A is invited
-  sip::dialog::InviteParams callee_invite_;  // leg B's; a blind transfer calls its target with it
+  std::unique_ptr<sip::dialog::InviteParams> callee_invite_;  // until leg B is invited
+  // What a blind transfer's INVITE takes from leg B's: who calls (the user's
+  // work identity) and the extra headers (P-Asserted-Identity, Subject, a
+  // Route to our registrar). Its target and its offer are its own.
+  struct TransferCaller {
+    std::string from;
+    std::vector<std::pair<std::string, std::string>> headers;
+    unsigned max_forwards = 70;
+  };
+  TransferCaller transfer_caller_;
   Duration phone_ring_timeout_;
   Duration callee_ring_timeout_;
   std::function<std::string(std::string_view user)> route_user_;

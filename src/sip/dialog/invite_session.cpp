@@ -62,8 +62,12 @@ bool lists_option(const Message& m, HeaderId id, std::string_view option) {
 }  // namespace
 
 InviteSession::InviteSession(UserAgent& ua, InviteHandler* handler, bool uac)
-    : ua_(ua), handler_(handler), uac_(uac), state_(uac ? SessionState::Calling : SessionState::Incoming),
-      local_tag_(random_token(10)) {}
+    : ua_(ua),
+      handler_(handler),
+      uac_(uac),
+      state_(uac ? SessionState::Calling : SessionState::Incoming) {
+  pre_->local_tag = random_token(10);
+}
 
 struct InviteSession::ReliableProvisionals {
   struct Provisional {
@@ -105,15 +109,14 @@ void InviteSession::end(EndReason reason, int status) {
 }
 
 Message InviteSession::response_to(const Message& request, int status, std::string_view reason) const {
-  Message response = make_response(request, status, reason, local_tag_);
+  Message response = make_response(request, status, reason, local_tag());
   if (request.method() == Method::Invite && status > 100 && status < 300) {
     // §12.1.1: "The UAS MUST copy all Record-Route header field values from
     // the request into the response" and add a Contact.
     response.copy_headers(request, HeaderId::RecordRoute);
   }
   if ((request.method() == Method::Invite || request.method() == Method::Update) && status > 100 && status < 300) {
-    response.add(HeaderId::Contact,
-                 "<" + (dialog_ ? dialog_->local_contact() : local_contact_) + ">");
+    response.add(HeaderId::Contact, "<" + local_contact() + ">");
   }
   if (status / 100 == 2 && request.method() == Method::Invite) {
     response.add(HeaderId::Allow,
@@ -141,12 +144,13 @@ void InviteSession::on_invite_response(Message&& response) {
     std::optional<std::uint32_t>* rseq = &last_rseq_;
     if (const std::string tag = tag_of(response.header(HeaderId::To)); !tag.empty()) {
       if (!dialog_) {
-        if (Result<Dialog> d = Dialog::as_uac(*invite_, response, local_contact_)) dialog_ = std::move(*d);
+        if (Result<Dialog> d = Dialog::as_uac(*invite_, response, local_contact()))
+          dialog_ = std::move(*d);
       } else if (dialog_->id().remote_tag != tag) {
         auto fork = std::find_if(forks_.begin(), forks_.end(),
                                  [&](const ForkDialog& f) { return f.dialog.id().remote_tag == tag; });
         if (fork == forks_.end() && forks_.size() < kMaxForks) {
-          if (Result<Dialog> d = Dialog::as_uac(*invite_, response, local_contact_)) {
+          if (Result<Dialog> d = Dialog::as_uac(*invite_, response, local_contact())) {
             forks_.push_back(ForkDialog{std::move(*d), std::nullopt});
             fork = forks_.end() - 1;
           }
@@ -191,7 +195,7 @@ void InviteSession::on_invite_response(Message&& response) {
   }
   forks_.clear();  // the others end here: the proxy cancels them (§16.7 step 10)
   if (!dialog_ || dialog_->id().remote_tag != tag) {
-    Result<Dialog> d = Dialog::as_uac(*invite_, response, local_contact_);
+    Result<Dialog> d = Dialog::as_uac(*invite_, response, local_contact());
     if (!d) {
       log().warn("sip: 2xx for {} cannot make a dialog: {}", call_id(), d.error().message);
       end(EndReason::Rejected, 500);
@@ -289,12 +293,11 @@ void InviteSession::drop_pre_dialog() {
   invite_.reset();
   if (!dialog_ || dialog_->early()) return;
   // Swapped, not cleared: clear() keeps the buffer.
-  std::string().swap(call_id_);
-  std::string().swap(local_contact_);
+  pre_.reset();
 }
 
 void InviteSession::ack_and_bye_fork(const Message& response_2xx) {
-  Result<Dialog> fork = Dialog::as_uac(*invite_, response_2xx, local_contact_);
+  Result<Dialog> fork = Dialog::as_uac(*invite_, response_2xx, local_contact());
   if (!fork) return;
   fork->confirm(response_2xx);
   (void)ua_.send_stateless(fork->make_ack(cseq_number(*invite_)), fork->next_hop_uri());
@@ -354,8 +357,8 @@ void InviteSession::cancel(std::string_view reason) {
 void InviteSession::start_uas(txn::ServerTransactionId id, Message&& invite, const Peer& from) {
   server_txn_ = id;
   reply_to_ = from;
-  local_contact_ = ua_.contact_for(from);
-  call_id_ = std::string(invite.header(HeaderId::CallId));
+  pre_->local_contact = ua_.contact_for(from);
+  pre_->call_id = std::string(invite.header(HeaderId::CallId));
   remote_body_ = std::string(invite.body());
   invite_ = std::make_unique<Message>(std::move(invite));
 }
@@ -363,7 +366,7 @@ void InviteSession::start_uas(txn::ServerTransactionId id, Message&& invite, con
 void InviteSession::ring(int status, std::string_view content_type, std::string_view body) {
   if (state_ != SessionState::Incoming && state_ != SessionState::Early) return;
   if (!dialog_) {
-    Result<Dialog> d = Dialog::as_uas(*invite_, local_tag_, local_contact_);
+    Result<Dialog> d = Dialog::as_uas(*invite_, local_tag(), local_contact());
     if (d) {
       dialog_ = std::move(*d);
     } else if (lists_option(*invite_, HeaderId::Require, "100rel")) {
@@ -527,7 +530,7 @@ void InviteSession::answer(std::string_view content_type, std::string_view body)
     reliable_.reset();
   }
   if (!dialog_) {
-    Result<Dialog> d = Dialog::as_uas(*invite_, local_tag_, local_contact_);
+    Result<Dialog> d = Dialog::as_uas(*invite_, local_tag(), local_contact());
     if (!d) {
       reject(400, d.error().message);
       return;

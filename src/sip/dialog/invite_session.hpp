@@ -143,7 +143,7 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   const Dialog* dialog() const { return dialog_ ? &*dialog_ : nullptr; }
   std::string_view remote_body() const { return remote_body_; }
   std::string_view call_id() const {
-    return dialog_ ? std::string_view(dialog_->id().call_id) : call_id_;
+    return dialog_ ? std::string_view(dialog_->id().call_id) : std::string_view(pre_->call_id);
   }
 
  private:
@@ -218,12 +218,22 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   bool peer_supports_timer_ = false;  // RFC 4028: the peer listed "timer"
   bool peer_allows_update_ = false;   // the peer's Allow lists UPDATE
   std::optional<Dialog> dialog_;
-  // Before there is a dialog, the session keeps these itself; the dialog
-  // takes copies. Once the INVITE is released (the UAS has the ACK, the
-  // UAC's late forks are past) only the dialog's remain: drop_pre_dialog().
-  std::string call_id_;
-  std::string local_tag_;
-  std::string local_contact_;  // our Contact URI, as in the INVITE or our 2xx
+  // Before there is a confirmed dialog the session keeps its own identity;
+  // the dialog takes copies. Freed with the INVITE once the dialog is
+  // confirmed and the INVITE released (the UAS has the ACK, the UAC's late
+  // forks are past): drop_pre_dialog(). An established call carries the
+  // pointer only (issue #4's memory per call).
+  struct PreDialog {
+    std::string call_id;
+    std::string local_tag;
+    std::string local_contact;  // our Contact URI, as in the INVITE or our 2xx
+  };
+  std::unique_ptr<PreDialog> pre_ = std::make_unique<PreDialog>();
+  // Ours, from pre_ or else the dialog (there is one once pre_ is gone).
+  const std::string& local_tag() const { return pre_ ? pre_->local_tag : dialog_->id().local_tag; }
+  const std::string& local_contact() const {
+    return pre_ ? pre_->local_contact : dialog_->local_contact();
+  }
   std::string local_body_type_;
   std::string local_body_;
   std::string remote_body_;

@@ -163,10 +163,10 @@ Result<std::shared_ptr<InviteSession>> UserAgent::invite(const InviteParams& par
 
   const std::string from = params.from.empty() ? "<sip:" + config_.contact_user + "@" + local.host_port() + ">"
                                                : params.from;
-  invite.add(HeaderId::From, from + ";tag=" + session->local_tag_);
+  invite.add(HeaderId::From, from + ";tag=" + session->pre_->local_tag);
   invite.add(HeaderId::To, params.to.empty() ? "<" + params.request_uri + ">" : params.to);
-  session->call_id_ = random_token(20) + "@" + local.host;
-  invite.add(HeaderId::CallId, session->call_id_);
+  session->pre_->call_id = random_token(20) + "@" + local.host;
+  invite.add(HeaderId::CallId, session->pre_->call_id);
   invite.add(HeaderId::CSeq, "1 INVITE");
   invite.add(HeaderId::Allow, allow_);
   invite.add(HeaderId::Supported, kSupported);
@@ -183,8 +183,8 @@ Result<std::shared_ptr<InviteSession>> UserAgent::invite(const InviteParams& par
   // The transport (UDP, or TCP for a large request) decides the Contact.
   to = next_hop(invite, hop);
   if (!to) return Error{503, "no route to " + hop};
-  session->local_contact_ = contact_for(*to);
-  invite.add(HeaderId::Contact, "<" + session->local_contact_ + ">");
+  session->pre_->local_contact = contact_for(*to);
+  invite.add(HeaderId::Contact, "<" + session->pre_->local_contact + ">");
   pending_.emplace(session.get(), session);
   Message sent = Message::response(500);
   Result<txn::ClientTransactionId> id =
@@ -203,7 +203,7 @@ bool UserAgent::originated_here(const Message& invite) const {
   std::string scratch;
   const std::string_view from_tag = tag_param(invite.header(HeaderId::From), scratch);
   for (const auto& [session, owner] : pending_) {
-    if (session->uac_ && session->call_id() == call_id && session->local_tag_ == from_tag)
+    if (session->uac_ && session->call_id() == call_id && session->local_tag() == from_tag)
       return true;
   }
   return false;

@@ -49,6 +49,7 @@ class ClickToCallTest : public CallFlowTest {
     p.phone.headers = {{"P-Asserted-Identity", "\"Call Via Work\" <tel:+14255550100>"}};
     p.callee.request_uri = "sip:1002@127.0.0.3:5060";
     p.callee.from = "\"Alice Anders\" <sip:alice@example.com>";
+    p.callee.headers = {{"P-Asserted-Identity", "\"Alice Anders\" <tel:+14255550123>"}};
     p.phone_ring_timeout = 30s;
     p.callee_ring_timeout = 60s;
     p.route_user = [](std::string_view user) { return "sip:" + std::string(user) + "@127.0.0.4:5060"; };
@@ -372,6 +373,13 @@ TEST_F(ClickToCallTest, BlindTransferFromThePhoneConnectsTheCalleeToTheTarget) {
   ASSERT_EQ(third.offers.size(), 1u);
   EXPECT_EQ(media_of(third.offers[0]), (std::pair<std::string, int>{"127.0.0.3", 42000}));
   EXPECT_NE(third.invite_wire.find("INVITE sip:1004@127.0.0.4:5060 SIP/2.0"), std::string::npos);
+  // It is called as the callee was: by the user's work identity.
+  EXPECT_NE(third.invite_wire.find("From: \"Alice Anders\" <sip:alice@example.com>;tag="),
+            std::string::npos)
+      << third.invite_wire;
+  EXPECT_NE(third.invite_wire.find("P-Asserted-Identity: \"Alice Anders\" <tel:+14255550123>\r\n"),
+            std::string::npos);
+  EXPECT_NE(third.invite_wire.find("To: <sip:1004@127.0.0.4:5060>\r\n"), std::string::npos);
   ASSERT_GE(callee.offers.size(), 2u);
   EXPECT_EQ(media_of(callee.offers.back()), (std::pair<std::string, int>{"127.0.0.4", 44000}));
   EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
