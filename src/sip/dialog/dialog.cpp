@@ -128,39 +128,58 @@ DialogId dialog_id_of_response(const Message& response) {
                   tag_of(response.header(HeaderId::To))};
 }
 
-Result<Dialog> Dialog::as_uas(const Message& request, std::string local_tag, std::string local_contact) {
+Result<Dialog> Dialog::as_uas(const Message& request, std::string_view local_tag,
+                              std::string_view local_contact) {
   Dialog d;
   d.uac_ = false;
-  d.id_ = DialogId{std::string(request.header(HeaderId::CallId)), std::move(local_tag),
-                   tag_of(request.header(HeaderId::From))};
+  const std::string remote_target = contact_uri(request);
+  if (remote_target.empty()) return bad_request("request creating a dialog has no Contact");
   // §12.1.1: "The route set MUST be set to the list of URIs in the
   // Record-Route header field from the request, taken in order".
   d.route_set_ = record_route_of(request);
-  d.remote_target_ = contact_uri(request);
-  if (d.remote_target_.empty()) return bad_request("request creating a dialog has no Contact");
   d.remote_cseq_ = cseq_number(request);
-  d.remote_uri_ = without_tag(request.header(HeaderId::From));
-  d.local_uri_ = without_tag(request.header(HeaderId::To));
-  d.local_contact_ = std::move(local_contact);
+  d.set_texts({request.header(HeaderId::CallId), local_tag, tag_of(request.header(HeaderId::From)),
+               without_tag(request.header(HeaderId::To)),
+               without_tag(request.header(HeaderId::From)), remote_target, local_contact});
   return d;
 }
 
-Result<Dialog> Dialog::as_uac(const Message& request, const Message& response, std::string local_contact) {
+Result<Dialog> Dialog::as_uac(const Message& request, const Message& response,
+                              std::string_view local_contact) {
   Dialog d;
   d.uac_ = true;
-  d.id_ = dialog_id_of_response(response);
-  if (d.id_.remote_tag.empty()) return bad_request("response without a To tag cannot create a dialog");
+  const std::string remote_tag = tag_of(response.header(HeaderId::To));
+  if (remote_tag.empty()) return bad_request("response without a To tag cannot create a dialog");
   // §12.1.2: "The route set MUST be set to the list of URIs in the
   // Record-Route header field from the response, taken in reverse order".
   d.route_set_ = record_route_of(response);
   std::reverse(d.route_set_.begin(), d.route_set_.end());
-  d.remote_target_ = contact_uri(response);
-  if (d.remote_target_.empty()) d.remote_target_ = std::string(request.request_uri());
+  std::string remote_target = contact_uri(response);
+  if (remote_target.empty()) remote_target = std::string(request.request_uri());
   d.local_cseq_ = cseq_number(request);
-  d.local_uri_ = without_tag(request.header(HeaderId::From));
-  d.remote_uri_ = without_tag(request.header(HeaderId::To));
-  d.local_contact_ = std::move(local_contact);
+  d.set_texts({response.header(HeaderId::CallId), tag_of(response.header(HeaderId::From)),
+               remote_tag, without_tag(request.header(HeaderId::From)),
+               without_tag(request.header(HeaderId::To)), remote_target, local_contact});
   return d;
+}
+
+void Dialog::set_texts(const Texts& values) {
+  std::size_t size = 0;
+  for (const std::string_view v : values) size += v.size();
+  std::string next;
+  next.reserve(size);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    next.append(values[i]);
+    ends_[i] = static_cast<std::uint32_t>(next.size());
+  }
+  texts_ = std::move(next);
+}
+
+void Dialog::set_text(Text t, std::string_view value) {
+  Texts values;
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = text(static_cast<Text>(i));
+  values[t] = value;
+  set_texts(values);  // builds the new buffer before the old one goes
 }
 
 void Dialog::confirm(const Message& response_2xx) {
@@ -173,37 +192,66 @@ void Dialog::confirm(const Message& response_2xx) {
 }
 
 std::string Dialog::next_hop_uri() const {
-  return route_set_.empty() ? remote_target_ : uri_of(route_set_.front());
+  return route_set_.empty() ? std::string(remote_target()) : uri_of(route_set_.front());
 }
 
 Message Dialog::make_request(Method method) { return make_request(sip::method_name(method)); }
+
+namespace {
+
+std::string tagged(std::string_view name_addr, std::string_view tag) {
+  std::string out;
+  out.reserve(name_addr.size() + 5 + tag.size());
+  out.append(name_addr).append(";tag=").append(tag);
+  return out;
+}
+
+}  // namespace
+
+std::string bracketed(std::string_view uri) {
+  // Built by append: g++ 12 -O2 warns falsely (-Wrestrict) on "<" + string + ">".
+  std::string out;
+  out.reserve(uri.size() + 2);
+  out.append("<").append(uri).append(">");
+  return out;
+}
 
 Message Dialog::make_request(std::string_view method_name) {
   ++local_cseq_;
   const bool strict = !route_set_.empty() && !loose_route(route_set_.front());
   // §12.2.1.1: with a strict first route, it becomes the Request-URI and the
   // remote target goes to the end of the Route list.
-  Message m = Message::request(method_name, strict ? uri_of(route_set_.front()) : remote_target_);
+  const std::string strict_uri = strict ? uri_of(route_set_.front()) : std::string();
+  Message m =
+      Message::request(method_name, strict ? std::string_view(strict_uri) : remote_target());
   for (std::size_t i = strict ? 1 : 0; i < route_set_.size(); ++i) m.add(HeaderId::Route, route_set_[i]);
-  if (strict) m.add(HeaderId::Route, "<" + remote_target_ + ">");
+  if (strict) m.add(HeaderId::Route, bracketed(remote_target()));
   m.add(HeaderId::MaxForwards, "70");
-  m.add(HeaderId::From, local_uri_ + ";tag=" + id_.local_tag);
-  m.add(HeaderId::To, id_.remote_tag.empty() ? remote_uri_ : remote_uri_ + ";tag=" + id_.remote_tag);
-  m.add(HeaderId::CallId, id_.call_id);
+  const DialogIdView id_view = id();
+  m.add(HeaderId::From, tagged(local_uri(), id_view.local_tag));
+  if (id_view.remote_tag.empty())
+    m.add(HeaderId::To, remote_uri());
+  else
+    m.add(HeaderId::To, tagged(remote_uri(), id_view.remote_tag));
+  m.add(HeaderId::CallId, id_view.call_id);
   m.add(HeaderId::CSeq, std::to_string(local_cseq_) + " " + std::string(method_name));
-  if (method_name != "BYE" && method_name != "CANCEL") m.add(HeaderId::Contact, "<" + local_contact_ + ">");
+  if (method_name != "BYE" && method_name != "CANCEL")
+    m.add(HeaderId::Contact, bracketed(local_contact()));
   return m;
 }
 
 Message Dialog::make_ack(std::uint32_t invite_cseq) const {
   const bool strict = !route_set_.empty() && !loose_route(route_set_.front());
-  Message m = Message::request(Method::Ack, strict ? uri_of(route_set_.front()) : remote_target_);
+  const std::string strict_uri = strict ? uri_of(route_set_.front()) : std::string();
+  Message m =
+      Message::request(Method::Ack, strict ? std::string_view(strict_uri) : remote_target());
   for (std::size_t i = strict ? 1 : 0; i < route_set_.size(); ++i) m.add(HeaderId::Route, route_set_[i]);
-  if (strict) m.add(HeaderId::Route, "<" + remote_target_ + ">");
+  if (strict) m.add(HeaderId::Route, bracketed(remote_target()));
   m.add(HeaderId::MaxForwards, "70");
-  m.add(HeaderId::From, local_uri_ + ";tag=" + id_.local_tag);
-  m.add(HeaderId::To, remote_uri_ + ";tag=" + id_.remote_tag);
-  m.add(HeaderId::CallId, id_.call_id);
+  const DialogIdView id_view = id();
+  m.add(HeaderId::From, tagged(local_uri(), id_view.local_tag));
+  m.add(HeaderId::To, tagged(remote_uri(), id_view.remote_tag));
+  m.add(HeaderId::CallId, id_view.call_id);
   m.add(HeaderId::CSeq, std::to_string(invite_cseq) + " ACK");
   return m;
 }
@@ -218,8 +266,8 @@ Result<void> Dialog::accept_remote_request(const Message& request) {
 }
 
 void Dialog::refresh_remote_target(const Message& message) {
-  std::string target = contact_uri(message);
-  if (!target.empty()) remote_target_ = std::move(target);
+  const std::string target = contact_uri(message);
+  if (!target.empty() && target != remote_target()) set_text(RemoteTarget, target);
 }
 
 }  // namespace cvw::sip::dialog

@@ -6,6 +6,7 @@
 // no I/O here. Threading: the event-loop thread only.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -32,12 +33,17 @@ struct DialogIdView {
   std::string_view call_id;
   std::string_view local_tag;
   std::string_view remote_tag;
+  bool operator==(const DialogIdView&) const = default;
   // Where a tag lands when its header needed normalising (rare).
   struct Scratch {
     std::string local;
     std::string remote;
   };
 };
+
+inline DialogIdView view_of(const DialogId& id) {
+  return {id.call_id, id.local_tag, id.remote_tag};
+}
 
 // Hash and equality over DialogId and DialogIdView alike (transparent), so
 // maps keyed by DialogId are searched with a view.
@@ -73,11 +79,13 @@ class Dialog {
  public:
   // §12.1.1: the UAS side, from the request that created the dialog and the
   // tag we put in our To. `local_contact` is our Contact URI.
-  static Result<Dialog> as_uas(const Message& request, std::string local_tag, std::string local_contact);
+  static Result<Dialog> as_uas(const Message& request, std::string_view local_tag,
+                               std::string_view local_contact);
   // §12.1.2: the UAC side, from our request and a response carrying a To tag.
-  static Result<Dialog> as_uac(const Message& request, const Message& response, std::string local_contact);
+  static Result<Dialog> as_uac(const Message& request, const Message& response,
+                               std::string_view local_contact);
 
-  const DialogId& id() const { return id_; }
+  DialogIdView id() const { return {text(CallId), text(LocalTag), text(RemoteTag)}; }
   bool early() const { return early_; }
   // §12.1: an early dialog becomes confirmed with the 2xx; the 2xx carries the
   // route set and target that stand from then on (§12.1.2 "recomputed").
@@ -107,21 +115,42 @@ class Dialog {
   void refresh_remote_target(const Message& message);
 
   std::uint32_t local_cseq() const { return local_cseq_; }
-  const std::string& remote_target() const { return remote_target_; }
+  std::string_view remote_target() const { return text(RemoteTarget); }
   const std::vector<std::string>& route_set() const { return route_set_; }
-  const std::string& local_uri() const { return local_uri_; }    // our From/To value (name-addr, no tag)
-  const std::string& remote_uri() const { return remote_uri_; }
-  const std::string& local_contact() const { return local_contact_; }  // our Contact URI
+  std::string_view local_uri() const {
+    return text(LocalUri);
+  }  // our From/To value (name-addr, no tag)
+  std::string_view remote_uri() const { return text(RemoteUri); }
+  std::string_view local_contact() const { return text(LocalContact); }  // our Contact URI
   bool is_uac() const { return uac_; }
 
  private:
   Dialog() = default;
 
-  DialogId id_;
-  std::string local_uri_;
-  std::string remote_uri_;
-  std::string remote_target_;
-  std::string local_contact_;
+  // The dialog's texts share one buffer. A call holds two dialogs for its
+  // whole life: seven strings were 224 bytes of string headers and up to
+  // seven allocations per dialog (issue #4's memory per call). The buffer
+  // is written whole when one text changes (a target refresh: rare).
+  enum Text : std::uint8_t {
+    CallId,
+    LocalTag,
+    RemoteTag,
+    LocalUri,
+    RemoteUri,
+    RemoteTarget,
+    LocalContact,
+    kTexts
+  };
+  using Texts = std::array<std::string_view, kTexts>;
+  std::string_view text(Text t) const {
+    const std::uint32_t begin = t == 0 ? 0 : ends_[t - 1];
+    return std::string_view(texts_).substr(begin, ends_[t] - begin);
+  }
+  void set_texts(const Texts& values);  // the values may not view texts_
+  void set_text(Text t, std::string_view value);
+
+  std::string texts_;
+  std::array<std::uint32_t, kTexts> ends_{};  // where each text ends in texts_
   std::vector<std::string> route_set_;  // each a name-addr, in the order requests list them
   std::uint32_t local_cseq_ = 0;
   std::optional<std::uint32_t> remote_cseq_;
@@ -134,6 +163,8 @@ std::string without_tag(std::string_view name_addr_value);
 // The URI of a name-addr ("<sip:p1.example.com;lr>" → "sip:p1.example.com;lr"),
 // or the text itself when it does not parse.
 std::string uri_of(std::string_view name_addr);
+// "<uri>": a URI as a name-addr (Contact, Route, Refer-To values).
+std::string bracketed(std::string_view uri);
 // The URI inside the first Contact value, or "" when there is none.
 std::string contact_uri(const Message& message);
 

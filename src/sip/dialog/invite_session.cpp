@@ -116,7 +116,7 @@ Message InviteSession::response_to(const Message& request, int status, std::stri
     response.copy_headers(request, HeaderId::RecordRoute);
   }
   if ((request.method() == Method::Invite || request.method() == Method::Update) && status > 100 && status < 300) {
-    response.add(HeaderId::Contact, "<" + local_contact() + ">");
+    response.add(HeaderId::Contact, bracketed(local_contact()));
   }
   if (status / 100 == 2 && request.method() == Method::Invite) {
     response.add(HeaderId::Allow,
@@ -875,12 +875,9 @@ void InviteSession::on_reinvite(txn::ServerTransactionId id, Message&& request) 
 
 void InviteSession::refer(std::string_view refer_to) {
   if (state_ != SessionState::Confirmed) return;
-  // Built by append: g++ 12 -O2 warns falsely (-Wrestrict) on "<" + string + ">".
-  std::string target;
-  target.reserve(refer_to.size() + 2);
-  target.append("<").append(refer_to).append(">");
   send_in_dialog(Method::Refer, {}, {},
-                 {{HeaderId::ReferTo, std::move(target)}, {HeaderId::ReferredBy, dialog_->local_uri()}});
+                 {{HeaderId::ReferTo, bracketed(refer_to)},
+                  {HeaderId::ReferredBy, std::string(dialog_->local_uri())}});
 }
 
 void InviteSession::on_refer(txn::ServerTransactionId id, Message&& request) {

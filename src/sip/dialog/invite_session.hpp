@@ -143,7 +143,7 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   const Dialog* dialog() const { return dialog_ ? &*dialog_ : nullptr; }
   std::string_view remote_body() const { return remote_body_; }
   std::string_view call_id() const {
-    return dialog_ ? std::string_view(dialog_->id().call_id) : std::string_view(pre_->call_id);
+    return dialog_ ? dialog_->id().call_id : std::string_view(pre_->call_id);
   }
 
  private:
@@ -230,9 +230,11 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   };
   std::unique_ptr<PreDialog> pre_ = std::make_unique<PreDialog>();
   // Ours, from pre_ or else the dialog (there is one once pre_ is gone).
-  const std::string& local_tag() const { return pre_ ? pre_->local_tag : dialog_->id().local_tag; }
-  const std::string& local_contact() const {
-    return pre_ ? pre_->local_contact : dialog_->local_contact();
+  std::string_view local_tag() const {
+    return pre_ ? std::string_view(pre_->local_tag) : dialog_->id().local_tag;
+  }
+  std::string_view local_contact() const {
+    return pre_ ? std::string_view(pre_->local_contact) : dialog_->local_contact();
   }
   std::string local_body_type_;
   std::string local_body_;

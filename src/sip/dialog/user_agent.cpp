@@ -213,14 +213,13 @@ void UserAgent::attach(const std::shared_ptr<InviteSession>& session) {
   if (!session->dialog_) return;
   pending_.erase(session.get());
   shrink_when_sparse(pending_);  // sessions being set up: a burst's worth
-  const DialogId& id = session->dialog_->id();
+  const DialogIdView id = session->dialog_->id();
   // Another session with the same id (a peer reusing tags) gives way: the
   // table's entry must be this session, whose dialog it hashes through. It
   // is let go only after the insert, so that its end cannot reach into the
   // table while it changes.
   std::shared_ptr<InviteSession> displaced;
-  if (auto it = sessions_.find(DialogIdView{id.call_id, id.local_tag, id.remote_tag});
-      it != sessions_.end()) {
+  if (auto it = sessions_.find(id); it != sessions_.end()) {
     if (it->get() == session.get()) return;
     displaced = *it;
     sessions_.erase(it);
@@ -230,8 +229,7 @@ void UserAgent::attach(const std::shared_ptr<InviteSession>& session) {
 
 void UserAgent::detach(const InviteSession& session) {
   if (session.dialog_) {
-    const DialogId& id = session.dialog_->id();
-    auto it = sessions_.find(DialogIdView{id.call_id, id.local_tag, id.remote_tag});
+    auto it = sessions_.find(session.dialog_->id());
     if (it != sessions_.end() && it->get() == &session) sessions_.erase(it);
   }
   pending_.erase(&session);

@@ -176,9 +176,7 @@ class UserAgent final : public txn::TransactionUser {
   // confirmed, the UAS once it created the dialog, which it never replaces.
   struct BySessionDialog {
     using is_transparent = void;
-    static const DialogId& id_of(const std::shared_ptr<InviteSession>& s) {
-      return s->dialog()->id();
-    }
+    static DialogIdView id_of(const std::shared_ptr<InviteSession>& s) { return s->dialog()->id(); }
     std::size_t operator()(const std::shared_ptr<InviteSession>& s) const noexcept {
       return DialogIdHash{}(id_of(s));
     }

@@ -437,8 +437,9 @@ class TransferTest : public ClickToCallTest {
     p.request_uri = "sip:cvw@127.0.0.1:5060";
     p.from = "\"Carol\" <sip:1004@127.0.0.4>";
     p.body = sdp;
-    p.headers.emplace_back("Replaces",
-                           d->id().call_id + ";to-tag=" + d->id().remote_tag + ";from-tag=" + d->id().local_tag);
+    p.headers.emplace_back("Replaces", std::string(d->id().call_id) +
+                                           ";to-tag=" + std::string(d->id().remote_tag) +
+                                           ";from-tag=" + std::string(d->id().local_tag));
     carol.offer_handler = [sdp](std::string_view) -> std::optional<std::string> { return sdp; };
     spawn([](sip::dialog::CallLeg& leg, sip::dialog::InviteParams params, int& out) -> Task<void> {
       out = co_await leg.invite(params, 30s);

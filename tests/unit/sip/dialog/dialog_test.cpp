@@ -133,7 +133,8 @@ TEST(UasDialog, TakesRouteSetInOrderAndTargetFromTheRequest) {
   const Message invite = wire_message(kInviteViaProxies);
   Result<Dialog> d = Dialog::as_uas(invite, "our-tag", "sip:cvw@127.0.0.1:5060");
   ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d->id(), (DialogId{"dlg-1@192.0.2.10", "our-tag", "alice-tag"}));
+  const DialogId expected{"dlg-1@192.0.2.10", "our-tag", "alice-tag"};
+  EXPECT_EQ(d->id(), view_of(expected));
   EXPECT_FALSE(d->is_uac());
   EXPECT_TRUE(d->early());
   EXPECT_EQ(d->route_set(),
@@ -211,18 +212,34 @@ TEST(UasDialog, RemoteCSeqMustNotGoDown) {
 TEST(UasDialog, TargetRefreshReplacesTheRemoteTarget) {
   const Message invite = wire_message(kInviteViaProxies);
   Dialog d = std::move(Dialog::as_uas(invite, "our-tag", "sip:cvw@127.0.0.1").value());
-  const Message reinvite = wire_message(
-      "INVITE sip:cvw@127.0.0.1 SIP/2.0\n"
-      "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKre\n"
-      "From: <sip:alice@a.example.com>;tag=alice-tag\n"
-      "To: <sip:cvw@127.0.0.1>;tag=our-tag\n"
-      "Call-ID: dlg-1@192.0.2.10\n"
-      "CSeq: 8 INVITE\n"
-      "Contact: <sip:alice@192.0.2.11:5090>\n"
-      "\n");
+  const auto reinvite_with = [](std::string_view contact) {
+    return wire_message(
+        "INVITE sip:cvw@127.0.0.1 SIP/2.0\n"
+        "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKre\n"
+        "From: <sip:alice@a.example.com>;tag=alice-tag\n"
+        "To: <sip:cvw@127.0.0.1>;tag=our-tag\n"
+        "Call-ID: dlg-1@192.0.2.10\n"
+        "CSeq: 8 INVITE\n"
+        "Contact: " +
+        std::string(contact) + "\n\n");
+  };
+  const Message reinvite = reinvite_with("<sip:alice@192.0.2.11:5090>");
+  const std::string local_uri(d.local_uri()), remote_uri(d.remote_uri());
   d.refresh_remote_target(reinvite);
   EXPECT_EQ(d.remote_target(), "sip:alice@192.0.2.11:5090");
   EXPECT_EQ(d.route_set().size(), 2u) << "§12.2: the route set never changes after creation";
+  // The dialog's other texts (which share its buffer) are untouched, with a
+  // longer target and with a shorter one.
+  for (const std::string_view contact :
+       {"<sip:alice-with-a-much-longer-user@host.a.example.com:5090;transport=tcp>", "<sip:a@h>"}) {
+    d.refresh_remote_target(reinvite_with(contact));
+    EXPECT_EQ(d.remote_target(), uri_of(contact));
+    const DialogId expected{"dlg-1@192.0.2.10", "our-tag", "alice-tag"};
+    EXPECT_EQ(d.id(), view_of(expected));
+    EXPECT_EQ(d.local_uri(), local_uri);
+    EXPECT_EQ(d.remote_uri(), remote_uri);
+    EXPECT_EQ(d.local_contact(), "sip:cvw@127.0.0.1");
+  }
 }
 
 // --- the UAC side of a dialog (§12.1.2) -----------------------------------------------
@@ -258,7 +275,8 @@ TEST(UacDialog, RouteSetIsRecordRouteReversed) {
                                  "Contact: <sip:bob@192.0.2.20:5070>\n");
   Dialog d = std::move(Dialog::as_uac(invite, ok, "sip:cvw@127.0.0.1:5060").value());
   EXPECT_TRUE(d.is_uac());
-  EXPECT_EQ(d.id(), (DialogId{"out-1@127.0.0.1", "our-tag", "bob-tag"}));
+  const DialogId expected{"out-1@127.0.0.1", "our-tag", "bob-tag"};
+  EXPECT_EQ(d.id(), view_of(expected));
   EXPECT_EQ(d.route_set(), (std::vector<std::string>{"<sip:192.0.2.52;lr>", "<sip:192.0.2.51;lr>",
                                                      "<sip:192.0.2.50;lr>"}))
       << "§12.1.2: Record-Route of the response, taken in reverse order";

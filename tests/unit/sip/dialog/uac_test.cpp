@@ -118,7 +118,8 @@ TEST_F(Uac, ProvisionalWithAToTagMakesAnEarlyDialog) {
   EXPECT_EQ(s->state(), SessionState::Early);
   ASSERT_NE(s->dialog(), nullptr);
   EXPECT_TRUE(s->dialog()->early());
-  EXPECT_EQ(s->dialog()->id(), (DialogId{std::string(s->call_id()), from_tag(invite), "bob-tag"}));
+  const DialogId expected{std::string(s->call_id()), from_tag(invite), "bob-tag"};
+  EXPECT_EQ(s->dialog()->id(), view_of(expected));
   EXPECT_EQ(s->dialog()->remote_target(), "sip:bob@192.0.2.20:5070");
 
   from_bob(bob_response(invite, 183, "bob-tag"));

@@ -64,7 +64,8 @@ TEST_F(Uas, RingSends180WithToTagContactAndRecordRoute) {
   const std::string tag = to_tag(ringing);
   EXPECT_FALSE(tag.empty()) << "§12.1.1: a response that creates a dialog carries our To tag";
   ASSERT_NE(incoming().dialog(), nullptr);
-  EXPECT_EQ(incoming().dialog()->id(), (DialogId{"call-1@192.0.2.10", tag, "alice-tag"}));
+  const DialogId expected{"call-1@192.0.2.10", tag, "alice-tag"};
+  EXPECT_EQ(incoming().dialog()->id(), view_of(expected));
   EXPECT_TRUE(incoming().dialog()->early());
   EXPECT_EQ(ringing.header(HeaderId::Contact), "<sip:cvw@127.0.0.1:5060>");
   // §12.1.1: "The UAS MUST copy all Record-Route header field values from the

@@ -233,8 +233,9 @@ TEST(CallFlow, ReplacesFindsTheDialogOrGets481) {
 
   // From Bob's side the dialog's local tag is Bob's (Alice's remote tag).
   InviteParams p = call_bob();
-  p.headers.emplace_back("Replaces", d->id().call_id + ";to-tag=" + d->id().remote_tag + ";from-tag=" +
-                                         d->id().local_tag);
+  p.headers.emplace_back("Replaces", std::string(d->id().call_id) +
+                                         ";to-tag=" + std::string(d->id().remote_tag) +
+                                         ";from-tag=" + std::string(d->id().local_tag));
   CallLeg second(*alice.ua, net.timers);
   int second_status = 0;
   auto flow2 = [&]() -> Task<void> { second_status = co_await second.invite(p, 30s); };
