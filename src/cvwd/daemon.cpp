@@ -1,11 +1,14 @@
 #include "cvwd/daemon.hpp"
 
 #include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <csignal>
 #include <cstdio>
 
 #include "app/api.hpp"
@@ -222,10 +225,25 @@ void raise_open_files_limit() {
   log().info("cvwd: open files limit {}", static_cast<unsigned long long>(limit.rlim_cur));
 }
 
+// SIGINT, SIGTERM and SIGHUP are taken by the event loop's thread only. They
+// are blocked from the start of run_daemon(), so every worker thread started
+// after (history and registration writers, password hashing) inherits the
+// mask and never receives one, and one that comes during start-up waits; the
+// loop's thread lets them through while it runs (stop_signals_while()).
+void block_stop_signals(bool blocked) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
+}
+
 }  // namespace
 
 int run_daemon(DaemonOptions options) {
   const Config& config = options.config;
+  block_stop_signals(true);
   raise_open_files_limit();
 
   // Storage first: nothing else is worth starting without it.
@@ -500,6 +518,13 @@ int run_daemon(DaemonOptions options) {
     // the server's stop); a peer that never reads gets 5 s.
     drain_until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     drain();
+    // A second signal while draining means now: an operator's second ^C, a
+    // supervisor's second SIGTERM after its grace period.
+    stop_signals.async_wait([&](boost::system::error_code again_ec, int again) {
+      if (again_ec) return;
+      log().info("cvwd: signal {} again: stopping now", again);
+      io.stop();
+    });
   });
   std::function<void()> wait_reload = [&] {
     reload_signal.async_wait([&](boost::system::error_code ec, int) {
@@ -527,7 +552,19 @@ int run_daemon(DaemonOptions options) {
   wait_reload();
 
   log().info("cvwd: running (version {})", kVersion);
+  block_stop_signals(false);  // a signal that came during start-up is delivered now
   io.run();
+  // From here the process is exiting: the teardown (the history writer's
+  // last commits, storage) must not be cut short by a late signal. Clearing
+  // a signal_set gives its signals back to SIG_DFL, whose action for all
+  // three is to terminate, so they are blocked (in every thread now) first
+  // and then ignored.
+  block_stop_signals(true);
+  stop_signals.clear();
+  reload_signal.clear();
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGHUP, SIG_IGN);
   const auto& m = stack.transport().metrics();
   log().info("cvwd: stopped ({} SIP messages in, {} out; {} HTTP connections accepted)", m.received, m.sent,
              server.metrics().connections_accepted);
