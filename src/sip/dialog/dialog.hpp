@@ -146,7 +146,7 @@ class Dialog {
     const std::uint32_t begin = t == 0 ? 0 : ends_[t - 1];
     return std::string_view(texts_).substr(begin, ends_[t] - begin);
   }
-  void set_texts(const Texts& values);  // the values may not view texts_
+  void set_texts(const Texts& values);  // the values may view texts_: the new buffer is built first
   void set_text(Text t, std::string_view value);
 
   std::string texts_;
