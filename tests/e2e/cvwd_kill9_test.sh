@@ -9,15 +9,9 @@
 #
 # Everything is on 127.0.0.1 in a temporary folder removed at the end.
 set -euo pipefail
-: "${CVWD:?set CVWD to the cvwd binary}"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/cvwd-kill9.XXXXXX")
-pid=""
-cleanup() {
-  [[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=tests/e2e/e2e_lib.sh
+source "$(dirname "$0")/e2e_lib.sh"
+e2e_init kill9
 
 if [[ -n ${CVW_TEST_POSTGRES_URL:-} ]]; then
   # A schema of its own on the shared test server, pinned in the URL.
@@ -35,18 +29,7 @@ else
   backend=sqlite
 fi
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-start() {
-  "$CVWD" --demo --plain-http --storage "$storage" --listen udp:127.0.0.1:0 --http-listen "127.0.0.1:$port" \
-    --log-level warn >>"$work/cvwd.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || { echo "FAIL cvwd_kill9: cvwd exited at startup"; cat "$work/cvwd.log"; exit 1; }
-    sleep 0.1
-  done
-  echo "FAIL cvwd_kill9: cvwd did not listen"; exit 1
-}
+start() { e2e_start "$storage"; }
 
 start
 # The writer: creates users one after another and appends each acknowledged

@@ -6,36 +6,11 @@
 #
 #   CVWD=build/x/src/cvwd/cvwd tests/e2e/cvwd_signals_test.sh
 set -euo pipefail
-: "${CVWD:?set CVWD to the cvwd binary}"
+# shellcheck source=tests/e2e/e2e_lib.sh
+source "$(dirname "$0")/e2e_lib.sh"
+e2e_init signals
+start() { e2e_start "sqlite:$work/cvw.db"; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cvwd-signals.XXXXXX")
-pid=""
-cleanup() {
-  [[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL cvwd_signals: $*"
-  tail -n 20 "$work/cvwd.log"
-  exit 1
-}
-
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-start() {
-  "$CVWD" --demo --plain-http --storage "sqlite:$work/cvw.db" --listen udp:127.0.0.1:0 --http-listen "127.0.0.1:$port" \
-    --log-level info >>"$work/cvwd.log" 2>&1 &
-  pid=$!
-  # Up once /healthz answers: its event loop runs, so its signal handling is
-  # in place (a signal before that takes the default action, as in any
-  # program during its start).
-  for _ in $(seq 1 300); do
-    curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || fail "cvwd exited at startup"
-    sleep 0.1
-  done
-  fail "cvwd did not listen"
-}
 # stopped LABEL: waits for cvwd (at most 10 s) and checks it exited 0.
 stopped() {
   local rc=0
