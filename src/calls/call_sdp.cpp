@@ -41,6 +41,14 @@ sdp::LocalEndpoint endpoint_of(const sdp::Session& described) {
   return e;
 }
 
+std::optional<sdp::Session> PartyMedia::take(sip::dialog::CallLeg& leg) {
+  std::string text = leg.take_remote_body();
+  Result<sdp::Session> session = sdp::parse(text);
+  if (!session) return std::nullopt;
+  text_ = std::move(text);
+  return std::move(*session);
+}
+
 sdp::Session PartyMedia::parsed() const {
   Result<sdp::Session> session = sdp::parse(text_);
   return session ? std::move(*session) : sdp::Session{};

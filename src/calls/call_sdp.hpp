@@ -3,10 +3,14 @@
 // party's behalf. Shared by every flow (click-to-call, incoming calls).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "sdp/offer_answer.hpp"
+#include "sdp/session.hpp"
+#include "sip/dialog/call_leg.hpp"
 
 namespace cvw::calls {
 
@@ -28,7 +32,11 @@ sdp::LocalEndpoint endpoint_of(const sdp::Session& described);
 class PartyMedia {
  public:
   // `text` is a description the caller has parsed (and chosen to keep).
-  void keep(std::string_view text) { text_.assign(text); }
+  void keep(std::string text) { text_ = std::move(text); }
+  // The SDP `leg`'s peer last sent, taken from its session (which then
+  // holds no copy) when it parses; the description kept so far stays when
+  // it does not. Returns it parsed, or nothing.
+  std::optional<sdp::Session> take(sip::dialog::CallLeg& leg);
   explicit operator bool() const { return !text_.empty(); }
   // Empty before keep(). A text that parsed once parses again.
   sdp::Session parsed() const;

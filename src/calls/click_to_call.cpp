@@ -98,7 +98,7 @@ ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers,
       media_->stop_ringback();
       if (media_->anchored()) {
         if (sdp::parse(provisional.body())) {
-          callee_media_.keep(provisional.body());
+          callee_media_.keep(std::string(provisional.body()));
           relay();
         }
       }
@@ -117,7 +117,7 @@ ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers,
     sdp::Session answer =
         sdp::build_answer(*parsed, seen_endpoint(media_->callee_port(), phone_media_.parsed()));
     if (media_->anchored()) {
-      callee_media_.keep(offer);
+      callee_media_.keep(std::string(offer));
       relay();
     }
     return callee_sdp_.stamp(answer);
@@ -138,7 +138,7 @@ void ClickToCall::watch_phone(sip::dialog::CallLeg& leg) {
         *parsed, callee_media_ ? seen_endpoint(media_->phone_port(), callee_media_.parsed())
                                : our_endpoint(*media_));
     if (media_->anchored()) {
-      phone_media_.keep(offer);
+      phone_media_.keep(std::string(offer));
       relay();
     }
     return phone_sdp_.stamp(answer);
@@ -147,7 +147,7 @@ void ClickToCall::watch_phone(sip::dialog::CallLeg& leg) {
 }
 
 void ClickToCall::swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::LocalSession local,
-                             std::string_view media, std::string kind, std::string to) {
+                             PartyMedia media, std::string kind, std::string to) {
   // The old leg leaves without ending the call: its observers go first.
   old_phone_ = std::move(phone_);
   old_phone_->on_end = nullptr;
@@ -157,7 +157,7 @@ void ClickToCall::swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::Lo
   phone_ = std::move(next);
   watch_phone(*phone_);
   phone_sdp_ = std::move(local);
-  phone_media_.keep(media);
+  phone_media_ = std::move(media);
   relay();
   info_.transfer_kind = std::move(kind);
   info_.transferred_to = std::move(to);
@@ -174,10 +174,10 @@ bool ClickToCall::accept_replacement(std::shared_ptr<sip::dialog::InviteSession>
 }
 
 Task<void> ClickToCall::take_replacement(std::unique_ptr<sip::dialog::CallLeg> incoming) {
-  const std::string who = std::string(incoming->session()->invite()->header(sip::HeaderId::From));
-  // A copy: the session lets its INVITE go once answered.
-  const std::string offer_text(incoming->session()->invite()->body());
-  auto offer = sdp::parse(offer_text);
+  std::string who(incoming->session()->invite()->header(sip::HeaderId::From));
+  // The new party's offer (the session's copy of its INVITE's body).
+  PartyMedia described;
+  auto offer = described.take(*incoming);
   if (!offer || sdp::active_media_count(*offer) == 0) {
     incoming->reject(488);
     end_transfer();
@@ -202,7 +202,8 @@ Task<void> ClickToCall::take_replacement(std::unique_ptr<sip::dialog::CallLeg> i
     co_return;
   }
   // RFC 3891 §3: the dialog it replaces is ended by us, with BYE.
-  swap_phone(std::move(incoming), std::move(local), offer_text, "attended", who);
+  swap_phone(std::move(incoming), std::move(local), std::move(described), "attended",
+             std::move(who));
   end_transfer();
 }
 
@@ -239,8 +240,8 @@ Task<void> ClickToCall::blind_transfer(std::string target_uri, sip::dialog::Call
     end_transfer();
     co_return;
   }
-  const std::string answer_text(leg->remote_body());
-  auto answer = sdp::parse(answer_text);
+  PartyMedia described;
+  auto answer = described.take(*leg);
   if (!answer || !co_await point_callee_at(*answer)) {
     referrer->notify_refer(503);
     co_await leg->hangup();
@@ -249,7 +250,7 @@ Task<void> ClickToCall::blind_transfer(std::string target_uri, sip::dialog::Call
   }
   referrer->notify_refer(200);
   leg->on_provisional = nullptr;
-  swap_phone(std::move(leg), std::move(local), answer_text, "blind", target_uri);
+  swap_phone(std::move(leg), std::move(local), std::move(described), "blind", target_uri);
   end_transfer();
 }
 
@@ -330,10 +331,7 @@ Task<bool> ClickToCall::point_callee_at(const sdp::Session& media) {
   if (media_->anchored()) co_return !callee_gone_;
   const int moved =
       co_await callee_.reinvite(kSdp, callee_sdp_.stamp(sdp::build_offer_from(media)));
-  if (moved < 200 || moved >= 300 || !sdp::parse(callee_.remote_body()) || callee_gone_)
-    co_return false;
-  callee_media_.keep(callee_.remote_body());
-  co_return true;
+  co_return moved >= 200 && moved < 300 && !callee_gone_ && callee_media_.take(callee_);
 }
 
 sdp::LocalEndpoint ClickToCall::seen_endpoint(std::uint16_t port, const sdp::Session& other) const {
@@ -388,13 +386,12 @@ Task<bool> ClickToCall::call_phone() {
                          : end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up your phone"));
     co_return false;
   }
-  auto answer = sdp::parse(phone_->remote_body());
+  auto answer = phone_media_.take(*phone_);
   if (!answer || sdp::active_media_count(*answer) == 0) {
     co_await phone_->hangup();
     finish(end_reason(EndCode::Failed, Party::Phone, "Your phone answered without media cvw can use"));
     co_return false;
   }
-  phone_media_.keep(phone_->remote_body());
   start_ringback(*answer);
   co_return true;
 }
@@ -425,13 +422,12 @@ Task<bool> ClickToCall::connect_callee() {
                          : end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the other person answered"));
     co_return false;
   }
-  auto answer = sdp::parse(callee_.remote_body());
+  auto answer = callee_media_.take(callee_);
   if (!answer || sdp::active_media_count(*answer) == 0) {
     co_await release_both();
     finish(end_reason(EndCode::Failed, Party::Callee, "The other person answered without media cvw can use"));
     co_return false;
   }
-  callee_media_.keep(callee_.remote_body());
 
   // Join the two: the relay, or point the phone at the callee.
   int update = 200;
@@ -452,6 +448,10 @@ Task<bool> ClickToCall::connect_callee() {
     finish(std::move(why));
     co_return false;
   }
+  // The phone's answer describes its media as the callee now sees it (the
+  // same address, the formats the two share): it answers the callee's
+  // re-offers from now on, and its session keeps no copy.
+  if (!media_->anchored()) (void)phone_media_.take(*phone_);
   media_->release_if_direct();  // the phone and the callee talk to each other now
   if (!first_to_leave_.ready()) {
     info_.connected_at = Clock::now();

@@ -102,9 +102,9 @@ class ClickToCall final : public Call {
   // Observers and handlers of whichever leg is on the user's side.
   void watch_phone(sip::dialog::CallLeg& leg);
   // `next` takes the phone's place (a transfer); the old leg is released.
-  // `media`: the SDP text the new party described.
+  // `media`: what the new party described.
   void swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::LocalSession local,
-                  std::string_view media, std::string kind, std::string to);
+                  PartyMedia media, std::string kind, std::string to);
   // Stops the ringback, then Call::finish.
   void finish(EndReason reason);
   void on_phone_gone(sip::dialog::EndReason reason);

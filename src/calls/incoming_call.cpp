@@ -188,11 +188,8 @@ Completion<int>& IncomingCall::invite_with_offer(sip::dialog::CallLeg& leg,
 }
 
 bool IncomingCall::take_callers_offer() {
-  const sip::Message* invite = caller_.session()->invite();
-  if (invite == nullptr || invite->body().empty()) return false;
-  auto offer = sdp::parse(invite->body());
+  auto offer = caller_media_.take(caller_);  // the offer in the caller's INVITE
   if (!offer || sdp::active_media_count(*offer) == 0) return false;
-  caller_media_.keep(invite->body());
   // One text for every branch, stamped with our o= line towards the device
   // (the winner's later re-offers continue its version, RFC 3264 §8).
   offer_ = device_sdp_.stamp(std::move(*offer));
@@ -375,14 +372,13 @@ Task<bool> IncomingCall::answer_caller(sip::dialog::CallLeg& device, Party devic
     co_await caller_.ended();
     co_return false;
   }
-  auto answer = sdp::parse(device.remote_body());
+  auto answer = device_media_.take(device);
   if (!answer || sdp::active_media_count(*answer) == 0) {
     caller_.reject(488);
     co_await device.hangup();
     finish(end_reason(EndCode::Failed, device_party, "Your device answered without media cvw can use"));
     co_return false;
   }
-  device_media_.keep(device.remote_body());
   // To the caller, on the device's behalf.
   const int answered = co_await caller_.answer(kSdp, caller_sdp_.stamp(std::move(*answer)));
   if (answered != 200 || first_to_leave_.ready()) {

@@ -281,8 +281,19 @@ Session build_resume_offer(const Session& previous) {
   return redirect(previous, [](Direction d) { return make_direction(sends(d), true); });
 }
 
+LocalSession::LocalSession(const Origin& origin)
+    : username_(origin.username),
+      address_(origin.address),
+      session_id_(origin.session_id),
+      session_version_(origin.session_version),
+      ip6_(origin.address_type == "IP6") {}
+
+Origin LocalSession::origin() const {
+  return Origin{username_, session_id_, session_version_, "IN", ip6_ ? "IP6" : "IP4", address_};
+}
+
 std::string LocalSession::stamp(Session sdp) {
-  sdp.origin = origin_;
+  sdp.origin = origin();
   std::string text = serialize(sdp);
   const std::hash<std::string_view> hash;
   if (previous_size_ != 0) {
@@ -290,11 +301,10 @@ std::string LocalSession::stamp(Session sdp) {
     // MUST be identical to the SDP with that version number": the same
     // text keeps the version, so the peer sees a no-op.
     if (text.size() == previous_size_ && hash(text) == previous_hash_) return text;
-    ++origin_.session_version;
-    sdp.origin.session_version = origin_.session_version;
+    sdp.origin.session_version = ++session_version_;
     text = serialize(sdp);
   }
-  previous_size_ = text.size();
+  previous_size_ = static_cast<std::uint32_t>(text.size());
   previous_hash_ = hash(text);
   return text;
 }

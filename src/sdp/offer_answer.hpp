@@ -141,24 +141,32 @@ Session build_resume_offer(const Session& previous);
 // its whole life, and the SIP session that sent the text keeps the text
 // (issue #4's memory per call). Two different texts of one length with one
 // 64-bit hash would keep the version: a chance of 2^-64 per stamp, on texts
-// we generate ourselves.
+// we generate ourselves. For the same reason the o= line is kept as its
+// parts that vary: the network type is IN (the only one RFC 8866 defines)
+// and the address type is IP4 or IP6.
 class LocalSession {
  public:
   // `origin` carries the username, session id (an NTP timestamp is the
   // RFC 8866 §5.2 suggestion; the caller supplies it, so tests are
-  // deterministic), address and the first version.
-  explicit LocalSession(Origin origin) : origin_(std::move(origin)) {}
+  // deterministic), address and the first version; its network type must be
+  // IN, and an address type other than IP6 is taken as IP4.
+  explicit LocalSession(const Origin& origin);
 
   // Gives `sdp` our o= line and returns its text, the body to send. The
   // version goes up by one when the text differs from the previous SDP's and
   // stays put when it is the same, so a repeated offer is byte-identical.
   std::string stamp(Session sdp);
 
-  const Origin& origin() const { return origin_; }
+  // Our o= line as the last stamp wrote it.
+  Origin origin() const;
 
  private:
-  Origin origin_;
-  std::size_t previous_size_ = 0;  // 0 until the first stamp (a description is never empty)
+  std::string username_;
+  std::string address_;
+  std::uint64_t session_id_;
+  std::uint64_t session_version_;
+  std::uint32_t previous_size_ = 0;  // 0 until the first stamp (a description is never empty)
+  bool ip6_;
   std::size_t previous_hash_ = 0;
 };
 

@@ -64,6 +64,7 @@ class CallLeg final : public InviteHandler {
   // (and it cancelled the INVITE), not because the peer or Timer B said so.
   bool timed_out() const { return timed_out_; }
   std::string_view remote_body() const { return session_ ? session_->remote_body() : std::string_view{}; }
+  std::string take_remote_body() { return session_ ? session_->take_remote_body() : std::string{}; }
 
   // InviteHandler
   void on_progress(InviteSession&, const Message& provisional) override;

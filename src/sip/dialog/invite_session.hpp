@@ -141,7 +141,12 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   SessionState state() const { return state_; }
   bool is_uac() const { return uac_; }
   const Dialog* dialog() const { return dialog_ ? &*dialog_ : nullptr; }
+  // The peer's last SDP: the offer in its INVITE, its answer to ours, an
+  // offer of its own we answered. Kept until the application takes it: a
+  // B2BUA that keeps each party's description then holds that text once
+  // (issue #4's memory per call); the session itself never reads it again.
   std::string_view remote_body() const { return remote_body_; }
+  std::string take_remote_body() { return std::exchange(remote_body_, {}); }
   std::string_view call_id() const {
     return dialog_ ? dialog_->id().call_id : std::string_view(pre_->call_id);
   }

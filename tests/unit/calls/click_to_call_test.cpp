@@ -125,6 +125,10 @@ TEST_F(ClickToCallTest, ConnectsPhoneAndCalleeAndEndsWhenTheCalleeHangsUp) {
   ASSERT_TRUE(first && second);
   EXPECT_EQ(second->origin.session_id, first->origin.session_id);
   EXPECT_EQ(second->origin.session_version, first->origin.session_version + 1);
+  // The call holds what each party described once: the phone's session gave
+  // its copy of the phone's answer to the call (issue #4's memory per call).
+  ASSERT_NE(call->user_side_session(), nullptr);
+  EXPECT_EQ(call->user_side_session()->remote_body(), "");
   // Identities: the phone sees the global number, the callee sees the user.
   EXPECT_NE(phone.invite_wire.find("From: \"Call Via Work\" <sip:+14255550100@example.com>"), std::string::npos);
   EXPECT_NE(phone.invite_wire.find("P-Asserted-Identity: \"Call Via Work\" <tel:+14255550100>"), std::string::npos);
