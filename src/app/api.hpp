@@ -143,6 +143,7 @@ class Api {
   PublishEvent publish_;
   calls::CallService* calls_ = nullptr;
   CallSettings call_settings_;
+  TransferInvites transfers_{directory_, call_settings_};  // every call's blind transfers
   CallHistory* history_ = nullptr;
 };
 

@@ -113,6 +113,7 @@ void Api::start_call(const Incoming& in, Responder out) {
   CallRequest request{std::move(**to), std::move(*phone), std::move(*operation), std::move(*subject)};
   PlannedCall planned = plan_click_to_call(directory_, *principal->user, request, call_settings_);
   if (!planned.plan) return out.send(refusal_response(planned.refusal));
+  planned.plan->transfers = &transfers_;
   auto started = calls_->start(std::move(*planned.plan));
   if (!started) {
     const Error& e = started.error();

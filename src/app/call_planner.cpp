@@ -254,12 +254,26 @@ PlannedCall plan_click_to_call(const DirectoryService& directory, const director
   if (request.subject && !request.subject->empty()) plan.callee.headers.emplace_back("Subject", *request.subject);
   info.target_uri = plan.callee.request_uri;
 
-  // A blind transfer from the phone goes where the phone's PBX would send it.
-  plan.route_user = [trunk](std::string_view number) { return trunk_uri(number, trunk); };
   plan.phone_ring_timeout = settings.phone_ring_timeout;
   plan.callee_ring_timeout = settings.callee_ring_timeout;
   out.plan = std::move(plan);
   return out;
+}
+
+std::optional<sip::dialog::InviteParams> TransferInvites::blind_transfer(
+    const calls::CallInfo& call, std::string_view user) const {
+  if (!settings_.trunk || is_emergency_number(user, settings_.emergency_numbers))
+    return std::nullopt;
+  const directory::User* owner = directory_.find_user(call.owner);
+  if (owner == nullptr || !owner->enabled) return std::nullopt;
+  sip::dialog::InviteParams p;
+  p.request_uri = trunk_uri(user, *settings_.trunk);
+  p.to = "<" + p.request_uri + ">";
+  WorkIdentity identity = work_identity(*owner);
+  p.from = std::move(identity.from);
+  p.headers.emplace_back("P-Asserted-Identity", std::move(identity.asserted));
+  if (call.subject && !call.subject->empty()) p.headers.emplace_back("Subject", *call.subject);
+  return p;
 }
 
 }  // namespace cvw::app

@@ -67,6 +67,25 @@ struct PlannedCall {
 PlannedCall plan_click_to_call(const DirectoryService& directory, const directory::User& user,
                                const CallRequest& request, const CallSettings& settings);
 
+// A blind transfer from a click-to-call's phone (a REFER naming a number or
+// extension) goes where the phone's PBX would send it, the trunk, and shows
+// the user's work identity there as the callee's leg did: From and
+// P-Asserted-Identity as they are now in the directory (a user disabled or
+// removed meanwhile cannot be transferred for), the call's Subject.
+// Emergency numbers are refused here too: the phone dials those itself.
+class TransferInvites final : public calls::TransferPlanner {
+ public:
+  // Both are read at each transfer and must outlive every call.
+  TransferInvites(const DirectoryService& directory, const CallSettings& settings)
+      : directory_(directory), settings_(settings) {}
+  std::optional<sip::dialog::InviteParams> blind_transfer(const calls::CallInfo& call,
+                                                          std::string_view user) const override;
+
+ private:
+  const DirectoryService& directory_;
+  const CallSettings& settings_;
+};
+
 // What `user`'s effective dial plan makes of `dialed`: a dialable number
 // ('+' and digits, or * #), or 400 naming `what` and, when a rule produced
 // something undialable, the rule.

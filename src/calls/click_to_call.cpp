@@ -82,7 +82,7 @@ ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers,
       callee_invite_(std::make_unique<sip::dialog::InviteParams>(std::move(plan.callee))),
       phone_ring_timeout_(plan.phone_ring_timeout),
       callee_ring_timeout_(plan.callee_ring_timeout),
-      route_user_(std::move(plan.route_user)),
+      transfers_(plan.transfers),
       phone_(std::make_unique<sip::dialog::CallLeg>(ua, timers)),
       callee_(ua, timers),
       phone_sdp_(origin_for(media_->address())),
@@ -208,30 +208,28 @@ Task<void> ClickToCall::take_replacement(std::unique_ptr<sip::dialog::CallLeg> i
 }
 
 bool ClickToCall::on_refer(const sip::Message& refer) {
-  if (info_.state != CallState::Connected || transferring_ || !route_user_) return false;
+  if (info_.state != CallState::Connected || transferring_ || transfers_ == nullptr) return false;
   std::string scratch;
   auto target = sip::parse_name_addr(refer.header(sip::HeaderId::ReferTo), scratch);
   // A Refer-To carrying Replaces (an attended transfer by REFER) is not
   // ours to perform: the phone's PBX does that with an INVITE (above).
   if (!target || target->uri.user.empty() || !target->uri.headers.empty()) return false;
+  std::optional<sip::dialog::InviteParams> invite =
+      transfers_->blind_transfer(info_, target->uri.user);
+  if (!invite) return false;
   transferring_ = true;
-  transfer_ = blind_transfer(route_user_(target->uri.user), phone_.get());
+  transfer_ = blind_transfer(std::move(*invite), phone_.get());
   transfer_.start();
   return true;
 }
 
-Task<void> ClickToCall::blind_transfer(std::string target_uri, sip::dialog::CallLeg* referrer) {
+Task<void> ClickToCall::blind_transfer(sip::dialog::InviteParams p,
+                                       sip::dialog::CallLeg* referrer) {
   // The referrer is the phone leg as it was when the REFER came; it reports
   // the new call's progress by NOTIFY (RFC 3515 §2.4.4) until it is replaced.
   auto leg = std::make_unique<sip::dialog::CallLeg>(ua_, timers_);
   leg->on_provisional = [referrer](const sip::Message& provisional) { referrer->notify_refer(provisional.status()); };
   sdp::LocalSession local(origin_for(media_->address()));
-  sip::dialog::InviteParams p;
-  p.from = transfer_caller_.from;
-  p.headers = transfer_caller_.headers;
-  p.max_forwards = transfer_caller_.max_forwards;
-  p.request_uri = target_uri;
-  p.to = "<" + target_uri + ">";
   p.content_type = std::string(kSdp);
   p.body = local.stamp(seen_offer(media_->phone_port(), callee_media_.parsed()));
   const int status = co_await leg->invite(p, callee_ring_timeout_);
@@ -250,7 +248,8 @@ Task<void> ClickToCall::blind_transfer(std::string target_uri, sip::dialog::Call
   }
   referrer->notify_refer(200);
   leg->on_provisional = nullptr;
-  swap_phone(std::move(leg), std::move(local), std::move(described), "blind", target_uri);
+  swap_phone(std::move(leg), std::move(local), std::move(described), "blind",
+             std::move(p.request_uri));
   end_transfer();
 }
 
@@ -400,7 +399,6 @@ Task<bool> ClickToCall::connect_callee() {
   // Leg B: the callee, offered the phone's media.
   sip::dialog::InviteParams b = std::move(*callee_invite_);
   callee_invite_.reset();
-  transfer_caller_ = {b.from, b.headers, b.max_forwards};
   b.content_type = std::string(kSdp);
   b.body = callee_sdp_.stamp(seen_offer(media_->callee_port(), phone_media_.parsed()));
   const int callee_status = co_await callee_.invite(b, callee_ring_timeout_);

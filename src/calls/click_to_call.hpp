@@ -52,6 +52,20 @@
 
 namespace cvw::calls {
 
+// Where a blind transfer from the user's phone goes: a REFER names `user`
+// (a number or extension), and the planner gives the INVITE's Request-URI,
+// From and extra headers (the offer is the flow's), or nothing when the call
+// may not go there (the REFER is then declined). Asked at the moment of the
+// transfer, so that a call does not carry for its whole life what a rare
+// transfer needs (issue #4's memory per call). It must outlive the calls it
+// is given to.
+class TransferPlanner {
+ public:
+  virtual ~TransferPlanner() = default;
+  virtual std::optional<sip::dialog::InviteParams> blind_transfer(const CallInfo& call,
+                                                                  std::string_view user) const = 0;
+};
+
 // What the application decided before the call starts: who is called, how
 // each leg is addressed and shown, how long each may ring.
 struct ClickToCallPlan {
@@ -60,9 +74,7 @@ struct ClickToCallPlan {
   sip::dialog::InviteParams callee;           // leg B, likewise
   Duration phone_ring_timeout = std::chrono::seconds(30);
   Duration callee_ring_timeout = std::chrono::seconds(60);
-  // The Request-URI that reaches `user` (a number or extension) through the
-  // PBX: where a blind transfer from the phone (REFER) is sent.
-  std::function<std::string(std::string_view user)> route_user;
+  const TransferPlanner* transfers = nullptr;  // none: REFERs from the phone are declined
 };
 
 class ClickToCall final : public Call {
@@ -96,7 +108,7 @@ class ClickToCall final : public Call {
   Task<void> stay_connected();
   Task<void> release_both();
   Task<void> take_replacement(std::unique_ptr<sip::dialog::CallLeg> incoming);
-  Task<void> blind_transfer(std::string target_uri, sip::dialog::CallLeg* referrer);
+  Task<void> blind_transfer(sip::dialog::InviteParams invite, sip::dialog::CallLeg* referrer);
   bool on_refer(const sip::Message& refer);
   void end_transfer();
   // Observers and handlers of whichever leg is on the user's side.
@@ -130,18 +142,9 @@ class ClickToCall final : public Call {
   // it carries no copy of what it will not read again.
   std::unique_ptr<sip::dialog::InviteParams> phone_invite_;  // until leg A is invited
   std::unique_ptr<sip::dialog::InviteParams> callee_invite_;  // until leg B is invited
-  // What a blind transfer's INVITE takes from leg B's: who calls (the user's
-  // work identity) and the extra headers (P-Asserted-Identity, Subject, a
-  // Route to our registrar). Its target and its offer are its own.
-  struct TransferCaller {
-    std::string from;
-    std::vector<std::pair<std::string, std::string>> headers;
-    unsigned max_forwards = 70;
-  };
-  TransferCaller transfer_caller_;
   Duration phone_ring_timeout_;
   Duration callee_ring_timeout_;
-  std::function<std::string(std::string_view user)> route_user_;
+  const TransferPlanner* transfers_;
 
   // The user's side: their phone, then whoever a transfer put in its place.
   std::unique_ptr<sip::dialog::CallLeg> phone_;

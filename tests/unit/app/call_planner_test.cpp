@@ -202,6 +202,33 @@ TEST_P(CallPlannerTest, AutoAnswerHeadersOnlyForUsersWhoOptIn) {
   EXPECT_EQ(header(intercom.plan->callee, "Answer-Mode"), "") << "never on the callee's leg";
 }
 
+// A REFER from the phone of Alice's click-to-call: the target goes to the
+// trunk, called as the callee was (Alice's work identity now, the Subject).
+TEST_P(CallPlannerTest, ABlindTransferGoesToTheTrunkAsTheUser) {
+  PlannedCall p = plan(CallRequest{"123", {}, {}, "Quarterly numbers"});
+  ASSERT_TRUE(p.plan);
+  const TransferInvites transfers(*directory_, settings_);
+  auto invite = transfers.blind_transfer(p.plan->info, "2000");
+  ASSERT_TRUE(invite);
+  EXPECT_EQ(invite->request_uri, "sip:2000@127.0.0.1:5070");
+  EXPECT_EQ(invite->to, "<sip:2000@127.0.0.1:5070>");
+  EXPECT_EQ(invite->from, p.plan->callee.from);
+  EXPECT_EQ(header(*invite, "P-Asserted-Identity"),
+            "\"Alice \\\"Ace\\\" Anders\" <tel:+14255550101;ext=101>");
+  EXPECT_EQ(header(*invite, "Subject"), "Quarterly numbers");
+  EXPECT_EQ(header(*invite, "Route"), "") << "not through cvw: the trunk takes it";
+
+  EXPECT_FALSE(transfers.blind_transfer(p.plan->info, "911"))
+      << "the phone dials emergency numbers itself";
+  EXPECT_FALSE(transfers.blind_transfer(p.plan->info, "112"));
+  ASSERT_TRUE(directory_->delete_user("sip:alice@example.com").ok());
+  EXPECT_FALSE(transfers.blind_transfer(p.plan->info, "2000")) << "a user removed since";
+  settings_.trunk.reset();
+  calls::CallInfo bobs;
+  bobs.owner = "sip:bob@example.com";
+  EXPECT_FALSE(transfers.blind_transfer(bobs, "2000")) << "no trunk";
+}
+
 INSTANTIATE_TEST_SUITE_P(Storage, CallPlannerTest, ::testing::ValuesIn(storage::test::kBothBackends),
                          storage::test::BackendName());
 

@@ -20,8 +20,26 @@ sip::dialog::UaConfig contact(const std::string& user) {
   return c;
 }
 
+// Blind transfers go to the third host, shown as the user (cvwd's own
+// planner, app::TransferInvites, has tests of its own); a transfer to 1099
+// is refused.
+class ThirdHostTransfers final : public TransferPlanner {
+ public:
+  std::optional<sip::dialog::InviteParams> blind_transfer(const CallInfo& call,
+                                                          std::string_view user) const override {
+    if (user == "1099") return std::nullopt;
+    sip::dialog::InviteParams p;
+    p.request_uri = "sip:" + std::string(user) + "@127.0.0.4:5060";
+    p.to = "<" + p.request_uri + ">";
+    p.from = "\"Alice Anders\" <" + call.owner + ">";
+    p.headers = {{"P-Asserted-Identity", "\"Alice Anders\" <tel:+14255550123>"}};
+    return p;
+  }
+};
+
 class ClickToCallTest : public CallFlowTest {
  protected:
+  ThirdHostTransfers transfers;
   Host& cvw = net.add("127.0.0.1");
   Host& phone_host = net.add("127.0.0.2", contact("1001"));
   Host& callee_host = net.add("127.0.0.3", contact("1002"));
@@ -52,7 +70,7 @@ class ClickToCallTest : public CallFlowTest {
     p.callee.headers = {{"P-Asserted-Identity", "\"Alice Anders\" <tel:+14255550123>"}};
     p.phone_ring_timeout = 30s;
     p.callee_ring_timeout = 60s;
-    p.route_user = [](std::string_view user) { return "sip:" + std::string(user) + "@127.0.0.4:5060"; };
+    p.transfers = &transfers;
     return p;
   }
 
@@ -412,6 +430,22 @@ TEST_F(ClickToCallTest, FailedBlindTransferKeepsTheCall) {
   EXPECT_EQ(states.back(), "connected");
   EXPECT_TRUE(call->info().transfer_kind.empty());
   EXPECT_EQ(count_sent(cvw, "BYE "), 0);
+  call->hang_up();
+  net.run(1s);
+  ASSERT_TRUE(done);
+  expect_no_dialogs_left();
+}
+
+TEST_F(ClickToCallTest, ABlindTransferThePlannerRefusesIsDeclinedAndTheCallGoesOn) {
+  phone.script = refers("sip:1099@127.0.0.1");
+  callee.script = answers(callee, callee_media);
+  start();
+  net.run(10s);
+  EXPECT_EQ(count_sent(cvw, "SIP/2.0 603"), 1) << "the REFER is declined";
+  EXPECT_EQ(count_sent(cvw, "INVITE sip:1099"), 0);
+  EXPECT_EQ(count_sent(cvw, "NOTIFY "), 0);
+  EXPECT_EQ(states.back(), "connected");
+  EXPECT_TRUE(call->info().transfer_kind.empty());
   call->hang_up();
   net.run(1s);
   ASSERT_TRUE(done);
