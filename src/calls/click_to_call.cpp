@@ -89,73 +89,79 @@ ClickToCall::ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers,
       callee_sdp_(origin_for(media_->address())),
       first_to_leave_(&timers) {
   info_.state = CallState::CallingPhone;
-  watch_phone(*phone_);
-  callee_.on_provisional = [this](const sip::Message& provisional) {
-    // Early media (a 183 with SDP): the callee's tones or announcements go
-    // to the phone directly, since the callee was offered the phone's media,
-    // or through the relay, which replaces the ringback.
-    if (!provisional.body().empty()) {
-      media_->stop_ringback();
-      if (media_->anchored()) {
-        if (sdp::parse(provisional.body())) {
-          callee_media_.keep(std::string(provisional.body()));
-          relay();
-        }
-      }
-    }
-    if (info_.state == CallState::CallingCallee) set_state(CallState::CalleeRinging);
-  };
-  callee_.on_end = [this](sip::dialog::EndReason r, int) { on_callee_gone(r); };
-
-  // A re-offer from either side (a session refresh, hold) is answered on
-  // behalf of the other party, from its last description. With direct media
-  // the re-offer is not passed on, so a party that moves its media address
-  // mid-call is not followed; anchored, the relay follows it.
-  callee_.offer_handler = [this](std::string_view offer) -> std::optional<std::string> {
-    auto parsed = sdp::parse(offer);
-    if (!parsed || !phone_media_) return std::nullopt;
-    sdp::Session answer =
-        sdp::build_answer(*parsed, seen_endpoint(media_->callee_port(), phone_media_.parsed()));
-    if (media_->anchored()) {
-      callee_media_.keep(std::string(offer));
-      relay();
-    }
-    return callee_sdp_.stamp(answer);
-  };
+  phone_->observe(this);
+  callee_.observe(this);
 }
 
 ClickToCall::~ClickToCall() { timers_.cancel(cancel_callee_); }
 
-void ClickToCall::watch_phone(sip::dialog::CallLeg& leg) {
-  leg.on_provisional = [this](const sip::Message&) {
+void ClickToCall::on_leg_provisional(sip::dialog::CallLeg& leg, const sip::Message& provisional) {
+  if (&leg == phone_.get()) {
     if (info_.state == CallState::CallingPhone) set_state(CallState::PhoneRinging);
-  };
-  leg.on_end = [this](sip::dialog::EndReason r, int) { on_phone_gone(r); };
-  leg.offer_handler = [this](std::string_view offer) -> std::optional<std::string> {
-    auto parsed = sdp::parse(offer);
-    if (!parsed) return std::nullopt;
-    sdp::Session answer = sdp::build_answer(
+    return;
+  }
+  if (&leg != &callee_) return;
+  // The callee. Early media (a 183 with SDP): the callee's tones or
+  // announcements go to the phone directly, since the callee was offered
+  // the phone's media, or through the relay, which replaces the ringback.
+  if (!provisional.body().empty()) {
+    media_->stop_ringback();
+    if (media_->anchored()) {
+      if (sdp::parse(provisional.body())) {
+        callee_media_.keep(std::string(provisional.body()));
+        relay();
+      }
+    }
+  }
+  if (info_.state == CallState::CallingCallee) set_state(CallState::CalleeRinging);
+}
+
+void ClickToCall::on_leg_end(sip::dialog::CallLeg& leg, sip::dialog::EndReason reason, int) {
+  if (&leg == phone_.get()) {
+    on_phone_gone(reason);
+  } else if (&leg == &callee_) {
+    on_callee_gone(reason);
+  }
+}
+
+// A re-offer from either side (a session refresh, hold) is answered on
+// behalf of the other party, from its last description. With direct media
+// the re-offer is not passed on, so a party that moves its media address
+// mid-call is not followed; anchored, the relay follows it.
+std::optional<std::string> ClickToCall::on_leg_offer(sip::dialog::CallLeg& leg,
+                                                     std::string_view offer) {
+  const bool from_phone = &leg == phone_.get();
+  auto parsed = sdp::parse(offer);
+  if (!parsed) return std::nullopt;
+  sdp::Session answer;
+  if (from_phone) {
+    answer = sdp::build_answer(
         *parsed, callee_media_ ? seen_endpoint(media_->phone_port(), callee_media_.parsed())
                                : our_endpoint(*media_));
-    if (media_->anchored()) {
-      phone_media_.keep(std::string(offer));
-      relay();
-    }
-    return phone_sdp_.stamp(answer);
-  };
-  leg.refer_handler = [this](const sip::Message& refer) { return on_refer(refer); };
+  } else {
+    if (!phone_media_) return std::nullopt;
+    answer =
+        sdp::build_answer(*parsed, seen_endpoint(media_->callee_port(), phone_media_.parsed()));
+  }
+  if (media_->anchored()) {
+    (from_phone ? phone_media_ : callee_media_).keep(std::string(offer));
+    relay();
+  }
+  return (from_phone ? phone_sdp_ : callee_sdp_).stamp(std::move(answer));
+}
+
+bool ClickToCall::on_leg_refer(sip::dialog::CallLeg& leg, const sip::Message& refer) {
+  return &leg == phone_.get() && on_refer(refer);
 }
 
 void ClickToCall::swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::LocalSession local,
                              PartyMedia media, std::string kind, std::string to) {
   // The old leg leaves without ending the call: its observers go first.
   old_phone_ = std::move(phone_);
-  old_phone_->on_end = nullptr;
-  old_phone_->on_provisional = nullptr;
-  old_phone_->refer_handler = nullptr;
+  old_phone_->observe(nullptr);
   old_phone_->hangup();
   phone_ = std::move(next);
-  watch_phone(*phone_);
+  phone_->observe(this);
   phone_sdp_ = std::move(local);
   phone_media_ = std::move(media);
   relay();
@@ -227,8 +233,16 @@ Task<void> ClickToCall::blind_transfer(sip::dialog::InviteParams p,
                                        sip::dialog::CallLeg* referrer) {
   // The referrer is the phone leg as it was when the REFER came; it reports
   // the new call's progress by NOTIFY (RFC 3515 §2.4.4) until it is replaced.
+  // Declared before the leg, so that it outlives it.
+  struct ReportToReferrer final : sip::dialog::CallLegObserver {
+    sip::dialog::CallLeg* referrer;
+    explicit ReportToReferrer(sip::dialog::CallLeg* r) : referrer(r) {}
+    void on_leg_provisional(sip::dialog::CallLeg&, const sip::Message& provisional) override {
+      referrer->notify_refer(provisional.status());
+    }
+  } progress(referrer);
   auto leg = std::make_unique<sip::dialog::CallLeg>(ua_, timers_);
-  leg->on_provisional = [referrer](const sip::Message& provisional) { referrer->notify_refer(provisional.status()); };
+  leg->observe(&progress);
   sdp::LocalSession local(origin_for(media_->address()));
   p.content_type = std::string(kSdp);
   p.body = local.stamp(seen_offer(media_->phone_port(), callee_media_.parsed()));
@@ -247,7 +261,6 @@ Task<void> ClickToCall::blind_transfer(sip::dialog::InviteParams p,
     co_return;
   }
   referrer->notify_refer(200);
-  leg->on_provisional = nullptr;
   swap_phone(std::move(leg), std::move(local), std::move(described), "blind",
              std::move(p.request_uri));
   end_transfer();

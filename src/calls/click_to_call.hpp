@@ -77,7 +77,7 @@ struct ClickToCallPlan {
   const TransferPlanner* transfers = nullptr;  // none: REFERs from the phone are declined
 };
 
-class ClickToCall final : public Call {
+class ClickToCall final : public Call, private sip::dialog::CallLegObserver {
  public:
   ClickToCall(sip::dialog::UserAgent& ua, TimerService& timers, std::unique_ptr<CallMedia> media,
               ClickToCallPlan plan, Observer changed);
@@ -111,8 +111,13 @@ class ClickToCall final : public Call {
   Task<void> blind_transfer(sip::dialog::InviteParams invite, sip::dialog::CallLeg* referrer);
   bool on_refer(const sip::Message& refer);
   void end_transfer();
-  // Observers and handlers of whichever leg is on the user's side.
-  void watch_phone(sip::dialog::CallLeg& leg);
+  // CallLegObserver, for the callee's leg and whichever is on the user's
+  // side (phone_); a leg being replaced is no longer observed.
+  void on_leg_provisional(sip::dialog::CallLeg& leg, const sip::Message& provisional) override;
+  void on_leg_end(sip::dialog::CallLeg& leg, sip::dialog::EndReason reason, int status) override;
+  std::optional<std::string> on_leg_offer(sip::dialog::CallLeg& leg,
+                                          std::string_view offer) override;
+  bool on_leg_refer(sip::dialog::CallLeg& leg, const sip::Message& refer) override;
   // `next` takes the phone's place (a transfer); the old leg is released.
   // `media`: what the new party described.
   void swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::LocalSession local,

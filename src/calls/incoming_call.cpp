@@ -59,7 +59,16 @@ IncomingCall::IncomingCall(sip::dialog::UserAgent& ua, TimerService& timers,
     branches_.push_back(std::move(branch));
   }
   plan_.branches.clear();
-  caller_.on_end = [this](sip::dialog::EndReason r, int) {
+  caller_.observe(this);
+}
+
+void IncomingCall::on_leg_provisional(sip::dialog::CallLeg& leg, const sip::Message&) {
+  if (&leg == callback_leg_.get() && info_.state == CallState::CallingPhone)
+    set_state(CallState::PhoneRinging);
+}
+
+void IncomingCall::on_leg_end(sip::dialog::CallLeg& leg, sip::dialog::EndReason r, int) {
+  if (&leg == &caller_) {
     expired_ = expired_ || r == sip::dialog::EndReason::SessionExpired;
     first_to_leave_.set(Party::Caller);
     decide(Decision::CallerLeft);
@@ -71,11 +80,20 @@ IncomingCall::IncomingCall(sip::dialog::UserAgent& ua, TimerService& timers,
         callback_leg_->hangup();
       });
     }
-  };
-  // A re-offer from the caller (a session refresh, hold) is answered on the
-  // device's behalf from its last description, and not passed on: as in a
-  // click-to-call with direct media.
-  caller_.offer_handler = [this](std::string_view offer) { return answer_for(device_media_, caller_sdp_, offer); };
+  } else if (&leg == device_) {
+    expired_ = expired_ || r == sip::dialog::EndReason::SessionExpired;
+    first_to_leave_.set(device_party_);
+  }
+}
+
+// A re-offer from either side (a session refresh, hold) is answered on the
+// other's behalf from its last description, and not passed on: as in a
+// click-to-call with direct media.
+std::optional<std::string> IncomingCall::on_leg_offer(sip::dialog::CallLeg& leg,
+                                                      std::string_view offer) {
+  if (&leg == &caller_) return answer_for(device_media_, caller_sdp_, offer);
+  if (&leg == device_) return answer_for(caller_media_, device_sdp_, offer);
+  return std::nullopt;
 }
 
 IncomingCall::~IncomingCall() {
@@ -311,11 +329,7 @@ Task<void> IncomingCall::ring_one_more(bool forward) {
   const Duration timeout = forward ? plan_.forward_ring_timeout : plan_.callback_ring_timeout;
   set_state(forward ? CallState::Forwarding : CallState::CallingPhone);
   callback_leg_ = std::make_unique<sip::dialog::CallLeg>(ua_, timers_);
-  if (!forward) {
-    callback_leg_->on_provisional = [this](const sip::Message&) {
-      if (info_.state == CallState::CallingPhone) set_state(CallState::PhoneRinging);
-    };
-  }
+  callback_leg_->observe(this);  // its 180 is "phoneRinging" (not when forwarding)
   const int status = co_await invite_with_offer(
       *callback_leg_, forward ? *plan_.forward : *plan_.callback, timeout);
   if (status != 200) {
@@ -351,12 +365,9 @@ EndReason IncomingCall::one_more_failed(bool forward, int status, Duration timeo
 }
 
 Task<void> IncomingCall::connect(sip::dialog::CallLeg& device, Party device_party) {
-  device.on_provisional = nullptr;
-  device.on_end = [this, device_party](sip::dialog::EndReason r, int) {
-    expired_ = expired_ || r == sip::dialog::EndReason::SessionExpired;
-    first_to_leave_.set(device_party);
-  };
-  device.offer_handler = [this](std::string_view offer) { return answer_for(caller_media_, device_sdp_, offer); };
+  device_ = &device;
+  device_party_ = device_party;
+  device.observe(this);
   // Named before it is tested: see ClickToCall::run() (g++ 12's debug build
   // and a co_await in an if condition).
   const bool answered = co_await answer_caller(device, device_party);

@@ -84,7 +84,7 @@ struct IncomingCallPlan {
   std::string sdp_address = "127.0.0.1";
 };
 
-class IncomingCall final : public Call {
+class IncomingCall final : public Call, private sip::dialog::CallLegObserver {
  public:
   IncomingCall(sip::dialog::UserAgent& ua, TimerService& timers, std::shared_ptr<sip::dialog::InviteSession> caller,
                IncomingCallPlan plan, Observer changed);
@@ -139,6 +139,12 @@ class IncomingCall final : public Call {
   // Waits for either side to leave and releases both.
   Task<void> stay_connected(sip::dialog::CallLeg& device);
   void decide(Decision d);
+  // CallLegObserver, for the caller's leg, the callback's while it rings and
+  // the device that answered (device_).
+  void on_leg_provisional(sip::dialog::CallLeg& leg, const sip::Message& provisional) override;
+  void on_leg_end(sip::dialog::CallLeg& leg, sip::dialog::EndReason reason, int status) override;
+  std::optional<std::string> on_leg_offer(sip::dialog::CallLeg& leg,
+                                          std::string_view offer) override;
   // An answer to `offer` on behalf of the party whose media is `other`.
   static std::optional<std::string> answer_for(const PartyMedia& other, sdp::LocalSession& local,
                                                std::string_view offer);
@@ -150,6 +156,9 @@ class IncomingCall final : public Call {
   // Declared after the caller: destroyed first (each Branch's task before its leg).
   std::vector<Branch> branches_;
   std::unique_ptr<sip::dialog::CallLeg> callback_leg_;
+  // The device that answered (a branch's leg, or callback_leg_) and who it is.
+  sip::dialog::CallLeg* device_ = nullptr;
+  Party device_party_ = Party::None;
   std::string offer_;  // the caller's offer as every device is offered it
   std::size_t failed_ = 0;
   std::optional<std::size_t> winner_;

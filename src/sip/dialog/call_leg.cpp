@@ -60,7 +60,7 @@ Completion<EndReason>& CallLeg::hangup(std::string_view cancel_reason) {
 
 void CallLeg::on_progress(InviteSession&, const Message& provisional) {
   alerting_.set(provisional.status());
-  if (on_provisional) on_provisional(provisional);
+  if (observer_) observer_->on_leg_provisional(*this, provisional);
 }
 
 void CallLeg::on_established(InviteSession& s) {
@@ -74,12 +74,14 @@ void CallLeg::on_established(InviteSession& s) {
 }
 
 std::optional<std::string> CallLeg::on_offer(InviteSession&, std::string_view offer) {
-  return offer_handler ? offer_handler(offer) : std::nullopt;
+  return observer_ ? observer_->on_leg_offer(*this, offer) : std::nullopt;
 }
 
 void CallLeg::on_reinvite_result(InviteSession&, int status) { reinvited_.set(status); }
 
-bool CallLeg::on_refer(InviteSession&, const Message& refer) { return refer_handler && refer_handler(refer); }
+bool CallLeg::on_refer(InviteSession&, const Message& refer) {
+  return observer_ && observer_->on_leg_refer(*this, refer);
+}
 
 void CallLeg::on_terminated(InviteSession&, EndReason reason, int status) {
   stop_timer();
@@ -91,7 +93,7 @@ void CallLeg::on_terminated(InviteSession&, EndReason reason, int status) {
   answered_.set(final_status);
   reinvited_.set(481);
   ended_.set(reason);
-  if (on_end) on_end(reason, status);
+  if (observer_) observer_->on_leg_end(*this, reason, status);
 }
 
 }  // namespace cvw::sip::dialog

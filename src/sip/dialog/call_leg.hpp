@@ -15,8 +15,8 @@
 // it up (BYE or CANCEL). Threading: the event-loop thread only.
 #pragma once
 
-#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +26,35 @@
 #include "sip/dialog/user_agent.hpp"
 
 namespace cvw::sip::dialog {
+
+class CallLeg;
+
+// What a flow hears from a leg besides the Completions it awaits: the events
+// it must react to while it awaits something else (a click-to-call stops its
+// ringback when the callee sends early media, and cancels the callee when the
+// phone hangs up), and the peer's requests it answers. One observer per flow,
+// told which leg spoke, rather than a std::function per event and leg: calls
+// are held by the thousand (issue #4's memory per call). They run inside the
+// SIP callbacks, after the Completions are set: keep them short and never
+// destroy the leg from them.
+class CallLegObserver {
+ public:
+  // A provisional response above 100 (180, 183, with or without SDP).
+  virtual void on_leg_provisional(CallLeg&, const Message& /*provisional*/) {}
+  // The leg ended, whoever ended it.
+  virtual void on_leg_end(CallLeg&, EndReason, int /*status*/) {}
+  // A re-offer from the peer (re-INVITE, UPDATE, PRACK): the answer, or
+  // nothing to refuse it (488).
+  virtual std::optional<std::string> on_leg_offer(CallLeg&, std::string_view /*offer*/) {
+    return std::nullopt;
+  }
+  // A REFER from the peer (RFC 3515): true to accept it (202, then report
+  // with CallLeg::notify_refer()), false to decline it (603).
+  virtual bool on_leg_refer(CallLeg&, const Message& /*refer*/) { return false; }
+
+ protected:
+  ~CallLegObserver() = default;
+};
 
 class CallLeg final : public InviteHandler {
  public:
@@ -74,30 +103,21 @@ class CallLeg final : public InviteHandler {
   bool on_refer(InviteSession&, const Message& refer) override;
   void on_terminated(InviteSession&, EndReason reason, int status) override;
 
-  // A REFER from the peer (RFC 3515): return true to accept it (202, then
-  // report with notify_refer()); by default declined (603).
-  std::function<bool(const Message& refer)> refer_handler;
+  // Who hears this leg's events and answers its peer's re-offers and REFERs
+  // (nullptr: nobody; re-offers get 488, REFERs 603). It must outlive the
+  // leg, or be replaced first.
+  void observe(CallLegObserver* observer) { observer_ = observer; }
   // After accepting a REFER: the referred call's progress as a NOTIFY.
   void notify_refer(int status) {
     if (session_) session_->notify_refer(status);
   }
-
-  // Answers the peer's re-INVITE/UPDATE offers; by default refuses (488).
-  std::function<std::optional<std::string>(std::string_view offer)> offer_handler;
-
-  // Observers for a flow that must react to this leg while it awaits
-  // something else: a click-to-call stops its ringback when the callee sends
-  // early media, and cancels the callee when the caller's phone hangs up.
-  // They run inside the SIP callbacks, after the Completions are set: keep
-  // them short and never destroy the leg from them.
-  std::function<void(const Message& provisional)> on_provisional;
-  std::function<void(EndReason reason, int status)> on_end;
 
  private:
   void stop_timer();
 
   UserAgent& ua_;
   TimerService& timers_;
+  CallLegObserver* observer_ = nullptr;
   std::shared_ptr<InviteSession> session_;
   TimerService::Handle timeout_ = 0;
   bool timed_out_ = false;

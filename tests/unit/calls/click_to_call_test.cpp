@@ -464,6 +464,7 @@ class TransferTest : public ClickToCallTest {
     callee.script = answers(callee, callee_media);
   }
   void TearDown() override { cvw.ua->set_handler(nullptr); }
+  sip::test::AnswersReoffers carol_answers;  // the new party's re-offers
 
   // The new party (as the phone's PBX would, after a consultation call)
   // INVITEs cvw with Replaces naming cvw's dialog with the phone; `status`
@@ -478,7 +479,8 @@ class TransferTest : public ClickToCallTest {
     p.headers.emplace_back("Replaces", std::string(d->id().call_id) +
                                            ";to-tag=" + std::string(d->id().remote_tag) +
                                            ";from-tag=" + std::string(d->id().local_tag));
-    carol.offer_handler = [sdp](std::string_view) -> std::optional<std::string> { return sdp; };
+    carol_answers.answer = sdp;
+    carol.observe(&carol_answers);
     spawn([](sip::dialog::CallLeg& leg, sip::dialog::InviteParams params, int& out) -> Task<void> {
       out = co_await leg.invite(params, 30s);
     }(carol, p, status));

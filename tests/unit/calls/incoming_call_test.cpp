@@ -44,6 +44,7 @@ class IncomingCallTest : public CallFlowTest {
   bool done = false;
 
   // The caller's side: its leg and what its INVITE completed with.
+  sip::test::AnswersReoffers caller_answers;  // the caller's answers to re-offers
   sip::dialog::CallLeg caller{*caller_host.ua, net.timers};
   int caller_status = 0;
   Task<void> caller_flow;
@@ -98,7 +99,8 @@ class IncomingCallTest : public CallFlowTest {
   // hangs up `hang_up_after` after it was answered (or cancels while it rings
   // when `cancel_after` is set).
   void place_call(std::string body, std::optional<Duration> cancel_after = std::nullopt) {
-    caller.offer_handler = [this](std::string_view) -> std::optional<std::string> { return caller_media; };
+    caller_answers.answer = caller_media;
+    caller.observe(&caller_answers);
     sip::dialog::InviteParams p;
     p.request_uri = "sip:alice@127.0.0.1:5060";
     p.from = "\"Carol\" <sip:+14255550199@example.com>";

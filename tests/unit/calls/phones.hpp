@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,7 +40,7 @@ inline std::pair<std::string, int> media_of(std::string_view body) {
 }
 
 // A phone whose behaviour a test scripts as a coroutine per incoming call.
-class Phone : public sip::dialog::UaHandler {
+class Phone : public sip::dialog::UaHandler, private sip::dialog::CallLegObserver {
  public:
   Phone(Network& net, Host& host) : net_(net), host_(host) { host.ua->set_handler(this); }
   std::function<Task<void>(sip::dialog::CallLeg&)> script;
@@ -58,13 +59,18 @@ class Phone : public sip::dialog::UaHandler {
 
   // Accepts re-offers with `sdp` as the answer.
   void accept_reoffers(std::string sdp) {
-    legs.back()->offer_handler = [this, sdp](std::string_view offer) -> std::optional<std::string> {
-      offers.emplace_back(offer);
-      return sdp;
-    };
+    reoffer_answers_[legs.back().get()] = std::move(sdp);
+    legs.back()->observe(this);
   }
 
  private:
+  std::optional<std::string> on_leg_offer(sip::dialog::CallLeg& leg,
+                                          std::string_view offer) override {
+    offers.emplace_back(offer);
+    return reoffer_answers_.at(&leg);
+  }
+
+  std::map<const sip::dialog::CallLeg*, std::string> reoffer_answers_;
   Network& net_;
   Host& host_;
 };

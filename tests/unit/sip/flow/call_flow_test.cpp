@@ -57,8 +57,9 @@ TEST(CallFlow, AnsweredCallWithReinviteAndBye) {
   Host& bob = net.add("127.0.0.2");
   Callee callee(net, bob);
   Outcome bob_saw;
+  AnswersReoffers bob_answers{std::string(kAnswer)};
   callee.script = [&](CallLeg& leg) -> Task<void> {
-    leg.offer_handler = [](std::string_view) { return std::string(kAnswer); };
+    leg.observe(&bob_answers);
     leg.ring();
     int answered = co_await leg.answer("application/sdp", kAnswer);
     bob_saw.steps.push_back("answered " + std::to_string(answered));

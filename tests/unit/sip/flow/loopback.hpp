@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/timer.hpp"
+#include "sip/dialog/call_leg.hpp"
 #include "sip/dialog/user_agent.hpp"
 #include "sip/response_routing.hpp"
 #include "sip/validate.hpp"
@@ -20,6 +21,18 @@
 namespace cvw::sip::test {
 
 class Network;
+
+// A test's stand-in for a flow on a CallLeg: answers every re-offer with
+// `answer`, and keeps the offers.
+struct AnswersReoffers final : dialog::CallLegObserver {
+  explicit AnswersReoffers(std::string a = {}) : answer(std::move(a)) {}
+  std::optional<std::string> on_leg_offer(dialog::CallLeg&, std::string_view offer) override {
+    offers.emplace_back(offer);
+    return answer;
+  }
+  std::string answer;
+  std::vector<std::string> offers;
+};
 
 // One host on the loopback network: transaction layer + UA core.
 struct Host : txn::Sender {
