@@ -59,7 +59,8 @@ boost::json::object to_json(const calls::CallInfo& call) {
   o["to"] = call.to;
   if (call.direction == calls::Direction::Incoming) {
     o["from"] = call.from;
-    if (!call.answered_on.empty()) o["answeredOn"] = call.answered_on;
+    if (call.answered_on != calls::AnsweredOn::None)
+      o["answeredOn"] = calls::to_string(call.answered_on);
     if (call.state == calls::CallState::Ringing) {
       // The notification's two buttons.
       const std::string self = std::string(kCallsPath) + call.id;
@@ -75,8 +76,9 @@ boost::json::object to_json(const calls::CallInfo& call) {
   o["startedAt"] = events::rfc3339_utc(call.started_at);
   if (call.connected_at) o["connectedAt"] = events::rfc3339_utc(*call.connected_at);
   if (call.ended_at) o["endedAt"] = events::rfc3339_utc(*call.ended_at);
-  if (!call.transfer_kind.empty()) {
-    o["transfer"] = boost::json::object{{"kind", call.transfer_kind}, {"to", call.transferred_to}};
+  if (call.transfer_kind != calls::TransferKind::None) {
+    o["transfer"] = boost::json::object{{"kind", calls::to_string(call.transfer_kind)},
+                                        {"to", call.transferred_to}};
   }
   if (call.reason) {
     boost::json::object reason{{"code", calls::to_string(call.reason->code)}, {"message", call.reason->message}};

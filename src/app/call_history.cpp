@@ -110,11 +110,11 @@ Result<void> commit_batch(storage::Database& db, const std::vector<calls::CallIn
     params.emplace_back(std::string(calls::to_string(reason.by)));
     params.emplace_back(static_cast<std::int64_t>(reason.sip_status));
     params.emplace_back(reason.message);
-    params.push_back(text_or_null(c.transfer_kind));
+    params.push_back(text_or_null(std::string(calls::to_string(c.transfer_kind))));
     params.push_back(text_or_null(c.transferred_to));
     params.emplace_back(std::string(calls::to_string(c.direction)));
     params.push_back(text_or_null(c.from));
-    params.push_back(text_or_null(c.answered_on));
+    params.push_back(text_or_null(std::string(calls::to_string(c.answered_on))));
     if (auto r = db.execute(kInsert, params); !r) return r.error();
   }
   return {};
@@ -181,11 +181,15 @@ Result<std::vector<calls::CallInfo>> CallHistory::select(std::string_view where,
     reason.sip_status = static_cast<int>(row.integer(14));
     reason.message = row.text(15);
     c.reason = std::move(reason);
-    if (!row.is_null(16)) c.transfer_kind = row.text(16);
+    if (!row.is_null(16))
+      c.transfer_kind =
+          enum_from(row.text(16), calls::TransferKind::Blind, calls::TransferKind::None);
     if (!row.is_null(17)) c.transferred_to = row.text(17);
     c.direction = row.text(18) == "incoming" ? calls::Direction::Incoming : calls::Direction::Outgoing;
     if (!row.is_null(19)) c.from = row.text(19);
-    if (!row.is_null(20)) c.answered_on = row.text(20);
+    if (!row.is_null(20))
+      c.answered_on =
+          enum_from(row.text(20), calls::AnsweredOn::Forwarded, calls::AnsweredOn::None);
     out.push_back(std::move(c));
   }
   return out;
@@ -229,12 +233,27 @@ std::string call_history_csv(const std::vector<calls::CallInfo>& calls) {
         c.connected_at && c.ended_at
             ? std::to_string(std::chrono::duration_cast<std::chrono::seconds>(*c.ended_at - *c.connected_at).count())
             : "0";
-    out += record({c.id, c.owner, c.to, c.target_uri, c.target_number, c.phone_number,
-                   events::rfc3339_utc(c.started_at), time(c.connected_at), time(c.ended_at), seconds,
-                   std::string(calls::to_string(reason.code)), std::string(calls::to_string(reason.by)),
-                   reason.sip_status ? std::to_string(reason.sip_status) : "", reason.message,
-                   c.operation_id.value_or(""), c.subject.value_or(""), c.transfer_kind, c.transferred_to,
-                   std::string(calls::to_string(c.direction)), c.from, c.answered_on});
+    out += record({c.id,
+                   c.owner,
+                   c.to,
+                   c.target_uri,
+                   c.target_number,
+                   c.phone_number,
+                   events::rfc3339_utc(c.started_at),
+                   time(c.connected_at),
+                   time(c.ended_at),
+                   seconds,
+                   std::string(calls::to_string(reason.code)),
+                   std::string(calls::to_string(reason.by)),
+                   reason.sip_status ? std::to_string(reason.sip_status) : "",
+                   reason.message,
+                   c.operation_id.value_or(""),
+                   c.subject.value_or(""),
+                   std::string(calls::to_string(c.transfer_kind)),
+                   c.transferred_to,
+                   std::string(calls::to_string(c.direction)),
+                   c.from,
+                   std::string(calls::to_string(c.answered_on))});
   }
   return out;
 }

@@ -63,6 +63,34 @@ std::string_view to_string(Direction direction) {
 
 std::string_view to_string(TargetKind kind) { return kind == TargetKind::User ? "user" : "number"; }
 
+std::string_view to_string(AnsweredOn where) {
+  switch (where) {
+    case AnsweredOn::None:
+      return "";
+    case AnsweredOn::Client:
+      return "client";
+    case AnsweredOn::Phone:
+      return "phone";
+    case AnsweredOn::Callback:
+      return "callback";
+    case AnsweredOn::Forwarded:
+      return "forwarded";
+  }
+  return "";
+}
+
+std::string_view to_string(TransferKind kind) {
+  switch (kind) {
+    case TransferKind::None:
+      return "";
+    case TransferKind::Attended:
+      return "attended";
+    case TransferKind::Blind:
+      return "blind";
+  }
+  return "";
+}
+
 namespace {
 
 enum class Outcome : std::uint8_t { Busy, Declined, NoAnswer, NotFound, Unavailable, Other };

@@ -82,6 +82,18 @@ EndReason callee_failure(int status);
 enum class TargetKind : std::uint8_t { User, Number };
 std::string_view to_string(TargetKind kind);
 
+// Incoming, once answered: on a registered UC client ("client"), on the PBX
+// phone rung at the same time ("phone"), on the PBX phone called back after
+// the user accepted in the client ("callback"), or by the target of the
+// user's call forwarding ("forwarded"). None is "".
+enum class AnsweredOn : std::uint8_t { None, Client, Phone, Callback, Forwarded /* keep last */ };
+std::string_view to_string(AnsweredOn where);
+
+// How the phone handed a call on: an INVITE with Replaces took its place
+// ("attended"), or a REFER from it ("blind"). None is "".
+enum class TransferKind : std::uint8_t { None, Attended, Blind /* keep last */ };
+std::string_view to_string(TransferKind kind);
+
 using Clock = std::chrono::system_clock;
 
 struct CallInfo {
@@ -91,16 +103,13 @@ struct CallInfo {
   std::string owner;
   Direction direction = Direction::Outgoing;
   CallState state = CallState::CallingPhone;
+  AnsweredOn answered_on = AnsweredOn::None;        // incoming, once answered
+  TransferKind transfer_kind = TransferKind::None;  // once the phone handed the call on
+  TargetKind target_kind = TargetKind::Number;
   std::string to;     // outgoing: as the user gave it; incoming: the Request-URI that reached cvw
   // Incoming: who calls, as shown to the user (the caller's display name and
   // URI from P-Asserted-Identity, else From).
   std::string from;
-  // Incoming, once answered: "client" (a registered UC client), "phone" (the
-  // PBX phone rung at the same time), "callback" (accepted in the client,
-  // then the PBX phone called back) or "forwarded" (by the target of the
-  // user's call forwarding).
-  std::string answered_on;
-  TargetKind target_kind = TargetKind::Number;
   std::string target_uri;     // Request-URI of the callee's leg
   std::string target_number;  // the normalized number, when the target is one
   std::string phone_number;   // the user's phone, rung first
@@ -110,10 +119,8 @@ struct CallInfo {
   std::optional<Clock::time_point> connected_at;
   std::optional<Clock::time_point> ended_at;
   std::optional<EndReason> reason;  // set when state == Ended
-  // Set once the phone handed the call on: "attended" (an INVITE with
-  // Replaces took the phone's place) or "blind" (a REFER from the phone), and
-  // to whom (the new party's From, or the Refer-To target).
-  std::string transfer_kind;
+  // With transfer_kind: to whom (the new party's From, or where the REFER's
+  // target was called).
   std::string transferred_to;
 };
 

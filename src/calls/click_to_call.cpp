@@ -155,7 +155,7 @@ bool ClickToCall::on_leg_refer(sip::dialog::CallLeg& leg, const sip::Message& re
 }
 
 void ClickToCall::swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::LocalSession local,
-                             PartyMedia media, std::string kind, std::string to) {
+                             PartyMedia media, TransferKind kind, std::string to) {
   // The old leg leaves without ending the call: its observers go first.
   old_phone_ = std::move(phone_);
   old_phone_->observe(nullptr);
@@ -165,9 +165,9 @@ void ClickToCall::swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::Lo
   phone_sdp_ = std::move(local);
   phone_media_ = std::move(media);
   relay();
-  info_.transfer_kind = std::move(kind);
+  info_.transfer_kind = kind;
   info_.transferred_to = std::move(to);
-  log().info("call {}: transferred ({}) to {}", info_.id, info_.transfer_kind, info_.transferred_to);
+  log().info("call {}: transferred ({}) to {}", info_.id, to_string(kind), info_.transferred_to);
   changed();
 }
 
@@ -208,7 +208,7 @@ Task<void> ClickToCall::take_replacement(std::unique_ptr<sip::dialog::CallLeg> i
     co_return;
   }
   // RFC 3891 §3: the dialog it replaces is ended by us, with BYE.
-  swap_phone(std::move(incoming), std::move(local), std::move(described), "attended",
+  swap_phone(std::move(incoming), std::move(local), std::move(described), TransferKind::Attended,
              std::move(who));
   end_transfer();
 }
@@ -261,7 +261,7 @@ Task<void> ClickToCall::blind_transfer(sip::dialog::InviteParams p,
     co_return;
   }
   referrer->notify_refer(200);
-  swap_phone(std::move(leg), std::move(local), std::move(described), "blind",
+  swap_phone(std::move(leg), std::move(local), std::move(described), TransferKind::Blind,
              std::move(p.request_uri));
   end_transfer();
 }

@@ -121,7 +121,7 @@ class ClickToCall final : public Call, private sip::dialog::CallLegObserver {
   // `next` takes the phone's place (a transfer); the old leg is released.
   // `media`: what the new party described.
   void swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::LocalSession local,
-                  PartyMedia media, std::string kind, std::string to);
+                  PartyMedia media, TransferKind kind, std::string to);
   // Stops the ringback, then Call::finish.
   void finish(EndReason reason);
   void on_phone_gone(sip::dialog::EndReason reason);

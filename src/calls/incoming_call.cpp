@@ -247,9 +247,9 @@ Task<void> IncomingCall::run() {
     case Decision::Answered: {
       Branch& won = branches_[*winner_];
       stop_branches(*winner_, kCompletedElsewhere);
-      info_.answered_on = won.plan.kind == BranchKind::Client  ? "client"
-                          : won.plan.kind == BranchKind::Phone ? "phone"
-                                                               : "forwarded";
+      info_.answered_on = won.plan.kind == BranchKind::Client  ? AnsweredOn::Client
+                          : won.plan.kind == BranchKind::Phone ? AnsweredOn::Phone
+                                                               : AnsweredOn::Forwarded;
       co_await connect(*won.leg, party_of(won.plan.kind));
       co_return;
     }
@@ -342,7 +342,7 @@ Task<void> IncomingCall::ring_one_more(bool forward) {
     co_await caller_.ended();
     co_return;
   }
-  info_.answered_on = forward ? "forwarded" : "callback";
+  info_.answered_on = forward ? AnsweredOn::Forwarded : AnsweredOn::Callback;
   co_await connect(*callback_leg_, forward ? Party::Callee : Party::Phone);
 }
 
@@ -405,7 +405,7 @@ Task<bool> IncomingCall::answer_caller(sip::dialog::CallLeg& device, Party devic
   }
   info_.connected_at = Clock::now();
   set_state(CallState::Connected);
-  log().info("call {}: {} answered on {}", info_.id, info_.owner, info_.answered_on);
+  log().info("call {}: {} answered on {}", info_.id, info_.owner, to_string(info_.answered_on));
   co_return true;
 }
 

