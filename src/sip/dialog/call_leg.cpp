@@ -24,23 +24,23 @@ void CallLeg::stop_timer() {
 Completion<int>& CallLeg::invite(const InviteParams& params, Duration timeout) {
   Result<std::shared_ptr<InviteSession>> s = ua_.invite(params, this);
   if (!s) {
-    invited_.set(s.error().status);
-    return invited_;
+    established_.set(s.error().status);
+    return established_;
   }
   session_ = *s;
   timeout_ = timers_.schedule(timeout, [this] {
     timeout_ = 0;
-    timed_out_ = !invited_.ready();
+    timed_out_ = !established_.ready();
     if (session_) session_->cancel();
     alerting_.set(408);
-    invited_.set(408);
+    established_.set(408);
   });
-  return invited_;
+  return established_;
 }
 
 Completion<int>& CallLeg::answer(std::string_view content_type, std::string_view body) {
   if (session_) session_->answer(content_type, body);
-  return answered_;
+  return established_;
 }
 
 Completion<int>& CallLeg::reinvite(std::string_view content_type, std::string_view body) {
@@ -65,19 +65,17 @@ void CallLeg::on_progress(InviteSession&, const Message& provisional) {
 
 void CallLeg::on_established(InviteSession& s) {
   stop_timer();
-  if (s.is_uac()) {
-    alerting_.set(200);
-    invited_.set(200);
-  } else {
-    answered_.set(200);
-  }
+  if (s.is_uac()) alerting_.set(200);
+  established_.set(200);
 }
 
 std::optional<std::string> CallLeg::on_offer(InviteSession&, std::string_view offer) {
   return observer_ ? observer_->on_leg_offer(*this, offer) : std::nullopt;
 }
 
-void CallLeg::on_reinvite_result(InviteSession&, int status) { reinvited_.set(status); }
+void CallLeg::on_reinvite_result(InviteSession&, int status) {
+  reinvited_.set(status);
+}
 
 bool CallLeg::on_refer(InviteSession&, const Message& refer) {
   return observer_ && observer_->on_leg_refer(*this, refer);
@@ -89,8 +87,7 @@ void CallLeg::on_terminated(InviteSession&, EndReason reason, int status) {
   // last, so a flow awaiting the answer sees the failure status first.
   const int final_status = status != 0 ? status : 487;
   alerting_.set(final_status);
-  invited_.set(final_status);
-  answered_.set(final_status);
+  established_.set(final_status);
   reinvited_.set(481);
   ended_.set(reason);
   if (observer_) observer_->on_leg_end(*this, reason, status);

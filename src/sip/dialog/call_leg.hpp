@@ -121,10 +121,11 @@ class CallLeg final : public InviteHandler {
   std::shared_ptr<InviteSession> session_;
   TimerService::Handle timeout_ = 0;
   bool timed_out_ = false;
-  // Resumed from a zero-delay timer, never inside a SIP callback.
-  Completion<int> invited_{&timers_};
+  // Resumed from a zero-delay timer, never inside a SIP callback. A leg is
+  // placed (invite()) or answered (answer()), never both: one Completion
+  // serves either.
+  Completion<int> established_{&timers_};
   Completion<int> alerting_{&timers_};
-  Completion<int> answered_{&timers_};
   Completion<int> reinvited_{&timers_};
   Completion<EndReason> ended_{&timers_};
 };
