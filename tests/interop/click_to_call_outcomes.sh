@@ -32,6 +32,11 @@
 #   100rel           phone 1042's 180 requires 100rel (RSeq 1): cvw PRACKs it
 #                    (RAck "1 <INVITE CSeq> INVITE", along the route set),
 #                    connected; DELETE
+#   blind-transfer   phone 1043, connected to callee 1044, sends REFER to
+#                    1045: 202, 1045 called through the PBX as the user with
+#                    the callee's media, NOTIFYs ending in 200, the callee
+#                    re-INVITEd with 1045's media, the phone BYE'd; the call
+#                    goes on as transferred (blind, to 1045); DELETE
 #   load             50 click-to-calls POSTed at once by alice, bob and carol
 #                    (17/17/16, each under max_per_user) to SIPp phones and a
 #                    SIPp callee that answer after 0.5 s: all 50 connected
@@ -261,6 +266,41 @@ h_assert_eq "$(msg prackA recv PRACK hdr:RAck)" "1 ${invite_cseq%% *} INVITE" "o
 [[ "$(msg prackA recv PRACK hdr:To)" == *"tag=$(msg prackA sent 180 hdr:To | sed 's/.*tag=//')"* ]] ||
   h_fail "op-100rel: the PRACK should be in the early dialog of the 180 (To tag), To is '$(msg prackA recv PRACK hdr:To)'"
 h_assert_eq "$(count prackA recv BYE)" 1 "op-100rel: BYEs phone 1042 got"
+
+# ---- blind-transfer: once connected, the phone REFERs the call to 1045
+# (RFC 3515): cvwd calls 1045 through the PBX as the user, with the callee's
+# media, NOTIFYs the phone of its progress (sipfrag), re-points the callee at
+# 1045 and releases the phone; the call goes on, reported as transferred
+phone referA c2c_phone_refer.xml 1043 -key refer_to 1045 -d 1000
+phone referB c2c_answer.xml 1044 -d 200
+phone referC c2c_answer.xml 1045 -d 200
+start_call op-blind-transfer 1044 1043
+h_cvwd_wait_call_state events op-blind-transfer connected 10
+sipp_done referA op-blind-transfer  # the phone's scenario ends with cvwd's BYE
+h_assert_eq "$(msg referA recv 202/REFER start | cut -d' ' -f2)" 202 "op-blind-transfer: cvwd's answer to the REFER"
+notifies=$(count referA recv NOTIFY)
+h_assert_ge "$notifies" 1 "op-blind-transfer: NOTIFYs phone 1043 got"
+h_assert_eq "$(h_cvwd_sipp_msg referA 1 recv NOTIFY "$notifies" body | tr -d '\r' | head -1)" "SIP/2.0 200 OK" \
+  "op-blind-transfer: the last NOTIFY's sipfrag (the target answered)"
+[[ "$(msg referA recv NOTIFY hdr:Content-Type)" == message/sipfrag* ]] ||
+  h_fail "op-blind-transfer: NOTIFY body type is '$(msg referA recv NOTIFY hdr:Content-Type)'"
+h_assert_eq "$(count referA recv BYE)" 1 "op-blind-transfer: BYEs phone 1043 got (released once the target answered)"
+# the target is called as the user, with the callee's media
+[[ "$(msg referC recv INVITE hdr:From)" == *"<sip:alice@example.com>"* ]] ||
+  h_fail "op-blind-transfer: the target's INVITE should come from the user, From is '$(msg referC recv INVITE hdr:From)'"
+h_assert_eq "$(msg referC recv INVITE sdp:m)" "$(msg referB sent 200/INVITE sdp:m)" \
+  "op-blind-transfer: media port offered to the target (the callee's)"
+# the callee is re-pointed at the target: the phone's re-INVITE, then the target's
+h_assert_eq "$(h_cvwd_sipp_msg referB 1 recv INVITE 2 sdp:m)" "$(msg referC sent 200/INVITE sdp:m)" \
+  "op-blind-transfer: media port in the callee's re-INVITE (the target's answer)"
+transfer=$(h_cvwd_call_event events op-blind-transfer connected 'e["data"]["call"].get("transfer", {}).get("kind", "") + " " + e["data"]["call"].get("transfer", {}).get("to", "")')
+[[ "$transfer" == "blind sip:1045@"* ]] || h_fail "op-blind-transfer: the call's transfer in the last connected event is '$transfer'"
+hang_up op-blind-transfer
+check_end op-blind-transfer Completed null "callingPhone phoneRinging callingCallee calleeRinging connected connected ended"
+sipp_done referB op-blind-transfer
+sipp_done referC op-blind-transfer
+h_assert_eq "$(count referB recv BYE)" 1 "op-blind-transfer: BYEs callee 1044 got"
+h_assert_eq "$(count referC recv BYE)" 1 "op-blind-transfer: BYEs target 1045 got"
 
 h_assert_eq "$(h_cvwd_sipp_msg silentB '*' recv INVITE 1 count)" 0 \
   "INVITEs callee 1003 got (only calls that never reached the callee were made to it)"
