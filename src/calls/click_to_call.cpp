@@ -62,6 +62,14 @@ boost::asio::ip::udp::endpoint audio_destination(const sdp::Session& s) {
   return {address, m->port};
 }
 
+// Who a From value names, for people: its display name and URI without the
+// header's parameters (the tag means nothing to them). In the name-addr form
+// the parameters follow the last '>'; in the addr-spec form, the first ';'.
+std::string party_of(std::string_view from) {
+  const std::size_t close = from.rfind('>');
+  return std::string(from.substr(0, close != std::string_view::npos ? close + 1 : from.find(';')));
+}
+
 // A leg that rang until our own timeout: no SIP status decided it.
 EndReason unanswered(EndReason r, Duration waited) {
   r.sip_status = 0;
@@ -180,7 +188,7 @@ bool ClickToCall::accept_replacement(std::shared_ptr<sip::dialog::InviteSession>
 }
 
 Task<void> ClickToCall::take_replacement(std::unique_ptr<sip::dialog::CallLeg> incoming) {
-  std::string who(incoming->session()->invite()->header(sip::HeaderId::From));
+  std::string who = party_of(incoming->session()->invite()->header(sip::HeaderId::From));
   // The new party's offer (the session's copy of its INVITE's body).
   PartyMedia described;
   auto offer = described.take(*incoming);

@@ -37,6 +37,11 @@
 #                    the callee's media, NOTIFYs ending in 200, the callee
 #                    re-INVITEd with 1045's media, the phone BYE'd; the call
 #                    goes on as transferred (blind, to 1045); DELETE
+#   attended-transfer  phone 1047 connected to callee 1048; a SIPp UAC sends
+#                    cvwd an INVITE with Replaces naming the phone's dialog:
+#                    the callee re-INVITEd with its offer, it is answered
+#                    with the callee's media, the phone BYE'd; the call goes
+#                    on as transferred (attended); DELETE
 #   load             50 click-to-calls POSTed at once by alice, bob and carol
 #                    (17/17/16, each under max_per_user) to SIPp phones and a
 #                    SIPp callee that answer after 0.5 s: all 50 connected
@@ -301,6 +306,35 @@ sipp_done referB op-blind-transfer
 sipp_done referC op-blind-transfer
 h_assert_eq "$(count referB recv BYE)" 1 "op-blind-transfer: BYEs callee 1044 got"
 h_assert_eq "$(count referC recv BYE)" 1 "op-blind-transfer: BYEs target 1045 got"
+
+# ---- attended-transfer: once connected, a new party INVITEs cvwd with
+# Replaces naming cvwd's dialog with the phone (RFC 3891; as the phone's PBX
+# would after a consultation call): the callee is re-INVITEd with the new
+# party's offer, the new party answered with the callee's media, the phone
+# BYE'd; the call goes on, reported as transferred (attended, to the new party)
+phone replA c2c_answer.xml 1047 -d 200
+phone replB c2c_answer.xml 1048 -d 200
+start_call op-attended-transfer 1048 1047
+h_cvwd_wait_call_state events op-attended-transfer connected 10
+replaces="$(msg replA recv INVITE hdr:Call-ID);to-tag=$(msg replA recv INVITE hdr:From | sed 's/.*;tag=//')"
+replaces="$replaces;from-tag=$(msg replA sent 200/INVITE hdr:To | sed 's/.*;tag=//')"
+h_port repl_port
+h_sipp_start replC c2c_replaces_uac.xml -p "$repl_port" -m 1 -timeout 30 -key replaces "$replaces" \
+  "127.0.0.1:$H_CVWD_SIP_PORT"
+sipp_done replA op-attended-transfer  # the phone's scenario ends with cvwd's BYE
+h_assert_eq "$(count replA recv BYE)" 1 "op-attended-transfer: BYEs phone 1047 got (its dialog was replaced)"
+h_assert_eq "$(h_cvwd_sipp_msg replB 1 recv INVITE 2 sdp:m)" "$(msg replC sent INVITE sdp:m)" \
+  "op-attended-transfer: media port in the callee's re-INVITE (the new party's offer)"
+h_assert_eq "$(msg replC recv 200/INVITE sdp:m)" "$(msg replB sent 200/INVITE sdp:m)" \
+  "op-attended-transfer: media port cvwd answered the new party with (the callee's)"
+transfer=$(h_cvwd_call_event events op-attended-transfer connected 'e["data"]["call"].get("transfer", {}).get("kind", "") + " " + e["data"]["call"].get("transfer", {}).get("to", "")')
+h_assert_eq "$transfer" 'attended "Carol" <sip:1046@127.0.0.1>' "op-attended-transfer: the call's transfer in the last connected event"
+hang_up op-attended-transfer
+check_end op-attended-transfer Completed null "callingPhone phoneRinging callingCallee calleeRinging connected connected ended"
+sipp_done replB op-attended-transfer
+sipp_done replC op-attended-transfer
+h_assert_eq "$(count replB recv BYE)" 1 "op-attended-transfer: BYEs callee 1048 got"
+h_assert_eq "$(count replC recv BYE)" 1 "op-attended-transfer: BYEs the new party got"
 
 h_assert_eq "$(h_cvwd_sipp_msg silentB '*' recv INVITE 1 count)" 0 \
   "INVITEs callee 1003 got (only calls that never reached the callee were made to it)"

@@ -515,7 +515,8 @@ TEST_F(TransferTest, AttendedTransferReplacesThePhoneLeg) {
   EXPECT_EQ(media_of(callee.offers.back()), (std::pair<std::string, int>{"127.0.0.4", 44000}));
   EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1) << "the replaced dialog is ended by cvw";
   EXPECT_EQ(call->info().transfer_kind, TransferKind::Attended);
-  EXPECT_NE(call->info().transferred_to.find("sip:1004@127.0.0.4"), std::string::npos);
+  EXPECT_EQ(call->info().transferred_to, "\"Carol\" <sip:1004@127.0.0.4>")
+      << "who, without the From tag";
   EXPECT_EQ(states.back(), "connected");
   // Carol hangs up: the callee is released, the call completed.
   spawn([](sip::dialog::CallLeg& leg) -> Task<void> { co_await leg.hangup(); }(carol));
