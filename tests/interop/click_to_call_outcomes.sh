@@ -47,7 +47,8 @@
 #                    SIPp callee that answer after 0.5 s: all 50 connected
 #                    (100 dialogs open), DELETEd at once, all ended Completed
 #                    by user, 50 complete calls on each SIPp side.
-# The never-called callee 1003 must have no INVITE at the end; the PBX must
+# Each of these calls must have a history record that says what its ended
+# event said. The never-called callee 1003 must have no INVITE at the end; the PBX must
 # refuse no in-dialog request (Record-Route followed, PRACK included); cvwd
 # must stop cleanly on SIGTERM (exit 0, no sanitizer report). SKIPs when the
 # cvwd binary has no click-to-call yet.
@@ -335,6 +336,35 @@ sipp_done replB op-attended-transfer
 sipp_done replC op-attended-transfer
 h_assert_eq "$(count replB recv BYE)" 1 "op-attended-transfer: BYEs callee 1048 got"
 h_assert_eq "$(count replC recv BYE)" 1 "op-attended-transfer: BYEs the new party got"
+
+# ---- the history: a record for every call above, saying what its ended
+# event said (reason code, sipStatus, by, message; the transfer; connected or not)
+h_cvwd_http GET "/api/v1/me/call-history?limit=100"
+h_cvwd_expect_status 200 "GET /api/v1/me/call-history"
+history_check=$(python3 -c 'import json, sys
+history = {c.get("operationId"): c for c in json.loads(sys.argv[1])["calls"]}
+ended = {}
+for line in open(sys.argv[2]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("type") == "call" and e["data"]["call"]["state"] == "ended":
+        ended[e.get("operationId")] = e["data"]["call"]
+wrong = []
+for op, call in sorted(ended.items()):
+    record = history.get(op)
+    if record is None:
+        wrong.append(op + ": no record")
+        continue
+    for key in ("id", "state", "to", "phoneNumber", "reason", "transfer"):
+        if record.get(key) != call.get(key):
+            wrong.append("%s: %s %r, the event said %r" % (op, key, record.get(key), call.get(key)))
+    if ("connectedAt" in record) != ("connectedAt" in call):
+        wrong.append(op + ": connectedAt in one of record and event only")
+print("%d %s" % (len(ended), "; ".join(wrong)))' "$H_HTTP_BODY" "$H_WORK/events.jsonl")
+h_assert_ge "${history_check%% *}" 13 "calls ended so far (each needs a history record)"
+h_assert_eq "${history_check#* }" "" "history records against the calls' ended events"
 
 h_assert_eq "$(h_cvwd_sipp_msg silentB '*' recv INVITE 1 count)" 0 \
   "INVITEs callee 1003 got (only calls that never reached the callee were made to it)"
