@@ -15,6 +15,10 @@
 #   not-registered   callee 1039 unknown to the PBX, which answers 404 itself:
 #                    CalleeNotFound (404)
 #   unavailable      callee 1032 answers 480: CalleeUnavailable (480)
+#   phone-unreachable  phone 1098 unknown to the PBX (404): PhoneUnreachable
+#                    (404); callee never called
+#   callee-declined  callee 1050 rings, then 603: CalleeDeclined (603);
+#                    phone BYE'd
 #   no-answer        callee 1033 rings (180, no SDP; cvw's ringback RTP keeps
 #                    flowing): CANCEL ~3 s later (callee_ring_timeout),
 #                    CalleeNoAnswer (no sipStatus); phone BYE'd
@@ -156,6 +160,22 @@ start_call op-not-registered 1039 1023
 check_end op-not-registered CalleeNotFound 404 "$LADDER_CALLEE"
 sipp_done unknownA op-not-registered
 h_assert_eq "$(count unknownA recv BYE)" 1 "op-not-registered: BYEs phone 1023 got"
+
+# ---- phone-unreachable: nobody has 1098 at the PBX, which answers 404 to
+# the phone's own leg: the callee is never called
+h_pbx_registered 1098 && h_fail "op-phone-unreachable: 1098 should not be registered at the PBX"
+start_call op-phone-unreachable 1003 1098
+check_end op-phone-unreachable PhoneUnreachable 404 "callingPhone ended"
+
+# ---- callee-declined: the callee rings, then declines (603)
+phone calleedeclineA c2c_answer.xml 1049 -d 200
+phone calleedeclineB c2c_decline.xml 1050 -d 300
+start_call op-callee-declined 1050 1049
+check_end op-callee-declined CalleeDeclined 603 "$LADDER_RINGING"
+sipp_done calleedeclineB op-callee-declined
+sipp_done calleedeclineA op-callee-declined
+h_assert_eq "$(count calleedeclineB sent 603)" 1 "op-callee-declined: 603s callee 1050 sent"
+h_assert_eq "$(count calleedeclineA recv BYE)" 1 "op-callee-declined: BYEs phone 1049 got"
 
 # ---- unavailable: the callee answers 480
 phone unavailableA c2c_answer.xml 1024 -d 200
