@@ -115,6 +115,12 @@ check_end() {
   h_log "$op: ended $code${status:+ (sipStatus $status)} as expected"
 }
 
+# transfer_of OP: "KIND TO" of the call's transfer in its last connected event
+transfer_of() {
+  h_cvwd_call_event events "$1" connected \
+    'e["data"]["call"].get("transfer", {}).get("kind", "") + " " + e["data"]["call"].get("transfer", {}).get("to", "")'
+}
+
 # sipp_done LABEL WHAT: SIPp run LABEL (one call) ended with exit status 0:
 # its scenario went through as written
 sipp_done() {
@@ -319,7 +325,7 @@ h_assert_eq "$(msg referC recv INVITE sdp:m)" "$(msg referB sent 200/INVITE sdp:
 # the callee is re-pointed at the target: the phone's re-INVITE, then the target's
 h_assert_eq "$(h_cvwd_sipp_msg referB 1 recv INVITE 2 sdp:m)" "$(msg referC sent 200/INVITE sdp:m)" \
   "op-blind-transfer: media port in the callee's re-INVITE (the target's answer)"
-transfer=$(h_cvwd_call_event events op-blind-transfer connected 'e["data"]["call"].get("transfer", {}).get("kind", "") + " " + e["data"]["call"].get("transfer", {}).get("to", "")')
+transfer=$(transfer_of op-blind-transfer)
 [[ "$transfer" == "blind sip:1045@"* ]] || h_fail "op-blind-transfer: the call's transfer in the last connected event is '$transfer'"
 hang_up op-blind-transfer
 check_end op-blind-transfer Completed null "callingPhone phoneRinging callingCallee calleeRinging connected connected ended"
@@ -348,8 +354,8 @@ h_assert_eq "$(h_cvwd_sipp_msg replB 1 recv INVITE 2 sdp:m)" "$(msg replC sent I
   "op-attended-transfer: media port in the callee's re-INVITE (the new party's offer)"
 h_assert_eq "$(msg replC recv 200/INVITE sdp:m)" "$(msg replB sent 200/INVITE sdp:m)" \
   "op-attended-transfer: media port cvwd answered the new party with (the callee's)"
-transfer=$(h_cvwd_call_event events op-attended-transfer connected 'e["data"]["call"].get("transfer", {}).get("kind", "") + " " + e["data"]["call"].get("transfer", {}).get("to", "")')
-h_assert_eq "$transfer" 'attended "Carol" <sip:1046@127.0.0.1>' "op-attended-transfer: the call's transfer in the last connected event"
+h_assert_eq "$(transfer_of op-attended-transfer)" 'attended "Carol" <sip:1046@127.0.0.1>' \
+  "op-attended-transfer: the call's transfer in the last connected event"
 hang_up op-attended-transfer
 check_end op-attended-transfer Completed null "callingPhone phoneRinging callingCallee calleeRinging connected connected ended"
 sipp_done replB op-attended-transfer
