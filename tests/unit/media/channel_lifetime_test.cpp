@@ -7,7 +7,11 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <fstream>
 #include <functional>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "media/media_engine.hpp"
@@ -35,6 +39,22 @@ Bytes rtcp_packet(std::uint8_t seed) {
   return Bytes{0x80, 201, 0x00, 0x01, 0xde, 0xad, 0xbe, seed};
 }
 
+// Bytes the kernel holds for the UDP socket bound to 127.0.0.1:`port` (its
+// rx_queue in /proc/net/udp), 0 when there is none.
+std::size_t queued_bytes(std::uint16_t port) {
+  std::ifstream table("/proc/net/udp");
+  std::string line;
+  char wanted[16];
+  std::snprintf(wanted, sizeof wanted, "0100007F:%04X", port);
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state, queues;
+    if (!(fields >> slot >> local >> remote >> state >> queues) || local != wanted) continue;
+    return std::stoul(queues.substr(queues.find(':') + 1), nullptr, 16);
+  }
+  return 0;
+}
+
 // A peer that sends from an ephemeral port of 127.0.0.1.
 class Sender {
  public:
@@ -42,6 +62,15 @@ class Sender {
   udp::endpoint endpoint() const { return socket_.local_endpoint(); }
   void send(const Bytes& bytes, std::uint16_t port) {
     socket_.send_to(boost::asio::buffer(bytes), udp::endpoint(kLoopback, port));
+  }
+  // The same, returning once the datagram is queued at `port`, a socket
+  // nothing reads meanwhile. A loopback datagram is usually there when
+  // send_to returns, but under load the kernel may leave the delivery to
+  // ksoftirqd, and a test that counts what a release finds must not race it.
+  void send_queued(const Bytes& bytes, std::uint16_t port) {
+    const std::size_t before = queued_bytes(port);
+    send(bytes, port);
+    for (int i = 0; i < 1000 && queued_bytes(port) <= before; ++i) std::this_thread::sleep_for(1ms);
   }
 
  private:
@@ -201,15 +230,15 @@ TEST_F(ChannelLifetimeTest, StalePacketsAreDroppedAndCountedNeverRelayedNorLatch
 
   // Queued in the kernel, never read by a handler (the loop does not run),
   // when the call ends: the release reads and drops them.
-  for (std::uint8_t i = 0; i < 3; ++i) old_peer.send(rtp_packet(i), port);
+  for (std::uint8_t i = 0; i < 3; ++i) old_peer.send_queued(rtp_packet(i), port);
   for (std::uint8_t i = 0; i < 2; ++i)
-    old_peer.send(rtcp_packet(i), static_cast<std::uint16_t>(port + 1));
+    old_peer.send_queued(rtcp_packet(i), static_cast<std::uint16_t>(port + 1));
   a.reset();
   EXPECT_EQ(engine.metrics().stale_packets_dropped, 5u);
 
   // Late ones, queued while the pair rests and still unread when it is
   // reused: the reuse reads and drops them.
-  for (std::uint8_t i = 10; i < 14; ++i) old_peer.send(rtp_packet(i), port);
+  for (std::uint8_t i = 10; i < 14; ++i) old_peer.send_queued(rtp_packet(i), port);
   a = engine.open().value();
   ASSERT_EQ(a->port(), port);
   EXPECT_EQ(engine.metrics().stale_packets_dropped, 9u);
