@@ -456,13 +456,20 @@ Task<bool> ClickToCall::connect_callee() {
     update = co_await phone_->reinvite(kSdp, phone_sdp_.stamp(sdp::build_offer_from(*answer)));
   }
   if (update < 200 || update >= 300) {
-    // Decided before the release: our own BYEs end the legs too.
-    EndReason why = user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
-                    : phone_gone_ ? end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the call was connected")
-                                  : end_reason(EndCode::MediaUpdateFailed, Party::Phone,
-                                           "Your phone refused to be connected to the other person (SIP " +
-                                               std::to_string(update) + ")",
-                                           update);
+    // Decided before the release: our own BYEs end the legs too. The phone's
+    // session may have ended by now without its user: a 408 ends it (the
+    // session's BYE), which is a failed update, not a hang-up.
+    EndReason why =
+        user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
+        : phone_gone_ == sip::dialog::EndReason::RemoteBye
+            ? end_reason(EndCode::PhoneHungUp, Party::Phone,
+                         "You hung up before the call was connected")
+            : end_reason(
+                  EndCode::MediaUpdateFailed, Party::Phone,
+                  std::string(update == 408 ? "Your phone did not answer" : "Your phone refused") +
+                      " when cvw connected it to the other person (SIP " + std::to_string(update) +
+                      ")",
+                  update);
     co_await release_both();
     finish(std::move(why));
     co_return false;

@@ -30,15 +30,8 @@ CALLBACK=$(h_cvwd_json 'd["callbackNumber"]')
 h_assert_eq "$(h_cvwd_json 'd["effectiveCallViaWorkPolicy"]["useAdminCallbackNumber"]')" false \
   "alice's policy must let her choose the phone rung first (the test rings a phone per call)"
 
-# label scenario extension [sipp options...]: a SIPp phone registered at the PBX
-phone() {
-  local label=$1 sf=$2 ext=$3 port
-  shift 3
-  h_port port
-  h_sipp_start "$label" "$sf" -p "$port" -m 1 -timeout 70 "$@"
-  h_wait_port udp "$port" 5 || h_fail "SIPp $label did not bind $port"
-  h_sipp_register "$ext" "$port"
-}
+source "$(dirname "$0")/lib/c2c_calls.sh"
+
 phone busyA c2c_busy.xml 1011
 phone noanswerA c2c_ring_cancel.xml 1012
 phone answerA c2c_answer.xml 1013 -d 200
@@ -46,41 +39,16 @@ phone busyB c2c_busy.xml 1002
 phone silentB c2c_answer.xml 1003
 phone desk c2c_answer.xml "$CALLBACK"
 
-# start_call OP TO PHONE: POST /api/v1/me/calls; 201 with the phone we chose
-start_call() {
-  local op=$1 to=$2 phone=$3
-  h_cvwd_http POST /api/v1/me/calls "{\"to\":\"$to\",\"phoneNumber\":\"$phone\",\"operationId\":\"$op\"}"
-  h_cvwd_expect_status 201 "$op: POST /api/v1/me/calls"
-  h_assert_eq "$(h_cvwd_json '[d["state"], d["phoneNumber"], d["operationId"]]')" "[\"callingPhone\", \"$phone\", \"$op\"]" \
-    "$op: state, phoneNumber, operationId in the 201"
-}
-
-# check_ended OP CODE SIP_STATUS STATES: the final event and the whole ladder
-check_ended() {
-  local op=$1 code=$2 status=$3 states=$4
-  h_cvwd_wait_call_state events "$op" ended 10
-  h_assert_eq "$(h_cvwd_call_event events "$op" ended 'e["data"]["call"]["reason"]["code"]')" "$code" "$op: reason code"
-  if [ -n "$status" ]; then
-    h_assert_eq "$(h_cvwd_call_event events "$op" ended 'e["data"]["call"]["reason"].get("sipStatus")')" "$status" "$op: reason sipStatus"
-  fi
-  h_assert_eq "$(h_cvwd_call_events events "$op")" "$states" "$op: call states in the events"
-  h_assert_eq "$(h_cvwd_call_event events "$op" ended '"connectedAt" in e["data"]["call"]')" false "$op: connectedAt of a call that never connected"
-  h_cvwd_wait_metric cvw_sip_dialogs_open 0 5 "$op: dialogs left open"
-  h_cvwd_http GET /api/v1/me/calls
-  h_cvwd_expect_status 200 "$op: GET /api/v1/me/calls"
-  h_assert_eq "$(h_cvwd_json 'd["calls"]')" "[]" "$op: calls listed after the end"
-}
-
 # ---- 1. alice's phone is busy
 start_call op-phone-busy 1003 1011
-check_ended op-phone-busy PhoneBusy 486 "callingPhone ended"
+check_end op-phone-busy PhoneBusy 486 "callingPhone ended"
 h_wait_exit busyA 5
 h_assert_eq "$?" 0 "op-phone-busy: phone 1011 (486, then the PBX's ACK) exit status"
 
 # ---- 2. the callee is busy
 start_call op-callee-busy 1002 1013
 h_cvwd_wait_call_state events op-callee-busy callingCallee 10
-check_ended op-callee-busy CalleeBusy 486 "callingPhone phoneRinging callingCallee ended"
+check_end op-callee-busy CalleeBusy 486 "callingPhone phoneRinging callingCallee ended"
 h_wait_exit busyB 5
 h_assert_eq "$?" 0 "op-callee-busy: callee 1002 (486, then the PBX's ACK) exit status"
 h_wait_exit answerA 5
@@ -95,7 +63,7 @@ h_cvwd_wait_call_state events op-no-answer ended 10
 elapsed=$(($(h__now_ms) - start))
 h_assert_ge "$elapsed" 2500 "op-no-answer: ms from POST to ended (ring_timeout = 3 s)"
 h_assert_le "$elapsed" 6000 "op-no-answer: ms from POST to ended (ring_timeout = 3 s)"
-check_ended op-no-answer PhoneNoAnswer "" "callingPhone phoneRinging ended"
+check_end op-no-answer PhoneNoAnswer null "callingPhone phoneRinging ended"
 h_wait_exit noanswerA 5
 h_assert_eq "$?" 0 "op-no-answer: phone 1012 (180, CANCEL, 487, ACK) exit status"
 h_assert_eq "$(h_cvwd_sipp_msg noanswerA 1 recv CANCEL 1 count)" 1 "op-no-answer: CANCELs phone 1012 got"

@@ -665,8 +665,13 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
     callbacks.on_response = [weak](txn::ClientTransactionId, Message&& r) {
       auto s = weak.lock();
       if (!s || r.status() < 200) return;
-      if (r.status() / 100 == 2) s->take_session_timer(r, true);
-      else if (r.status() == 481 || r.status() == 408) s->end(EndReason::Rejected, r.status());
+      if (r.status() / 100 == 2)
+        s->take_session_timer(r, true);
+      else
+        s->on_request_failed(r.status());
+    };
+    callbacks.on_timeout = [weak](txn::ClientTransactionId) {
+      if (auto s = weak.lock()) s->on_request_failed(408);
     };
   } else if (method == Method::Refer) {
     // RFC 3515 §2.4.2: a non-2xx to REFER ends the attempt; a 2xx means
@@ -684,11 +689,7 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
       if (auto s = weak.lock()) s->on_reinvite_response(std::move(r));
     };
     callbacks.on_timeout = [weak](txn::ClientTransactionId) {
-      // §14.1: a 408 (or timeout) to a re-INVITE ends the dialog.
-      if (auto s = weak.lock()) {
-        s->reinvite_pending_ = false;
-        s->bye();
-      }
+      if (auto s = weak.lock()) s->on_reinvite_failed(408);
     };
   }
   Result<txn::ClientTransactionId> id = ua_.send_request(std::move(request), dialog_->next_hop_uri(), std::move(callbacks));
@@ -736,16 +737,30 @@ void InviteSession::on_reinvite_response(Message&& response) {
     if (handler_) handler_->on_reinvite_result(*this, status);
     return;
   }
+  on_reinvite_failed(status);
+}
+
+void InviteSession::on_reinvite_failed(int status) {
   reinvite_pending_ = false;
   if (status == 491) {
     schedule_reinvite_retry();
     return;
   }
   if (handler_) handler_->on_reinvite_result(*this, status);
-  // §12.2.1.2: "If the response for a request within a dialog is a 481
-  // (Call/Transaction Does Not Exist) or a 408 (Request Timeout), the UAC
-  // SHOULD terminate the dialog."
-  if (status == 481 || status == 408) end(EndReason::Rejected, status);
+  on_request_failed(status);
+}
+
+// §12.2.1.2: "If the response for a request within a dialog is a 481
+// (Call/Transaction Does Not Exist) or a 408 (Request Timeout), the UAC
+// SHOULD terminate the dialog." A 481 says the peer holds no such dialog.
+// After a 408 (or no answer at all) it may well hold one: a proxy gave up
+// on a peer that was slow or lost the request. A BYE ends it there too;
+// otherwise a phone would stay in a call with nobody until its user hung up.
+void InviteSession::on_request_failed(int status) {
+  if (status == 408)
+    bye();
+  else if (status == 481)
+    end(EndReason::Rejected, status);
 }
 
 // §14.1: after a 491, "If the UAC ... is the owner of the Call-ID of the

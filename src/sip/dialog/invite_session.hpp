@@ -203,7 +203,10 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   void start_session_timer();
   void on_session_timer();
   void on_reinvite_response(Message&& response);
+  void on_reinvite_failed(int status);  // a non-2xx or (408) no answer at all
   void schedule_reinvite_retry();
+  // §12.2.1.2: what a 408 or 481 to a request in the dialog does to it.
+  void on_request_failed(int status);
 
   void transition(SessionState next);
   void end(EndReason reason, int status);

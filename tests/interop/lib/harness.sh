@@ -1004,11 +1004,12 @@ h_cvwd_wait_metric() {
 #          INVITE, INVITE 2 = the first re-INVITE)
 #   FIELD  count (how many match; N ignored) | start | hdr:NAME (every value,
 #          " | "-separated; compact forms understood) | sdp:c (address of the
-#          first c= line) | sdp:m (port of m=audio) | sdp:o | body
+#          first c= line) | sdp:m (port of m=audio) | sdp:o | body | time
+#          (when SIPp logged it, seconds since the epoch)
 # Prints nothing when there is no such message.
 H__CVWD_SIPP_MSG='import re, sys
 path, call, direction, kind, n, field = sys.argv[1:7]
-STAMP = re.compile(r"^-{20,} \d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d\.\d+")
+STAMP = re.compile(r"^-{20,} (\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d\.\d+)")
 KIND = re.compile(r"^(\w+) message (received|sent)")
 COMPACT = {"f": "from", "t": "to", "i": "call-id", "m": "contact", "l": "content-length",
            "c": "content-type", "v": "via", "k": "supported", "s": "subject"}
@@ -1017,11 +1018,11 @@ for raw in open(path, encoding="latin-1"):
     line = raw.rstrip("\r\n")
     if STAMP.match(line):
         current = []
-        blocks.append(current)
+        blocks.append((STAMP.match(line).group(1), current))
     elif current is not None:
         current.append(line)
 messages, seen, call_ids = [], set(), []
-for lines in blocks:
+for stamp, lines in blocks:
     if not lines or not KIND.match(lines[0]):
         continue
     d = "recv" if KIND.match(lines[0]).group(2) == "received" else "sent"
@@ -1047,11 +1048,11 @@ for lines in blocks:
     if key in seen:
         continue
     seen.add(key)
-    messages.append((d, cid, cseq, start, headers, body))
+    messages.append((d, cid, cseq, start, headers, body, stamp))
 want_call = None if call == "*" else (call_ids[int(call) - 1] if int(call) <= len(call_ids) else "-none-")
 status, _, method = kind.partition("/")
 hits = []
-for (d, cid, cseq, start, headers, body) in messages:
+for (d, cid, cseq, start, headers, body, stamp) in messages:
     if d != direction or (want_call is not None and cid != want_call):
         continue
     if status.isdigit():
@@ -1062,14 +1063,17 @@ for (d, cid, cseq, start, headers, body) in messages:
             continue
     elif start.split()[0] != kind:
         continue
-    hits.append((start, headers, body))
+    hits.append((start, headers, body, stamp))
 if field == "count":
     print(len(hits))
     sys.exit(0)
 if int(n) > len(hits):
     sys.exit(0)
-start, headers, body = hits[int(n) - 1]
-if field == "start":
+start, headers, body, stamp = hits[int(n) - 1]
+if field == "time":
+    import datetime
+    print("%.6f" % datetime.datetime.strptime(stamp.replace("\t", " "), "%Y-%m-%d %H:%M:%S.%f").timestamp())
+elif field == "start":
     print(start)
 elif field.startswith("hdr:"):
     name = field[4:].lower()

@@ -305,6 +305,28 @@ TEST_F(ClickToCallTest, PhoneRefusingTheReinviteReleasesBothLegs) {
   expect_no_dialogs_left();
 }
 
+// A phone that never answers the re-INVITE (here it never gets it): Timer B
+// ends the update with 408. That is a failed update, not the user hanging
+// up, and the phone, which may still hold the call, is sent a BYE.
+TEST_F(ClickToCallTest, PhoneNeverAnsweringTheReinviteReleasesBothLegs) {
+  phone.script = answers(phone, phone_media);
+  callee.script = answers(callee, callee_media);
+  net.drop = [this](const sip::Message& m, const Host& from) {
+    return &from == &cvw && m.method() == sip::Method::Invite &&
+           m.header(sip::HeaderId::To).find(";tag=") != std::string_view::npos;
+  };
+  start();
+  net.run(30s);
+  EXPECT_FALSE(done) << "Timer B (32 s) has not fired yet";
+  net.run(10s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::MediaUpdateFailed);
+  EXPECT_EQ(reason().sip_status, 408);
+  EXPECT_GE(count_sent(cvw, "BYE sip:1001"), 1);
+  EXPECT_GE(count_sent(cvw, "BYE sip:1002"), 1);
+  expect_no_dialogs_left();
+}
+
 TEST_F(ClickToCallTest, UserHangsUpAConnectedCall) {
   phone.script = answers(phone, phone_media);
   callee.script = answers(callee, callee_media);

@@ -564,6 +564,31 @@ TEST_F(Uac, A481ToOurReinviteEndsTheDialog) {
   EXPECT_EQ(ua.session_count(), 0u);
 }
 
+// A 408 to a re-INVITE (say, from a proxy that gave up on Bob) ends the
+// dialog as §12.2.1.2 asks, but Bob may still hold it: a BYE ends it there.
+TEST_F(Uac, A408ToOurReinviteEndsTheDialogWithABye) {
+  std::shared_ptr<InviteSession> s = establish_outgoing_call();
+  s->reinvite("application/sdp", sdp("cvw", 2, 40002));
+  from_wire(bob_response(wire.last_message("INVITE"), 408).serialize(), bob_contact);
+  EXPECT_EQ(app.events, (std::vector<std::string>{"established", "reinvite 408"}));
+  ASSERT_EQ(wire.count("BYE"), 1u);
+  from_wire(bob_response(wire.last_message("BYE"), 200).serialize(), bob_contact);
+  EXPECT_EQ(app.events.back(), "terminated local BYE 200");
+  EXPECT_EQ(ua.session_count(), 0u);
+}
+
+// No answer at all (Timer B) is the same 408, and the application hears of it.
+TEST_F(Uac, AReinviteNobodyAnswersIsReportedAs408AndEndsTheDialogWithABye) {
+  std::shared_ptr<InviteSession> s = establish_outgoing_call();
+  s->reinvite("application/sdp", sdp("cvw", 2, 40002));
+  at(31s);
+  EXPECT_EQ(app.events, (std::vector<std::string>{"established"}));
+  EXPECT_EQ(wire.count("BYE"), 0u);
+  at(33s);  // Timer B: 64*T1
+  EXPECT_EQ(app.events, (std::vector<std::string>{"established", "reinvite 408"}));
+  EXPECT_EQ(wire.cseqs("BYE").size(), 1u);
+}
+
 TEST_F(Uac, Retransmitted200ToTheFirstInviteAfterAReinviteIsAckedWithCSeq1) {
   std::shared_ptr<InviteSession> s = start_call(call_bob());
   const Message invite = wire.last_message("INVITE");

@@ -172,6 +172,33 @@ TEST(CallFlow, SessionTimerRefreshesAndExpires) {
   EXPECT_EQ(bob_end, EndReason::SessionExpired);
 }
 
+// RFC 4028 §10: a refresh that gets no answer means the peer is gone; the
+// refresher ends the call with a BYE rather than refreshing a dead session.
+TEST(CallFlow, ARefreshNobodyAnswersEndsTheCallWithABye) {
+  Network net;
+  dialog::UaConfig alice_config;
+  alice_config.session_expires = 90;
+  Host& alice = net.add("127.0.0.1", alice_config);
+  Host& bob = net.add("127.0.0.2");
+  Callee callee(net, bob);
+  callee.script = [&](CallLeg& leg) -> Task<void> {
+    co_await leg.answer("application/sdp", kAnswer);
+    co_await leg.ended();
+  };
+  CallLeg a(*alice.ua, net.timers);
+  int status = 0;
+  auto flow = [&]() -> Task<void> { status = co_await a.invite(call_bob(), 30s); };
+  spawn(flow());
+  net.run(1s);
+  ASSERT_EQ(status, 200);
+  net.drop = [](const Message&, const Host&) { return true; };  // Bob is gone
+  net.run(44s);
+  EXPECT_EQ(count_sent(alice, "BYE "), 0);
+  net.run(33s);  // the UPDATE at 45 s, its Timer F (32 s); the BYE (and its retransmissions)
+  EXPECT_GE(count_sent(alice, "UPDATE "), 1);
+  EXPECT_GE(count_sent(alice, "BYE "), 1);
+}
+
 TEST(CallFlow, ReferIsAcceptedAndProgressIsNotified) {
   Network net;
   Host& alice = net.add("127.0.0.1");
