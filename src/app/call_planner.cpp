@@ -122,6 +122,20 @@ WorkIdentity work_identity(const directory::User& user) {
       name_addr(user.display_name, user.line_uri.empty() ? user.sip_uri : user.line_uri)};
 }
 
+namespace {
+
+// Whoever the user calls (the callee, a blind transfer's target) sees the
+// user's work identity and the call's subject.
+void present_as(sip::dialog::InviteParams& invite, const directory::User& user,
+                const std::optional<std::string>& subject) {
+  WorkIdentity identity = work_identity(user);
+  invite.from = std::move(identity.from);
+  invite.headers.emplace_back("P-Asserted-Identity", std::move(identity.asserted));
+  if (subject && !subject->empty()) invite.headers.emplace_back("Subject", *subject);
+}
+
+}  // namespace
+
 std::string trunk_uri(std::string_view number, const sip::Peer& trunk) {
   std::string uri = "sip:" + std::string(number) + "@" + host_port(trunk);
   if (!number.empty() && number.front() == '+') uri += ";user=phone";
@@ -248,10 +262,7 @@ PlannedCall plan_click_to_call(const DirectoryService& directory, const director
   plan.callee.request_uri = callee_uri.empty() ? trunk_uri(callee_number, trunk) : callee_uri;
   plan.callee.to = "<" + plan.callee.request_uri + ">";
   if (!callee_uri.empty()) plan.callee.headers.emplace_back("Route", settings.self_route);
-  WorkIdentity identity = work_identity(user);
-  plan.callee.from = std::move(identity.from);
-  plan.callee.headers.emplace_back("P-Asserted-Identity", std::move(identity.asserted));
-  if (request.subject && !request.subject->empty()) plan.callee.headers.emplace_back("Subject", *request.subject);
+  present_as(plan.callee, user, request.subject);
   info.target_uri = plan.callee.request_uri;
 
   plan.phone_ring_timeout = settings.phone_ring_timeout;
@@ -269,10 +280,7 @@ std::optional<sip::dialog::InviteParams> TransferInvites::blind_transfer(
   sip::dialog::InviteParams p;
   p.request_uri = trunk_uri(user, *settings_.trunk);
   p.to = "<" + p.request_uri + ">";
-  WorkIdentity identity = work_identity(*owner);
-  p.from = std::move(identity.from);
-  p.headers.emplace_back("P-Asserted-Identity", std::move(identity.asserted));
-  if (call.subject && !call.subject->empty()) p.headers.emplace_back("Subject", *call.subject);
+  present_as(p, *owner, call.subject);
   return p;
 }
 

@@ -68,21 +68,22 @@ void IncomingCall::on_leg_provisional(sip::dialog::CallLeg& leg, const sip::Mess
 }
 
 void IncomingCall::on_leg_end(sip::dialog::CallLeg& leg, sip::dialog::EndReason r, int) {
-  if (&leg == &caller_) {
-    expired_ = expired_ || r == sip::dialog::EndReason::SessionExpired;
-    first_to_leave_.set(Party::Caller);
-    decide(Decision::CallerLeft);
-    // A callback still ringing is cancelled now; not from inside the
-    // caller's SIP callback, though.
-    if (callback_leg_ && info_.state != CallState::Connected && cancel_callback_ == 0) {
-      cancel_callback_ = timers_.schedule(Duration{0}, [this] {
-        cancel_callback_ = 0;
-        callback_leg_->hangup();
-      });
-    }
-  } else if (&leg == device_) {
-    expired_ = expired_ || r == sip::dialog::EndReason::SessionExpired;
+  const bool from_caller = &leg == &caller_;
+  if (!from_caller && &leg != device_) return;
+  expired_ = expired_ || r == sip::dialog::EndReason::SessionExpired;
+  if (!from_caller) {
     first_to_leave_.set(device_party_);
+    return;
+  }
+  first_to_leave_.set(Party::Caller);
+  decide(Decision::CallerLeft);
+  // A callback still ringing is cancelled now; not from inside the caller's
+  // SIP callback, though.
+  if (callback_leg_ && info_.state != CallState::Connected && cancel_callback_ == 0) {
+    cancel_callback_ = timers_.schedule(Duration{0}, [this] {
+      cancel_callback_ = 0;
+      callback_leg_->hangup();
+    });
   }
 }
 
