@@ -15,7 +15,8 @@
 #      silent, no event.
 # The never-called callee is extension 1003 (c2c_answer.xml): its trace must
 # have no INVITE at the end. After each call cvw_sip_dialogs_open returns to
-# 0 and GET /me/calls is empty; at the end cvwd must stop cleanly on SIGTERM
+# 0 and GET /me/calls is empty; each call has a history record that says
+# what its ended event said; at the end cvwd must stop cleanly on SIGTERM
 # (exit 0, no sanitizer report). SKIPs when the cvwd binary has no
 # click-to-call yet.
 source "$(dirname "$0")/lib/harness.sh"
@@ -83,6 +84,9 @@ h_assert_eq "$(h_cvwd_metric 'cvw_sip_transactions_total{kind="client_invite"}')
 h_assert_eq "$(h_cvwd_call_events events op-emergency)" "" "events of the refused emergency calls"
 h_assert_eq "$(h_cvwd_sipp_msg desk '*' recv INVITE 1 count)" 0 "INVITEs alice's desk phone ($CALLBACK) got for emergency numbers"
 h_cvwd_wait_metric cvw_sip_dialogs_open 0 5 "after the emergency numbers: dialogs open"
+
+# each call above has a history record that says what its ended event said
+check_history 3
 
 h_assert_eq "$(h_cvwd_sipp_msg silentB '*' recv INVITE 1 count)" 0 "INVITEs callee 1003 got (only calls that never reached the callee were made to it)"
 h_assert_eq "$(h_pbx_not_routed_count)" 0 "in-dialog requests refused by the PBX (Record-Route ignored)"

@@ -51,13 +51,16 @@
 #                    SIPp callee that answer after 0.5 s: all 50 connected
 #                    (100 dialogs open), DELETEd at once, all ended Completed
 #                    by user, 50 complete calls on each SIPp side.
+#   nothing left     within 40 s of the last call (64*T1 = 32 s) cvwd has no
+#                    SIP transaction open (cvw_sip_transactions_open) and no
+#                    dialog.
 # Each of these calls must have a history record that says what its ended
 # event said. The never-called callee 1003 must have no INVITE at the end; the PBX must
 # refuse no in-dialog request (Record-Route followed, PRACK included); cvwd
 # must stop cleanly on SIGTERM (exit 0, no sanitizer report). SKIPs when the
 # cvwd binary has no click-to-call yet.
 source "$(dirname "$0")/lib/harness.sh"
-h_init click_to_call_outcomes 95
+h_init click_to_call_outcomes 150
 h_need kamailio sipp curl
 h_cvwd_need
 
@@ -453,6 +456,12 @@ done
 h_assert_eq "$(h_cvwd_sipp_msg loadPhones '*' recv INVITE 1 count)" 100 "load: INVITEs the phones got (50 initial + 50 re-INVITEs)"
 h_assert_eq "$(h_cvwd_sipp_msg loadCallees '*' recv BYE 1 count)" 50 "load: BYEs the callee got"
 h_log "load: done $(($(h__now_ms) - start)) ms after the first POST"
+
+# ---- nothing left behind: every transaction of every call above ends
+# within 64*T1 (32 s, Timer J/K/M over UDP) of the last call's last message
+h_cvwd_wait_metric cvw_sip_transactions_open 0 40 "transactions left open after every call ended"
+h_log "no transaction left open $(($(h__now_ms) - start)) ms after the load's first POST"
+h_assert_eq "$(h_cvwd_metric cvw_sip_dialogs_open)" 0 "dialogs left open at the end"
 
 h_assert_eq "$(h_pbx_not_routed_count)" 0 "in-dialog requests refused by the PBX (Record-Route ignored)"
 h_cvwd_stop
