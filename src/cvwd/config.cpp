@@ -139,11 +139,28 @@ Result<void> load_log(const toml::table& root, Config& config) {
   return {};
 }
 
+// Reads a whole number key into `out` when present, within [min, max].
+template <typename Int>
+Result<void> get_integer(const toml::table& table, std::string_view key, const std::string& path,
+                         Int& out, std::int64_t min, std::int64_t max) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return {};
+  if (!node->is_integer())
+    return config_error(path + ": must be a whole number (got " + show(*node) + ")");
+  const std::int64_t v = node->as_integer()->get();
+  if (v < min || v > max)
+    return config_error(path + ": must be from " + std::to_string(min) + " to " +
+                        std::to_string(max) + " (got " + std::to_string(v) + ")");
+  out = static_cast<Int>(v);
+  return {};
+}
+
 Result<void> load_sip(const toml::table& root, Config& config) {
   Result<const toml::table*> sip = section(root, "sip");
   if (!sip) return sip.error();
   if (*sip == nullptr) return {};
-  if (auto r = check_keys(**sip, "sip.", {"listen", "domains"}); !r) return r;
+  if (auto r = check_keys(**sip, "sip.", {"listen", "domains", "session_expires", "min_se"}); !r)
+    return r;
 
   if ((*sip)->contains("listen")) {
     std::vector<std::string> listen;
@@ -165,6 +182,20 @@ Result<void> load_sip(const toml::table& root, Config& config) {
       return config_error("sip.domains[" + std::to_string(i) + "]: not a domain name (got " +
                           json_quoted(d) + ")");
   }
+
+  // RFC 4028: Min-SE is never below 90 s (§4); a day is plenty for either.
+  if (auto r = get_integer(**sip, "min_se", "sip.min_se", config.sip_timers.min_se, 90, 86400); !r)
+    return r;
+  if (auto r = get_integer(**sip, "session_expires", "sip.session_expires",
+                           config.sip_timers.session_expires, 0, 86400);
+      !r)
+    return r;
+  if (config.sip_timers.session_expires != 0 &&
+      config.sip_timers.session_expires < config.sip_timers.min_se)
+    return config_error(
+        "sip.session_expires: must be 0 (no session timer) or at least sip.min_se (" +
+        std::to_string(config.sip_timers.min_se) + ") (got " +
+        std::to_string(config.sip_timers.session_expires) + ")");
   return {};
 }
 
@@ -227,21 +258,6 @@ Result<void> load_trunks(const toml::table& root, Config& config) {
     }
     config.trunks.push_back(std::move(*trunk));
   }
-  return {};
-}
-
-// Reads a whole number key into `out` when present, within [min, max].
-template <typename Int>
-Result<void> get_integer(const toml::table& table, std::string_view key, const std::string& path, Int& out,
-                         std::int64_t min, std::int64_t max) {
-  const toml::node* node = table.get(key);
-  if (node == nullptr) return {};
-  if (!node->is_integer()) return config_error(path + ": must be a whole number (got " + show(*node) + ")");
-  const std::int64_t v = node->as_integer()->get();
-  if (v < min || v > max)
-    return config_error(path + ": must be from " + std::to_string(min) + " to " + std::to_string(max) + " (got " +
-                        std::to_string(v) + ")");
-  out = static_cast<Int>(v);
   return {};
 }
 

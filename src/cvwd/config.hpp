@@ -29,6 +29,14 @@ struct Config {
   std::string log_format = "text";                        // [log] format: text or json
   std::vector<std::string> domains;                       // [sip] domains: the domains we are
 
+  // [sip] session_expires, min_se: RFC 4028 session timers. The interval cvw
+  // asks for in its INVITEs (0: none) and the smallest it accepts (422 below).
+  struct SessionTimers {
+    std::uint32_t session_expires = 1800;
+    std::uint32_t min_se = 90;
+  };
+  SessionTimers sip_timers;
+
   // A SIP trunk ([[trunk]]): the PBX or carrier cvw exchanges calls with.
   struct Trunk {
     std::string name;

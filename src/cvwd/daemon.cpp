@@ -274,6 +274,8 @@ int run_daemon(DaemonOptions options) {
   sip::StackConfig stack_config;
   stack_config.user_agent = std::string("cvw/") + kVersion;
   stack_config.transport.listen = config.sip_listen;
+  stack_config.session_expires = config.sip_timers.session_expires;
+  stack_config.min_se = config.sip_timers.min_se;
   sip::SipStack stack(io, stack_config);
   if (auto r = stack.start(); !r) return fail(r.error().message);
   for (const auto& la : stack.transport().bound()) log().info("cvwd: SIP listening on {}", la.to_string());

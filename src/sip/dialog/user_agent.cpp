@@ -172,6 +172,9 @@ Result<std::shared_ptr<InviteSession>> UserAgent::invite(const InviteParams& par
   invite.add(HeaderId::Supported, kSupported);
   if (config_.session_expires > 0) {
     invite.add(HeaderId::SessionExpires, std::to_string(config_.session_expires));
+    // §7.1: a UAC that accepts no less than some interval says so; 90 s is
+    // what an absent Min-SE means.
+    if (config_.min_se > 90) invite.add(HeaderId::MinSE, std::to_string(config_.min_se));
   }
   add_common_headers(invite);
   for (const auto& [name, value] : params.headers) {

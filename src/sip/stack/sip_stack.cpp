@@ -20,6 +20,8 @@ Result<void> SipStack::start() {
   ua.contact_user = config_.contact_user;
   ua.outbound_proxy = config_.outbound_proxy;
   ua.timers = config_.timers;
+  ua.session_expires = config_.session_expires;
+  ua.min_se = config_.min_se;
   for (const transport::ListenAddress& la : transport_->bound()) {
     ua.local.push_back(dialog::LocalAddress{la.protocol, la.address.to_string(), la.port});
   }

@@ -21,6 +21,10 @@ struct StackConfig {
   std::string user_agent = "cvw";
   std::string contact_user = "cvw";
   std::optional<Peer> outbound_proxy;
+  // RFC 4028: the session interval asked for in our INVITEs (0: none) and the
+  // smallest accepted.
+  std::uint32_t session_expires = 1800;
+  std::uint32_t min_se = 90;
 };
 
 class SipStack {

@@ -138,6 +138,28 @@ TEST(CvwdConfig, BadDomain) {
   EXPECT_EQ(error_of("[sip]\ndomains = []"), "sip.domains: must list at least one domain (got [])");
 }
 
+TEST(CvwdConfig, SessionTimers) {
+  Result<Config> defaults = load_config("");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->sip_timers.session_expires, 1800u);
+  EXPECT_EQ(defaults->sip_timers.min_se, 90u);
+
+  Result<Config> set = load_config("[sip]\nsession_expires = 600\nmin_se = 300");
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->sip_timers.session_expires, 600u);
+  EXPECT_EQ(set->sip_timers.min_se, 300u);
+  Result<Config> off = load_config("[sip]\nsession_expires = 0");
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  EXPECT_EQ(off->sip_timers.session_expires, 0u);
+
+  EXPECT_EQ(error_of("[sip]\nmin_se = 60"), "sip.min_se: must be from 90 to 86400 (got 60)");
+  EXPECT_EQ(
+      error_of("[sip]\nsession_expires = 120\nmin_se = 300"),
+      "sip.session_expires: must be 0 (no session timer) or at least sip.min_se (300) (got 120)");
+  EXPECT_EQ(error_of("[sip]\nsession_expires = \"30m\""),
+            "sip.session_expires: must be a whole number (got \"30m\")");
+}
+
 TEST(CvwdConfig, BadTrunkAddress) {
   EXPECT_EQ(error_of("[[trunk]]\nname = \"pbx\"\naddress = \"udp:pbx.example:5060\""),
             "trunk[0].address: 'pbx.example' is not an IP address (got \"udp:pbx.example:5060\")");

@@ -40,6 +40,41 @@ class Uac : public UaTest {
 
 // --- the INVITE ------------------------------------------------------------------------
 
+// RFC 4028 as configured ([sip] session_expires and min_se in cvwd).
+UaConfig timers_config(std::uint32_t session_expires, std::uint32_t min_se) {
+  UaConfig c = udp_tcp_config();
+  c.session_expires = session_expires;
+  c.min_se = min_se;
+  return c;
+}
+class UacAsking600AtLeast300 : public UaTest {
+ protected:
+  UacAsking600AtLeast300() : UaTest(timers_config(600, 300)) {}
+};
+class UacWithoutSessionTimer : public UaTest {
+ protected:
+  UacWithoutSessionTimer() : UaTest(timers_config(0, 90)) {}
+};
+
+TEST_F(Uac, InviteAsksForTheDefaultSessionInterval) {
+  start_call(call_bob());
+  const Message invite = wire.last_message("INVITE");
+  EXPECT_EQ(invite.header(HeaderId::SessionExpires), "1800");
+  EXPECT_EQ(invite.count(HeaderId::MinSE), 0u) << "90 s, what an absent Min-SE means";
+}
+
+TEST_F(UacAsking600AtLeast300, InviteCarriesTheConfiguredIntervalAndMinimum) {
+  start_call(call_bob());
+  const Message invite = wire.last_message("INVITE");
+  EXPECT_EQ(invite.header(HeaderId::SessionExpires), "600");
+  EXPECT_EQ(invite.header(HeaderId::MinSE), "300");
+}
+
+TEST_F(UacWithoutSessionTimer, InviteAsksForNoSessionTimer) {
+  start_call(call_bob());
+  EXPECT_EQ(wire.last_message("INVITE").count(HeaderId::SessionExpires), 0u);
+}
+
 TEST_F(Uac, InviteCarriesEverythingANewRequestNeeds) {
   InviteParams params = call_bob();
   params.headers.emplace_back("P-Asserted-Identity", "<sip:1000@127.0.0.1>");
