@@ -1,14 +1,20 @@
 #include "sip/transport/transport.hpp"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <unordered_map>
+#include <vector>
 
 #include "common/log.hpp"
 #include "common/log_budget.hpp"
@@ -89,6 +95,9 @@ std::string ListenAddress::to_string() const {
 namespace {
 constexpr std::size_t kReadChunk = 16384;
 constexpr int kDrainBatch = 64;
+// Datagrams one recvmmsg() takes; each has room for the largest UDP payload.
+constexpr int kRecvBatch = 16;
+constexpr std::size_t kDatagramRoom = 65536;
 constexpr int kUdpBufferBytes = 4 << 20;
 }
 
@@ -97,9 +106,21 @@ struct TransportLayer::Impl {
     udp::socket socket;
     ListenAddress address;
     std::uint64_t id = 0;  // Peer::connection of what it receives: replies leave from it
-    std::array<char, 65536> buffer{};
-    udp::endpoint from;
-    explicit UdpListener(asio::io_context& io) : socket(io) {}
+    // recvmmsg()'s batch: a buffer, an iovec, a source address and a header
+    // per datagram. The buffers are 1 MiB of address space, of which only
+    // what datagrams fill is ever touched.
+    std::vector<char> buffers = std::vector<char>(kRecvBatch * kDatagramRoom);
+    std::array<iovec, kRecvBatch> iov{};
+    std::array<sockaddr_storage, kRecvBatch> sources{};
+    std::array<mmsghdr, kRecvBatch> headers{};
+    explicit UdpListener(asio::io_context& io) : socket(io) {
+      for (int i = 0; i < kRecvBatch; ++i) {
+        iov[i] = iovec{buffers.data() + i * kDatagramRoom, kDatagramRoom};
+        headers[i].msg_hdr.msg_iov = &iov[i];
+        headers[i].msg_hdr.msg_iovlen = 1;
+        headers[i].msg_hdr.msg_name = &sources[i];
+      }
+    }
   };
 
   struct TcpListener {
@@ -139,6 +160,9 @@ struct TransportLayer::Impl {
   asio::steady_timer sweep_timer;
   bool running = false;
   bool started = false;
+  // A handler posted to the io_context may run after this layer is gone
+  // (the context drains its queue at shutdown): it checks this first.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
   Impl(asio::io_context& io_, TransportConfig config_, Handler handler_)
       : io(io_), config(std::move(config_)), handler(std::move(handler_)), sweep_timer(io_) {}
@@ -185,26 +209,52 @@ struct TransportLayer::Impl {
   }
 
   // --- UDP --------------------------------------------------------------
-  // One wake-up reads every datagram already queued (up to a bound, so TCP
-  // and timers still get their turn): under load that saves an epoll_wait and
-  // a re-arm per message. The socket is non-blocking for the drain.
+  // One wake-up reads every datagram already queued, kRecvBatch per
+  // recvmmsg() call: under load that saves an epoll_wait and a re-arm per
+  // message, and a system call per datagram. The drain is bounded (so TCP
+  // and timers still get their turn); a drain that stopped with datagrams
+  // still queued continues from a posted handler rather than waiting for the
+  // reactor, which (edge-triggered) reports only datagrams that arrive later.
   void receive_udp(UdpListener& l) {
-    l.socket.async_receive_from(asio::buffer(l.buffer), l.from, [this, &l](boost::system::error_code ec, std::size_t n) {
+    l.socket.async_wait(udp::socket::wait_read, [this, &l](boost::system::error_code ec) {
       if (ec == asio::error::operation_aborted || !running) return;
-      if (!ec) deliver_datagram(l, n);
-      for (int i = 0; i < kDrainBatch && running; ++i) {
-        boost::system::error_code more;
-        const std::size_t m = l.socket.receive_from(asio::buffer(l.buffer), l.from, 0, more);
-        if (more) break;  // would_block: the queue is empty
-        deliver_datagram(l, m);
-      }
-      if (running) receive_udp(l);
+      drain_udp(l);
     });
   }
 
-  void deliver_datagram(UdpListener& l, std::size_t n) {
-    deliver(std::string_view(l.buffer.data(), n), Framing::Datagram,
-            Peer{Protocol::Udp, l.from.address(), l.from.port(), l.id});
+  void drain_udp(UdpListener& l) {
+    for (int budget = kDrainBatch; running && budget > 0;) {
+      const int want = std::min(budget, kRecvBatch);
+      for (int i = 0; i < want; ++i) l.headers[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      const int got = ::recvmmsg(l.socket.native_handle(), l.headers.data(),
+                                 static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && bad_input_log.allow())
+          log().warn("sip: receiving on {} failed: {}", l.address.to_string(),
+                     std::strerror(errno));
+        break;
+      }
+      for (int i = 0; i < got && running; ++i) deliver_datagram(l, i);
+      if (got < want) break;  // the queue is empty
+      budget -= got;
+      if (budget == 0) {
+        asio::post(io, [this, &l, alive = std::weak_ptr<bool>(alive_)] {
+          if (!alive.expired() && running) drain_udp(l);
+        });
+        return;
+      }
+    }
+    if (running) receive_udp(l);
+  }
+
+  void deliver_datagram(UdpListener& l, int i) {
+    const msghdr& h = l.headers[i].msg_hdr;
+    udp::endpoint from;
+    std::memcpy(from.data(), h.msg_name, h.msg_namelen);
+    from.resize(h.msg_namelen);
+    deliver(std::string_view(static_cast<const char*>(h.msg_iov->iov_base), l.headers[i].msg_len),
+            Framing::Datagram, Peer{Protocol::Udp, from.address(), from.port(), l.id});
   }
 
   // RFC 3581 §4: "The response MUST be sent from the same address and port

@@ -85,6 +85,39 @@ TEST_F(UdpTransport, Ipv4RequestArrivesWithItsSource) {
   EXPECT_EQ(layer.metrics().dropped, 0u);
 }
 
+// A burst queued before the loop runs is read in batches (recvmmsg) and in
+// bounded turns: every datagram arrives, in order, from its own source, the
+// largest payload whole; and after the drain the listener still wakes for
+// the next one.
+TEST_F(UdpTransport, ABurstArrivesWholeAndInOrderAndTheListenerWakesAfterIt) {
+  RawUdp a(io, kLoopback4);
+  RawUdp b(io, kLoopback4);
+  constexpr int kBurst = 150;  // more than one drain turn (64) and many batches (16)
+  for (int i = 0; i < kBurst; ++i) {
+    RawUdp& from = i % 2 == 0 ? a : b;
+    RequestText r;
+    r.via = "SIP/2.0/UDP 127.0.0.1:" + std::to_string(from.port()) + ";branch=z9hG4bK-burst-" +
+            std::to_string(i);
+    r.call_id = "burst-" + std::to_string(i) + "@test";
+    if (i == 77) r.body = std::string(60000, 'x');  // near the largest UDP payload
+    from.send_to(r.wire(), server4());
+  }
+  ASSERT_TRUE(run_until(io, [&] { return layer.delivered.size() == kBurst; }))
+      << layer.delivered.size() << " of " << kBurst << " delivered";
+  for (int i = 0; i < kBurst; ++i) {
+    const Delivered& d = layer.delivered[static_cast<std::size_t>(i)];
+    EXPECT_EQ(d.message.header(HeaderId::CallId), "burst-" + std::to_string(i) + "@test");
+    EXPECT_EQ(d.source.port, (i % 2 == 0 ? a : b).port()) << i;
+  }
+  EXPECT_EQ(layer.delivered[77].message.body().size(), 60000u);
+
+  RequestText late;
+  late.call_id = "late@test";
+  inject(a, late.wire(), server4());
+  EXPECT_EQ(layer.delivered.back().message.header(HeaderId::CallId), "late@test");
+  EXPECT_EQ(layer.metrics().received, kBurst + 1u);
+}
+
 TEST_F(UdpTransport, Ipv4SendReachesRawSocketFromTheListenPort) {
   RawUdp peer(io, kLoopback4);
   const std::string wire = ok_response();
