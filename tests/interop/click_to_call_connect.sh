@@ -21,8 +21,18 @@
 # empty; the PBX refuses no in-dialog request (cvwd follows Record-Route).
 # cvwd must then stop cleanly on SIGTERM (exit 0, no sanitizer report).
 # SKIPs when the cvwd binary has no click-to-call yet.
+# With the argument "tcp" the same calls go over a TCP trunk: cvwd listens on
+# UDP and TCP and reaches the PBX over TCP (which Record-Routes twice, TCP
+# towards cvwd, UDP towards the phones); the phones' BYEs and answers come
+# back to cvwd over TCP, and every leg is checked as above.
 source "$(dirname "$0")/lib/harness.sh"
-h_init click_to_call_connect 75
+case ${1:-udp} in
+  udp) name=click_to_call_connect ;;
+  tcp) name=click_to_call_connect_tcp ;;
+  *) echo "usage: $0 [udp|tcp]" >&2; exit 2 ;;
+esac
+H_CVWD_TRUNK_PROTOCOL=${1:-udp}
+h_init "$name" 75
 h_need kamailio sipp curl
 h_cvwd_need
 
@@ -183,6 +193,15 @@ h_assert_eq "$(h_cvwd_json '[[c["id"], c["state"], c["reason"]["code"], c["reaso
   "call history"
 h_cvwd_http GET "/api/v1/me/call-history?limit=0"
 h_cvwd_expect_status 400 "GET /api/v1/me/call-history?limit=0"
+
+if [ "$H_CVWD_TRUNK_PROTOCOL" = tcp ]; then
+  # the PBX Record-Routes twice (TCP on cvwd's side, UDP on the phones'), and
+  # the SIP went over TCP connections
+  rr=$(h_cvwd_sipp_msg phoneA 1 recv INVITE 1 hdr:Record-Route)
+  [[ "$rr" == *transport=tcp* ]] || h_fail "tcp: phone A's INVITE should show the PBX's TCP side in Record-Route, has '$rr'"
+  h_assert_ge "$(h_cvwd_metric 'cvw_sip_connections_total{event="opened"}')" 1 "tcp: SIP TCP connections cvwd opened or accepted"
+  h_log "tcp: Record-Route $rr; cvwd's TCP connections $(h_cvwd_metric 'cvw_sip_connections_total{event="opened"}')"
+fi
 
 h_assert_eq "$(h_pbx_not_routed_count)" 0 "in-dialog requests refused by the PBX (Record-Route ignored)"
 h_cvwd_stop

@@ -737,8 +737,11 @@ h_cvwd_need() {
 # tables such as "[calls] ...", is appended), starts `cvwd --demo` (label
 # cvwd) and waits until GET /healthz answers 200. SKIPs when cvwd refuses
 # [calls] or [media] as unknown keys: a build from before click-to-call.
+# H_CVWD_TRUNK_PROTOCOL=tcp: cvwd also listens on TCP (the same port) and
+# reaches the PBX over TCP; the PBX still talks UDP to the phones.
 h_cvwd_start() {
-  local extra=${1:-} dir="$H_WORK/cvwd" http trunk="" end
+  local extra=${1:-} dir="$H_WORK/cvwd" http trunk="" end listen
+  local protocol=${H_CVWD_TRUNK_PROTOCOL:-udp}
   [ -n "$H_CVWD" ] || h_fail "harness: h_cvwd_start before h_cvwd_need"
   # a restart (h_cvwd_restart) keeps the SIP port the phones know
   [ "${H__CVWD_RESTART:-0}" = 1 ] || h_port H_CVWD_SIP_PORT
@@ -748,16 +751,18 @@ h_cvwd_start() {
   if [ -n "$H_PBX_PORT" ]; then
     trunk="[[trunk]]
 name = \"pbx\"
-address = \"udp:127.0.0.1:$H_PBX_PORT\"
+address = \"$protocol:127.0.0.1:$H_PBX_PORT\"
 allowed_sources = [\"127.0.0.1\"]"
   fi
+  listen="\"udp:127.0.0.1:$H_CVWD_SIP_PORT\""
+  [ "$protocol" = tcp ] && listen="$listen, \"tcp:127.0.0.1:$H_CVWD_SIP_PORT\""
   cat >"$dir/cvwd.toml" <<EOF
 # written by tests/interop/lib/harness.sh (h_cvwd_start) for $H_NAME
 [log]
 level = "${CVW_INTEROP_CVWD_LOG:-debug}"
 
 [sip]
-listen = ["udp:127.0.0.1:$H_CVWD_SIP_PORT"]
+listen = [$listen]
 domains = ["example.com"]
 
 $trunk
@@ -786,7 +791,8 @@ EOF
     sleep 0.1
   done
   h_wait_port udp "$H_CVWD_SIP_PORT" 5 || h_fail "cvwd does not listen on UDP $H_CVWD_SIP_PORT"
-  h_log "cvwd up: API $H_CVWD_URL, SIP udp:127.0.0.1:$H_CVWD_SIP_PORT, trunk ${H_PBX_PORT:+udp:127.0.0.1:$H_PBX_PORT}"
+  [ "$protocol" = tcp ] && { h_wait_port tcp "$H_CVWD_SIP_PORT" 5 || h_fail "cvwd does not listen on TCP $H_CVWD_SIP_PORT"; }
+  h_log "cvwd up: API $H_CVWD_URL, SIP $listen, trunk ${H_PBX_PORT:+$protocol:127.0.0.1:$H_PBX_PORT}"
 }
 
 # h_cvwd_http METHOD PATH [JSON_BODY]: one API request (bearer token of
