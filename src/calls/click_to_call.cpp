@@ -362,11 +362,9 @@ sdp::Session ClickToCall::seen_offer(std::uint16_t port, const sdp::Session& oth
   return media_->anchored() ? sdp::build_offer(anchored_endpoint(*media_, port, other)) : sdp::build_offer_from(other);
 }
 
-Task<void> ClickToCall::release_both() {
-  auto& phone_done = phone_->hangup();
-  auto& callee_done = callee_.hangup();
-  co_await phone_done;
-  co_await callee_done;
+void ClickToCall::release_both() {
+  phone_->hangup();
+  callee_.hangup();
 }
 
 Task<void> ClickToCall::run() {
@@ -401,14 +399,14 @@ Task<bool> ClickToCall::call_phone() {
     co_return false;
   }
   if (user_hung_up_ || phone_gone_) {
-    co_await phone_->hangup();
+    phone_->hangup();
     finish(user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
                          : end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up your phone"));
     co_return false;
   }
   auto answer = phone_media_.take(*phone_);
   if (!answer || sdp::active_media_count(*answer) == 0) {
-    co_await phone_->hangup();
+    phone_->hangup();
     finish(end_reason(EndCode::Failed, Party::Phone, "Your phone answered without media cvw can use"));
     co_return false;
   }
@@ -431,19 +429,19 @@ Task<bool> ClickToCall::connect_callee() {
                                    "You hung up before the other person answered")
         : callee_.timed_out() ? unanswered(callee_failure(callee_status), callee_ring_timeout_)
                               : callee_failure(callee_status);
-    co_await phone_->hangup();
+    phone_->hangup();
     finish(std::move(why));
     co_return false;
   }
   if (phone_gone_ || user_hung_up_) {
-    co_await release_both();
+    release_both();
     finish(user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")
                          : end_reason(EndCode::PhoneHungUp, Party::Phone, "You hung up before the other person answered"));
     co_return false;
   }
   auto answer = callee_media_.take(callee_);
   if (!answer || sdp::active_media_count(*answer) == 0) {
-    co_await release_both();
+    release_both();
     finish(end_reason(EndCode::Failed, Party::Callee, "The other person answered without media cvw can use"));
     co_return false;
   }
@@ -470,7 +468,7 @@ Task<bool> ClickToCall::connect_callee() {
                       " when cvw connected it to the other person (SIP " + std::to_string(update) +
                       ")",
                   update);
-    co_await release_both();
+    release_both();
     finish(std::move(why));
     co_return false;
   }
@@ -490,7 +488,7 @@ Task<void> ClickToCall::stay_connected() {
   const Party who = co_await first_to_leave_;
   const bool expired = phone_gone_ == sip::dialog::EndReason::SessionExpired ||
                        callee_gone_ == sip::dialog::EndReason::SessionExpired;
-  co_await release_both();
+  release_both();
   if (expired) {
     finish(end_reason(EndCode::SessionExpired, who, "The call was lost (its session timer ran out)"));
   } else if (!info_.connected_at) {

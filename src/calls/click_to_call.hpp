@@ -106,7 +106,11 @@ class ClickToCall final : public Call, private sip::dialog::CallLegObserver {
   Task<bool> call_phone();
   Task<bool> connect_callee();
   Task<void> stay_connected();
-  Task<void> release_both();
+  // BYE (or CANCEL) to both legs. The call ends for the user now: a leg's
+  // session finishes its BYE on its own (a silent peer holds it until
+  // Timer F, 32 s, which must not hold the call's end, its history record
+  // or the user's count of calls).
+  void release_both();
   Task<void> take_replacement(std::unique_ptr<sip::dialog::CallLeg> incoming);
   Task<void> blind_transfer(sip::dialog::InviteParams invite, sip::dialog::CallLeg* referrer);
   bool on_refer(const sip::Message& refer);

@@ -387,7 +387,7 @@ Task<bool> IncomingCall::answer_caller(sip::dialog::CallLeg& device, Party devic
   auto answer = device_media_.take(device);
   if (!answer || sdp::active_media_count(*answer) == 0) {
     caller_.reject(488);
-    co_await device.hangup();
+    device.hangup();
     finish(end_reason(EndCode::Failed, device_party, "Your device answered without media cvw can use"));
     co_return false;
   }
@@ -398,9 +398,8 @@ Task<bool> IncomingCall::answer_caller(sip::dialog::CallLeg& device, Party devic
     // or never ACKed: release the device.
     EndReason why = user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You ended the call")
                                   : end_reason(EndCode::Missed, Party::Caller, "Missed call: the caller hung up");
-    auto& caller_done = caller_.hangup();
-    co_await device.hangup();
-    co_await caller_done;
+    caller_.hangup();
+    device.hangup();
     finish(std::move(why));
     co_return false;
   }
@@ -412,10 +411,10 @@ Task<bool> IncomingCall::answer_caller(sip::dialog::CallLeg& device, Party devic
 
 Task<void> IncomingCall::stay_connected(sip::dialog::CallLeg& device) {
   const Party who = co_await first_to_leave_;
-  auto& caller_done = caller_.hangup();
-  auto& device_done = device.hangup();
-  co_await caller_done;
-  co_await device_done;
+  // The call ends for the user as the BYEs go out; each leg's session
+  // finishes its BYE on its own (see ClickToCall::release_both).
+  caller_.hangup();
+  device.hangup();
   if (expired_) {
     finish(end_reason(EndCode::SessionExpired, who, "The call was lost (its session timer ran out)"));
     co_return;

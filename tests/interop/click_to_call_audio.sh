@@ -92,8 +92,13 @@ sleep 3
 h_cvwd_http DELETE "/api/v1/me/calls/$ID"
 h_cvwd_expect_status 204 "DELETE /api/v1/me/calls/$ID"
 h_cvwd_wait_call_state events op-audio ended 10
-h_assert_eq "$(h_cvwd_call_events events op-audio)" \
-  "callingPhone phoneRinging callingCallee calleeRinging connected ended" "call states in the events"
+# Phone A answers at once (auto-answer): its 180 and 200 leave together and
+# the PBX's two worker processes may pass them on in either order; a 180
+# after the 200 is rightly ignored, so phoneRinging may be missing.
+states=$(h_cvwd_call_events events op-audio)
+[[ "$states" == *phoneRinging* ]] || h_log "phone A's 180 came after its 200 (the PBX reordered them): no phoneRinging"
+h_assert_eq "${states/phoneRinging /}" \
+  "callingPhone callingCallee calleeRinging connected ended" "call states in the events (phoneRinging aside)"
 h_assert_eq "$(h_cvwd_call_event events op-audio ended '"%s by %s" % (e["data"]["call"]["reason"]["code"], e["data"]["call"]["reason"].get("by"))')" \
   "Completed by user" "reason of the end"
 h_wait_log "$LOG_A" 'Call with .* terminated' 5 || h_fail "phone A did not see the call end"

@@ -343,6 +343,26 @@ TEST_F(ClickToCallTest, UserHangsUpAConnectedCall) {
   expect_no_dialogs_left();
 }
 
+// The user hangs up while the phone has gone silent (unplugged, its PBX
+// down): the call ends for the user at once, not when the phone's BYE
+// times out (Timer F, 32 s).
+TEST_F(ClickToCallTest, HangingUpAroundASilentPhoneEndsTheCallAtOnce) {
+  phone.script = answers(phone, phone_media);
+  callee.script = answers(callee, callee_media);
+  start();
+  net.run(5s);
+  ASSERT_EQ(states.back(), "connected");
+  net.drop = [this](const sip::Message&, const Host& from) { return &from == &phone_host; };
+  call->hang_up();
+  net.run(1s);
+  EXPECT_TRUE(done) << "still not ended 1 s after the user hung up";
+  net.run(40s);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::Completed);
+  EXPECT_EQ(reason().by, Party::User);
+  expect_no_dialogs_left();
+}
+
 TEST_F(ClickToCallTest, PhoneHangsUpAConnectedCall) {
   phone.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
     phone.accept_reoffers(phone_media);

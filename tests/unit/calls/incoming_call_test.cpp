@@ -205,6 +205,25 @@ TEST_F(IncomingCallTest, AnsweredOnThePhoneCancelsTheClientAndTheCallerHangsUp) 
   expect_no_dialogs_left();
 }
 
+// The caller hangs up while the phone that answered has gone silent: the
+// call ends for the user (and in the history) at once, not when the phone's
+// BYE times out (Timer F, 32 s).
+TEST_F(IncomingCallTest, TheCallEndsAtOnceEvenWhenTheAnsweringPhoneIsSilent) {
+  client.script = rings_forever();
+  phone.script = answers(phone, phone_media, 3s);
+  place_call();
+  net.run(5s);
+  ASSERT_EQ(call->info().answered_on, AnsweredOn::Phone);
+  net.drop = [this](const sip::Message&, const Host& from) { return &from == &phone_host; };
+  caller.hangup();
+  net.run(1s);
+  EXPECT_TRUE(done) << "still not ended 1 s after the caller hung up";
+  EXPECT_EQ(reason().code, EndCode::Completed);
+  EXPECT_EQ(reason().by, Party::Caller);
+  net.run(40s);
+  expect_no_dialogs_left();
+}
+
 TEST_F(IncomingCallTest, ThreeBranchesRingAndTheFirstAnswerWins) {
   branches.push_back(RingBranch{BranchKind::Client, {"sip:alice@127.0.0.7:5060", "<sip:alice@example.com>", "", "", "", {}}});
   client.script = answers(client, client_media, 4s);
