@@ -10,6 +10,13 @@ void Call::set_state(CallState state) {
   changed();
 }
 
+EndReason lost_call(Party who, sip::dialog::EndReason why) {
+  return end_reason(EndCode::SessionExpired, who,
+                    why == sip::dialog::EndReason::Lost
+                        ? "The call was lost (the other end stopped answering)"
+                        : "The call was lost (its session timer ran out)");
+}
+
 void Call::finish(EndReason why) {
   if (info_.state == CallState::Ended) return;
   info_.reason = std::move(why);

@@ -6,12 +6,22 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "calls/call_info.hpp"
 #include "common/task.hpp"
 #include "sip/dialog/invite_session.hpp"
 
 namespace cvw::calls {
+
+// A leg that ended without anyone hanging up: its session timer ran out, or
+// the far end stopped answering requests in the dialog (408, 481, none).
+// Such a call ends SessionExpired ("the call was lost"), by the party whose
+// leg it was, saying which of the two happened.
+inline bool leg_lost(std::optional<sip::dialog::EndReason> why) {
+  return why == sip::dialog::EndReason::SessionExpired || why == sip::dialog::EndReason::Lost;
+}
+EndReason lost_call(Party who, sip::dialog::EndReason why);
 
 class Call {
  public:
@@ -44,9 +54,13 @@ class Call {
   void set_state(CallState state);
   // The end, once: the reason, the time, state Ended, a log line, the observer.
   void finish(EndReason why);
-  // Tells the observer of a change made to info_ directly.
+  // Tells the observer of a change made to info_ directly. Nothing is told
+  // after the end: the owner frees an ended call on its next loop turn, and
+  // a flow still finishing something in that turn (a transfer) must not
+  // report the end twice.
   void changed() {
     if (changed_) changed_(*this);
+    if (info_.state == CallState::Ended) changed_ = nullptr;
   }
 
   CallInfo info_;

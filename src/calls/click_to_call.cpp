@@ -164,6 +164,9 @@ bool ClickToCall::on_leg_refer(sip::dialog::CallLeg& leg, const sip::Message& re
 
 void ClickToCall::swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::LocalSession local,
                              PartyMedia media, TransferKind kind, std::string to) {
+  // The call ended while the transfer was completing: the new leg goes (its
+  // destructor sends BYE) and the call stays as it ended.
+  if (info_.state == CallState::Ended) return;
   // The old leg leaves without ending the call: its observers go first.
   old_phone_ = std::move(phone_);
   old_phone_->observe(nullptr);
@@ -264,7 +267,7 @@ Task<void> ClickToCall::blind_transfer(sip::dialog::InviteParams p,
   auto answer = described.take(*leg);
   if (!answer || !co_await point_callee_at(*answer)) {
     referrer->notify_refer(503);
-    co_await leg->hangup();
+    leg->hangup();  // its session finishes the BYE alone (see release_both)
     end_transfer();
     co_return;
   }
@@ -486,11 +489,11 @@ Task<bool> ClickToCall::connect_callee() {
 
 Task<void> ClickToCall::stay_connected() {
   const Party who = co_await first_to_leave_;
-  const bool expired = phone_gone_ == sip::dialog::EndReason::SessionExpired ||
-                       callee_gone_ == sip::dialog::EndReason::SessionExpired;
+  const std::optional<sip::dialog::EndReason> lost =
+      leg_lost(phone_gone_) ? phone_gone_ : callee_gone_;
   release_both();
-  if (expired) {
-    finish(end_reason(EndCode::SessionExpired, who, "The call was lost (its session timer ran out)"));
+  if (leg_lost(lost)) {
+    finish(lost_call(who, *lost));
   } else if (!info_.connected_at) {
     // Someone left while the phone was being pointed at the callee.
     finish(who == Party::User    ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")

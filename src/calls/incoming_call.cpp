@@ -70,7 +70,7 @@ void IncomingCall::on_leg_provisional(sip::dialog::CallLeg& leg, const sip::Mess
 void IncomingCall::on_leg_end(sip::dialog::CallLeg& leg, sip::dialog::EndReason r, int) {
   const bool from_caller = &leg == &caller_;
   if (!from_caller && &leg != device_) return;
-  expired_ = expired_ || r == sip::dialog::EndReason::SessionExpired;
+  if (!leg_lost(lost_) && leg_lost(r)) lost_ = r;
   if (!from_caller) {
     first_to_leave_.set(device_party_);
     return;
@@ -415,8 +415,8 @@ Task<void> IncomingCall::stay_connected(sip::dialog::CallLeg& device) {
   // finishes its BYE on its own (see ClickToCall::release_both).
   caller_.hangup();
   device.hangup();
-  if (expired_) {
-    finish(end_reason(EndCode::SessionExpired, who, "The call was lost (its session timer ran out)"));
+  if (leg_lost(lost_)) {
+    finish(lost_call(who, *lost_));
     co_return;
   }
   const char* text = who == Party::Caller   ? "The caller hung up"

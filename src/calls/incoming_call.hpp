@@ -172,7 +172,7 @@ class IncomingCall final : public Call, private sip::dialog::CallLegObserver {
   PartyMedia caller_media_;       // what the caller last described
   PartyMedia device_media_;       // and the device that answered
   bool user_hung_up_ = false;
-  bool expired_ = false;  // a leg's session timer ran out (RFC 4028)
+  std::optional<sip::dialog::EndReason> lost_;  // how a leg was lost (leg_lost), if one was
   Completion<Party> first_to_leave_;
 };
 

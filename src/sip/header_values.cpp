@@ -394,6 +394,9 @@ Result<SessionExpires> parse_session_expires(std::string_view value, std::string
   if (!se.refresher.empty() && !iequal(se.refresher, "uac") && !iequal(se.refresher, "uas")) {
     return bad_request("Session-Expires refresher must be uac or uas");
   }
+  // Parameter values are case-insensitive here (§7.3 of RFC 3261 for
+  // tokens): callers compare against the lower-case names.
+  if (!se.refresher.empty()) se.refresher = iequal(se.refresher, "uac") ? "uac" : "uas";
   return se;
 }
 

@@ -35,6 +35,8 @@ std::string_view to_string(EndReason reason) {
     case EndReason::Timeout: return "timeout";
     case EndReason::TransportError: return "transport error";
     case EndReason::SessionExpired: return "session expired";
+    case EndReason::Lost:
+      return "lost";
   }
   return "?";
 }
@@ -652,13 +654,13 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
   txn::ClientCallbacks callbacks;
   if (method == Method::Bye) {
     callbacks.on_response = [weak](txn::ClientTransactionId, Message&& r) {
-      if (auto s = weak.lock(); s && r.status() >= 200) s->end(EndReason::LocalBye, r.status());
+      if (auto s = weak.lock(); s && r.status() >= 200) s->end(s->bye_reason(), r.status());
     };
     callbacks.on_timeout = [weak](txn::ClientTransactionId) {
-      if (auto s = weak.lock()) s->end(EndReason::LocalBye, 408);
+      if (auto s = weak.lock()) s->end(s->bye_reason(), 408);
     };
     callbacks.on_transport_error = [weak](txn::ClientTransactionId) {
-      if (auto s = weak.lock()) s->end(EndReason::LocalBye, 503);
+      if (auto s = weak.lock()) s->end(s->bye_reason(), 503);
     };
   } else if (method == Method::Update) {
     // A session refresh (RFC 4028 §7.4): the 2xx restarts the timer.
@@ -757,10 +759,13 @@ void InviteSession::on_reinvite_failed(int status) {
 // on a peer that was slow or lost the request. A BYE ends it there too;
 // otherwise a phone would stay in a call with nobody until its user hung up.
 void InviteSession::on_request_failed(int status) {
-  if (status == 408)
+  if (status != 408 && status != 481) return;
+  lost_ = true;
+  if (status == 408) {
     bye();
-  else if (status == 481)
-    end(EndReason::Rejected, status);
+  } else {
+    end(EndReason::Lost, status);
+  }
 }
 
 // §14.1: after a 491, "If the UAC ... is the owner of the Call-ID of the
@@ -952,7 +957,11 @@ void InviteSession::take_session_timer(const Message& message, bool from_respons
   std::string scratch;
   Result<SessionExpires> se = parse_session_expires(value, scratch);
   if (!se || se->seconds == 0) return;
-  session_interval_ = se->seconds;
+  // Never below our Min-SE, whatever the peer says (a request below it was
+  // refused with 422 when the peer supports the extension; a response or a
+  // peer that does not is held to it): an interval of 1 s would have us
+  // refresh on every loop turn.
+  session_interval_ = std::max(se->seconds, ua_.config_.min_se);
   if (!from_response) peer_supports_timer_ = has_option(message.header(HeaderId::Supported), "timer");
   if (se->refresher.empty()) {
     // §9: the UAS chooses; leave the refresh to a UAC that supports the

@@ -43,6 +43,7 @@ enum class EndReason : std::uint8_t {
   Timeout,         // Timer B: no final response
   TransportError,  // the next hop could not be reached
   SessionExpired,  // no session refresh came in time (RFC 4028 §10); we sent BYE
+  Lost,            // a request in the dialog got 408 (we sent BYE), 481 or no answer
 };
 std::string_view to_string(EndReason reason);
 
@@ -207,6 +208,8 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   void schedule_reinvite_retry();
   // §12.2.1.2: what a 408 or 481 to a request in the dialog does to it.
   void on_request_failed(int status);
+  // How our BYE ends the session: LocalBye, or Lost after on_request_failed.
+  EndReason bye_reason() const { return lost_ ? EndReason::Lost : EndReason::LocalBye; }
 
   void transition(SessionState next);
   void end(EndReason reason, int status);
@@ -225,6 +228,7 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   bool we_refresh_ = false;           // RFC 4028: we are the refresher
   bool peer_supports_timer_ = false;  // RFC 4028: the peer listed "timer"
   bool peer_allows_update_ = false;   // the peer's Allow lists UPDATE
+  bool lost_ = false;                 // §12.2.1.2: a request got 408/481; our BYE ends as Lost
   std::optional<Dialog> dialog_;
   // Before there is a confirmed dialog the session keeps its own identity;
   // the dialog takes copies. Freed with the INVITE once the dialog is

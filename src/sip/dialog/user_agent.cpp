@@ -322,7 +322,9 @@ void UserAgent::on_out_of_dialog(txn::ServerTransactionId id, Message&& request,
         (void)transactions_.respond(id, std::move(response));
         return;
       }
-      // RFC 4028 §8.1: a Session-Expires below our Min-SE gets 422.
+      // RFC 4028 §8.1/§9: a Session-Expires below our Min-SE gets 422 from
+      // a UAC that supports the extension (it retries with our Min-SE); one
+      // that does not is not refused, and gets our Min-SE as the interval.
       if (const std::string_view se = request.header(HeaderId::SessionExpires); !se.empty()) {
         std::string scratch;
         Result<SessionExpires> parsed = parse_session_expires(se, scratch);
@@ -330,7 +332,8 @@ void UserAgent::on_out_of_dialog(txn::ServerTransactionId id, Message&& request,
           respond_simple(id, request, 400, parsed.error().message);
           return;
         }
-        if (parsed->seconds < config_.min_se) {
+        if (parsed->seconds < config_.min_se &&
+            has_option(request.header(HeaderId::Supported), "timer")) {
           Message response = make_response(request, 422);
           response.add(HeaderId::MinSE, std::to_string(config_.min_se));
           (void)transactions_.respond(id, std::move(response));

@@ -107,15 +107,16 @@ struct TransportLayer::Impl {
     ListenAddress address;
     std::uint64_t id = 0;  // Peer::connection of what it receives: replies leave from it
     // recvmmsg()'s batch: a buffer, an iovec, a source address and a header
-    // per datagram. The buffers are 1 MiB of address space, of which only
-    // what datagrams fill is ever touched.
-    std::vector<char> buffers = std::vector<char>(kRecvBatch * kDatagramRoom);
+    // per datagram. The buffers are 1 MiB of address space, left
+    // uninitialised so that only what datagrams fill is ever touched.
+    std::unique_ptr<char[]> buffers =
+        std::make_unique_for_overwrite<char[]>(kRecvBatch * kDatagramRoom);
     std::array<iovec, kRecvBatch> iov{};
     std::array<sockaddr_storage, kRecvBatch> sources{};
     std::array<mmsghdr, kRecvBatch> headers{};
     explicit UdpListener(asio::io_context& io) : socket(io) {
       for (int i = 0; i < kRecvBatch; ++i) {
-        iov[i] = iovec{buffers.data() + i * kDatagramRoom, kDatagramRoom};
+        iov[i] = iovec{buffers.get() + i * kDatagramRoom, kDatagramRoom};
         headers[i].msg_hdr.msg_iov = &iov[i];
         headers[i].msg_hdr.msg_iovlen = 1;
         headers[i].msg_hdr.msg_name = &sources[i];

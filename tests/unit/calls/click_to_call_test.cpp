@@ -363,6 +363,24 @@ TEST_F(ClickToCallTest, HangingUpAroundASilentPhoneEndsTheCallAtOnce) {
   expect_no_dialogs_left();
 }
 
+// A connected phone that goes silent for good: the session timer's refresh
+// (or its expiry) finds it gone, and the call ends as lost, by the phone,
+// not as a hang-up.
+TEST_F(ClickToCallTest, APhoneThatGoesSilentMidCallIsReportedLost) {
+  phone.script = answers(phone, phone_media);
+  callee.script = answers(callee, callee_media);
+  start();
+  net.run(5s);
+  ASSERT_EQ(states.back(), "connected");
+  net.drop = [this](const sip::Message&, const Host& from) { return &from == &phone_host; };
+  net.run(2000s);  // beyond the 1,800 s interval and the refresh's own timeout
+  ASSERT_TRUE(done);
+  EXPECT_EQ(reason().code, EndCode::SessionExpired) << reason().message;
+  EXPECT_EQ(reason().by, Party::Phone);
+  EXPECT_NE(reason().message.find("The call was lost"), std::string::npos) << reason().message;
+  EXPECT_GE(count_sent(cvw, "BYE sip:1002"), 1);
+}
+
 TEST_F(ClickToCallTest, PhoneHangsUpAConnectedCall) {
   phone.script = [this](sip::dialog::CallLeg& leg) -> Task<void> {
     phone.accept_reoffers(phone_media);

@@ -595,7 +595,7 @@ TEST_F(Uac, A481ToOurReinviteEndsTheDialog) {
   // (Call/Transaction Does Not Exist) or a 408 (Request Timeout), the UAC
   // SHOULD terminate the dialog."
   EXPECT_EQ(app.events,
-            (std::vector<std::string>{"established", "reinvite 481", "terminated rejected 481"}));
+            (std::vector<std::string>{"established", "reinvite 481", "terminated lost 481"}));
   EXPECT_EQ(ua.session_count(), 0u);
 }
 
@@ -608,7 +608,7 @@ TEST_F(Uac, A408ToOurReinviteEndsTheDialogWithABye) {
   EXPECT_EQ(app.events, (std::vector<std::string>{"established", "reinvite 408"}));
   ASSERT_EQ(wire.count("BYE"), 1u);
   from_wire(bob_response(wire.last_message("BYE"), 200).serialize(), bob_contact);
-  EXPECT_EQ(app.events.back(), "terminated local BYE 200");
+  EXPECT_EQ(app.events.back(), "terminated lost 200");
   EXPECT_EQ(ua.session_count(), 0u);
 }
 
@@ -622,6 +622,24 @@ TEST_F(Uac, AReinviteNobodyAnswersIsReportedAs408AndEndsTheDialogWithABye) {
   at(33s);  // Timer B: 64*T1
   EXPECT_EQ(app.events, (std::vector<std::string>{"established", "reinvite 408"}));
   EXPECT_EQ(wire.cseqs("BYE").size(), 1u);
+}
+
+// RFC 4028: a 2xx that sets an interval below our Min-SE (90 s) is held to
+// it; an interval of 1 s would have us refresh on every loop turn. The
+// refresher parameter is read in any case.
+TEST_F(Uac, ASessionIntervalBelowOurMinSeIsRaisedToIt) {
+  std::shared_ptr<InviteSession> s = start_call(call_bob());
+  Message ok = answered(wire.last_message("INVITE"));
+  ok.add(HeaderId::SessionExpires, "1;refresher=UAC");
+  from_wire(ok.serialize(), bob_contact);
+  ASSERT_EQ(s->state(), SessionState::Confirmed);
+  EXPECT_EQ(s->session_interval(), 90u);
+  EXPECT_TRUE(s->refresher());
+  at(44s);
+  EXPECT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1})) << "no refresh before half of 90 s";
+  at(46s);
+  EXPECT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1, 2}))
+      << "one refresh (a re-INVITE: no UPDATE in Allow)";
 }
 
 TEST_F(Uac, Retransmitted200ToTheFirstInviteAfterAReinviteIsAckedWithCSeq1) {
