@@ -86,6 +86,17 @@ class ClickToCallTest : public CallFlowTest {
   }
   void start() { start(plan()); }
 
+  // Connects a call, then drops everything the phone sends from now on
+  // (unplugged, or its PBX gone).
+  void connect_then_silence_phone() {
+    phone.script = answers(phone, phone_media);
+    callee.script = answers(callee, callee_media);
+    start();
+    net.run(5s);
+    ASSERT_EQ(states.back(), "connected");
+    net.drop = [this](const sip::Message&, const Host& from) { return &from == &phone_host; };
+  }
+
   // The user's phone: answers, and `after` that transfers the callee blind
   // to `target` (REFER); then waits to be released.
   std::function<Task<void>(sip::dialog::CallLeg&)> refers(std::string target, Duration after = 5s) {
@@ -347,12 +358,7 @@ TEST_F(ClickToCallTest, UserHangsUpAConnectedCall) {
 // down): the call ends for the user at once, not when the phone's BYE
 // times out (Timer F, 32 s).
 TEST_F(ClickToCallTest, HangingUpAroundASilentPhoneEndsTheCallAtOnce) {
-  phone.script = answers(phone, phone_media);
-  callee.script = answers(callee, callee_media);
-  start();
-  net.run(5s);
-  ASSERT_EQ(states.back(), "connected");
-  net.drop = [this](const sip::Message&, const Host& from) { return &from == &phone_host; };
+  connect_then_silence_phone();
   call->hang_up();
   net.run(1s);
   EXPECT_TRUE(done) << "still not ended 1 s after the user hung up";
@@ -367,12 +373,7 @@ TEST_F(ClickToCallTest, HangingUpAroundASilentPhoneEndsTheCallAtOnce) {
 // (or its expiry) finds it gone, and the call ends as lost, by the phone,
 // not as a hang-up.
 TEST_F(ClickToCallTest, APhoneThatGoesSilentMidCallIsReportedLost) {
-  phone.script = answers(phone, phone_media);
-  callee.script = answers(callee, callee_media);
-  start();
-  net.run(5s);
-  ASSERT_EQ(states.back(), "connected");
-  net.drop = [this](const sip::Message&, const Host& from) { return &from == &phone_host; };
+  connect_then_silence_phone();
   net.run(2000s);  // beyond the 1,800 s interval and the refresh's own timeout
   ASSERT_TRUE(done);
   EXPECT_EQ(reason().code, EndCode::SessionExpired) << reason().message;
