@@ -3,7 +3,8 @@
 #
 #   e2e_init NAME       work=$(temporary folder), pid="", port=(free), an EXIT
 #                       trap that kills cvwd and removes the folder, fail()
-#   e2e_start STORAGE   starts "$CVWD --demo" on $port with STORAGE; sets pid;
+#   e2e_start STORAGE   starts "$CVWD --demo" on $port with STORAGE (and the
+#                       arguments in the array E2E_ARGS, if set); sets pid;
 #                       returns once /healthz answers (its event loop runs)
 : "${CVWD:?set CVWD to the cvwd binary}"
 
@@ -28,7 +29,7 @@ fail() {
 
 e2e_start() {
   "$CVWD" --demo --plain-http --storage "$1" --listen udp:127.0.0.1:0 --http-listen "127.0.0.1:$port" \
-    --log-level info >>"$work/cvwd.log" 2>&1 &
+    --log-level info ${E2E_ARGS[@]+"${E2E_ARGS[@]}"} >>"$work/cvwd.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do
     curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && return 0

@@ -670,10 +670,13 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
       if (r.status() / 100 == 2)
         s->take_session_timer(r, true);
       else
-        s->on_request_failed(r.status());
+        s->on_request_failed(r.status(), true);
     };
     callbacks.on_timeout = [weak](txn::ClientTransactionId) {
-      if (auto s = weak.lock()) s->on_request_failed(408);
+      if (auto s = weak.lock()) s->on_request_failed(408, false);
+    };
+    callbacks.on_transport_error = [weak](txn::ClientTransactionId) {
+      if (auto s = weak.lock()) s->on_request_failed(503, false);
     };
   } else if (method == Method::Refer) {
     // RFC 3515 §2.4.2: a non-2xx to REFER ends the attempt; a 2xx means
@@ -685,13 +688,19 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
     callbacks.on_timeout = [weak](txn::ClientTransactionId) {
       if (auto s = weak.lock(); s && s->handler_) s->handler_->on_refer_progress(*s, 408, true);
     };
+    callbacks.on_transport_error = [weak](txn::ClientTransactionId) {
+      if (auto s = weak.lock(); s && s->handler_) s->handler_->on_refer_progress(*s, 503, true);
+    };
   } else if (method == Method::Invite) {
     reinvite_cseq_ = cseq;
     callbacks.on_response = [weak](txn::ClientTransactionId, Message&& r) {
       if (auto s = weak.lock()) s->on_reinvite_response(std::move(r));
     };
     callbacks.on_timeout = [weak](txn::ClientTransactionId) {
-      if (auto s = weak.lock()) s->on_reinvite_failed(408);
+      if (auto s = weak.lock()) s->on_reinvite_failed(408, false);
+    };
+    callbacks.on_transport_error = [weak](txn::ClientTransactionId) {
+      if (auto s = weak.lock()) s->on_reinvite_failed(503, false);
     };
   }
   Result<txn::ClientTransactionId> id = ua_.send_request(std::move(request), dialog_->next_hop_uri(), std::move(callbacks));
@@ -739,32 +748,34 @@ void InviteSession::on_reinvite_response(Message&& response) {
     if (handler_) handler_->on_reinvite_result(*this, status);
     return;
   }
-  on_reinvite_failed(status);
+  on_reinvite_failed(status, true);
 }
 
-void InviteSession::on_reinvite_failed(int status) {
+void InviteSession::on_reinvite_failed(int status, bool answered) {
   reinvite_pending_ = false;
-  if (status == 491) {
+  if (answered && status == 491) {
     schedule_reinvite_retry();
     return;
   }
   if (handler_) handler_->on_reinvite_result(*this, status);
-  on_request_failed(status);
+  on_request_failed(status, answered);
 }
 
 // §12.2.1.2: "If the response for a request within a dialog is a 481
 // (Call/Transaction Does Not Exist) or a 408 (Request Timeout), the UAC
 // SHOULD terminate the dialog." A 481 says the peer holds no such dialog.
-// After a 408 (or no answer at all) it may well hold one: a proxy gave up
-// on a peer that was slow or lost the request. A BYE ends it there too;
-// otherwise a phone would stay in a call with nobody until its user hung up.
-void InviteSession::on_request_failed(int status) {
-  if (status != 408 && status != 481) return;
+// After a 408, or no answer at all (a timeout, or a transport error: the
+// next hop could not be reached), it may well hold one: a proxy gave up on a
+// peer that was slow or lost the request, or the connection to it broke. A
+// BYE ends it there too, if it can get through; otherwise a phone would stay
+// in a call with nobody until its user hung up.
+void InviteSession::on_request_failed(int status, bool answered) {
+  if (answered && status != 408 && status != 481) return;
   lost_ = true;
-  if (status == 408) {
-    bye();
-  } else {
+  if (status == 481) {
     end(EndReason::Lost, status);
+  } else {
+    bye();
   }
 }
 

@@ -204,10 +204,13 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   void start_session_timer();
   void on_session_timer();
   void on_reinvite_response(Message&& response);
-  void on_reinvite_failed(int status);  // a non-2xx or (408) no answer at all
+  // A non-2xx (`answered`), or no answer at all: 408 for Timer B, 503 for a
+  // transport error (§8.1.3.1).
+  void on_reinvite_failed(int status, bool answered);
   void schedule_reinvite_retry();
-  // §12.2.1.2: what a 408 or 481 to a request in the dialog does to it.
-  void on_request_failed(int status);
+  // §12.2.1.2: what a 408 or 481 to a request in the dialog, or no answer
+  // at all to it, does to the dialog.
+  void on_request_failed(int status, bool answered);
   // How our BYE ends the session: LocalBye, or Lost after on_request_failed.
   EndReason bye_reason() const { return lost_ ? EndReason::Lost : EndReason::LocalBye; }
 

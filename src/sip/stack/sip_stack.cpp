@@ -5,9 +5,11 @@ namespace cvw::sip {
 SipStack::SipStack(boost::asio::io_context& io, StackConfig config)
     : io_(io), config_(std::move(config)), timers_(io) {
   transport_ = std::make_unique<transport::TransportLayer>(
-      io_, config_.transport, [this](Message&& m, const Peer& source, const Peer& reply_to) {
+      io_, config_.transport,
+      [this](Message&& m, const Peer& source, const Peer& reply_to) {
         transactions_->receive(std::move(m), source, reply_to);
-      });
+      },
+      [this](const Peer& to) { transactions_->transport_error(to); });
   transactions_ = std::make_unique<txn::TransactionLayer>(timers_, sender_, config_.timers);
 }
 

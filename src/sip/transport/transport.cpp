@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -99,7 +100,12 @@ constexpr int kDrainBatch = 64;
 constexpr int kRecvBatch = 16;
 constexpr std::size_t kDatagramRoom = 65536;
 constexpr int kUdpBufferBytes = 4 << 20;
+
+// Our own serialized messages: a response's start line is "SIP/2.0 NNN".
+bool is_response_wire(std::string_view wire) {
+  return wire.starts_with("SIP/2.0 ");
 }
+}  // namespace
 
 struct TransportLayer::Impl {
   struct UdpListener {
@@ -149,6 +155,7 @@ struct TransportLayer::Impl {
   asio::io_context& io;
   TransportConfig config;
   Handler handler;
+  FailureHandler on_failure;
   std::vector<std::unique_ptr<UdpListener>> udp;
   std::vector<std::unique_ptr<TcpListener>> tcp_listeners;
   std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> connections;
@@ -165,8 +172,21 @@ struct TransportLayer::Impl {
   // (the context drains its queue at shutdown): it checks this first.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
-  Impl(asio::io_context& io_, TransportConfig config_, Handler handler_)
-      : io(io_), config(std::move(config_)), handler(std::move(handler_)), sweep_timer(io_) {}
+  Impl(asio::io_context& io_, TransportConfig config_, Handler handler_, FailureHandler on_failure_)
+      : io(io_),
+        config(std::move(config_)),
+        handler(std::move(handler_)),
+        on_failure(std::move(on_failure_)),
+        sweep_timer(io_) {}
+
+  // Tells the layer above that the request in `wire` did not leave for `to`
+  // (see FailureHandler: responses are not reported).
+  void request_failed(std::string_view wire, const Peer& to) {
+    if (!is_response_wire(wire)) report_failure(to);
+  }
+  void report_failure(const Peer& to) {
+    if (on_failure && running) on_failure(Peer{to.protocol, to.address, to.port, 0});
+  }
 
   // --- receiving --------------------------------------------------------
   void deliver(std::string_view bytes, Framing framing, const Peer& source) {
@@ -274,13 +294,20 @@ struct TransportLayer::Impl {
     if (!from) {
       ++metrics.send_errors;
       log().warn("sip: no UDP listener for the address family of {}", to.to_string());
+      request_failed(wire, to);
       return;
     }
     boost::system::error_code ec;
     from->socket.send_to(asio::buffer(wire.data(), wire.size()), udp::endpoint(to.address, to.port), 0, ec);
     if (ec) {
       ++metrics.send_errors;
-      log().warn("sip: send to {} failed: {}", to.to_string(), ec.message());
+      if (bad_input_log.allow())
+        log().warn("sip: send to {} failed: {}", to.to_string(), ec.message());
+      // A full socket buffer loses the datagram as the network would, and
+      // retransmission is for that; anything else (no route, a refused
+      // address, too large) will fail again.
+      if (ec != asio::error::would_block && ec != asio::error::no_buffer_space)
+        request_failed(wire, to);
     } else {
       ++metrics.sent;
       metrics.out.count(wire);
@@ -329,10 +356,14 @@ struct TransportLayer::Impl {
     ++metrics.connections_opened;
   }
 
+  // Requests still in the outbox never left (a write error stops at the
+  // message it failed on): the transactions that sent them are told.
   void close(const std::shared_ptr<Connection>& conn, std::string_view why) {
     if (conn->closed) return;
     conn->closed = true;
     log().debug("sip: closing {} (connection {}): {}", conn->peer.to_string(), conn->id, why);
+    const bool requests_unsent = std::ranges::any_of(
+        conn->outbox, [](const std::string& wire) { return !is_response_wire(wire); });
     boost::system::error_code ignore;
     conn->socket.shutdown(tcp::socket::shutdown_both, ignore);
     conn->socket.close(ignore);
@@ -340,6 +371,7 @@ struct TransportLayer::Impl {
     if (it != by_peer.end() && it->second == conn->id) by_peer.erase(it);
     connections.erase(conn->id);
     ++metrics.connections_closed;
+    if (requests_unsent) report_failure(conn->peer);
   }
 
   void read(const std::shared_ptr<Connection>& conn) {
@@ -519,12 +551,15 @@ struct TransportLayer::Impl {
     else {
       ++metrics.send_errors;
       log().warn("sip: {} is not supported yet", to.to_string());
+      request_failed(wire, to);
     }
   }
 };
 
-TransportLayer::TransportLayer(asio::io_context& io, TransportConfig config, Handler handler)
-    : impl_(std::make_unique<Impl>(io, std::move(config), std::move(handler))) {}
+TransportLayer::TransportLayer(asio::io_context& io, TransportConfig config, Handler handler,
+                               FailureHandler on_failure)
+    : impl_(std::make_unique<Impl>(io, std::move(config), std::move(handler),
+                                   std::move(on_failure))) {}
 TransportLayer::~TransportLayer() { impl_->stop(); }
 Result<void> TransportLayer::start() { return impl_->start(); }
 void TransportLayer::stop() { impl_->stop(); }

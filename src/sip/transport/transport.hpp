@@ -76,8 +76,22 @@ class TransportLayer {
   // responses go (requests already carry received/rport in their top Via;
   // for a response, `reply_to` is its source).
   using Handler = std::function<void(Message&&, const Peer& source, const Peer& reply_to)>;
+  // Called when a request of ours could not be put on the way to `to`: no
+  // listener of its address family, a send error other than a full socket
+  // buffer (which is loss, as on the network, and retransmission's
+  // business), a TCP connection that could not be opened or that closed with
+  // the request unsent. RFC 3261 §18.4 hands this to the transaction layer,
+  // where it ends the transaction as a 503 now instead of at Timer B or F
+  // (§8.1.3.1, §17.1.1.2). It may be called from inside send().
+  //
+  // Responses that cannot be sent are only counted and logged: their server
+  // transactions end by their own timers, and reporting them would let
+  // anyone make cvw search its transactions, by sending requests whose Via
+  // names an address that cannot be reached.
+  using FailureHandler = std::function<void(const Peer& to)>;
 
-  TransportLayer(boost::asio::io_context& io, TransportConfig config, Handler handler);
+  TransportLayer(boost::asio::io_context& io, TransportConfig config, Handler handler,
+                 FailureHandler on_failure = {});
   ~TransportLayer();
   TransportLayer(const TransportLayer&) = delete;
   TransportLayer& operator=(const TransportLayer&) = delete;

@@ -624,6 +624,50 @@ TEST_F(Uac, AReinviteNobodyAnswersIsReportedAs408AndEndsTheDialogWithABye) {
   EXPECT_EQ(wire.cseqs("BYE").size(), 1u);
 }
 
+// A transport error (the phone's connection is gone, no route) is no answer
+// at all, as a timeout is: reported as 503 (§8.1.3.1), and the dialog is
+// ended with a BYE that may still get through another way.
+TEST_F(Uac, AReinviteThatCannotReachThePeerEndsTheDialogWithABye) {
+  std::shared_ptr<InviteSession> s = establish_outgoing_call();
+  s->reinvite("application/sdp", sdp("cvw", 2, 40002));
+  layer.transport_error(wire.last("INVITE").to);
+  EXPECT_EQ(app.events, (std::vector<std::string>{"established", "reinvite 503"}));
+  ASSERT_EQ(wire.count("BYE"), 1u);
+  layer.transport_error(wire.last("BYE").to);
+  EXPECT_EQ(app.events.back(), "terminated lost 503");
+  EXPECT_EQ(ua.session_count(), 0u);
+  at(40s);
+  EXPECT_EQ(wire.count("BYE"), 1u) << "nothing retransmitted after the error";
+}
+
+// A 503 the peer sends is an answer: the re-INVITE failed, the call stays.
+TEST_F(Uac, A503ToOurReinviteKeepsTheCall) {
+  std::shared_ptr<InviteSession> s = establish_outgoing_call();
+  s->reinvite("application/sdp", sdp("cvw", 2, 40002));
+  from_wire(bob_response(wire.last_message("INVITE"), 503).serialize(), bob_contact);
+  EXPECT_EQ(app.events, (std::vector<std::string>{"established", "reinvite 503"}));
+  EXPECT_EQ(wire.count("BYE"), 0u);
+  EXPECT_EQ(s->state(), SessionState::Confirmed);
+}
+
+// A session refresh by UPDATE that cannot be sent ends the dialog as one
+// nobody answers does.
+TEST_F(Uac, ARefreshUpdateThatCannotReachThePeerEndsTheDialogWithABye) {
+  std::shared_ptr<InviteSession> s = start_call(call_bob());
+  Message ok = answered(wire.last_message("INVITE"));
+  ok.add(HeaderId::SessionExpires, "90;refresher=uac");
+  ok.set(HeaderId::Allow, "INVITE, ACK, BYE, CANCEL, UPDATE");
+  from_wire(ok.serialize(), bob_contact);
+  ASSERT_EQ(s->state(), SessionState::Confirmed);
+  at(46s);
+  ASSERT_EQ(wire.cseqs("UPDATE").size(), 1u);
+  layer.transport_error(wire.last("UPDATE").to);
+  ASSERT_EQ(wire.count("BYE"), 1u);
+  layer.transport_error(wire.last("BYE").to);
+  EXPECT_EQ(app.events.back(), "terminated lost 503");
+  EXPECT_EQ(ua.session_count(), 0u);
+}
+
 // RFC 4028: a 2xx that sets an interval below our Min-SE (90 s) is held to
 // it; an interval of 1 s would have us refresh on every loop turn. The
 // refresher parameter is read in any case.

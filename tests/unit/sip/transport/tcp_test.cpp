@@ -351,15 +351,35 @@ TEST_F(TcpTransport, ConnectFailureCountsASendErrorAndDoesNotCrash) {
   ASSERT_TRUE(wait_delivered(1));
 }
 
+// RFC 3261 §18.4: a request whose connection cannot be opened is reported,
+// so that its transaction ends as a 503 at once instead of at Timer B or F.
+// A response is not: its server transaction ends by its own timers.
+TEST_F(TcpTransport, ARequestThatCannotConnectIsReportedAndAResponseIsNot) {
+  const std::uint16_t port = closed_tcp_port(io, kLoopback4);
+  const Peer to{Protocol::Tcp, kLoopback4, port, 0};
+  layer->send(ok_response(), to);
+  ASSERT_TRUE(run_until(io, [&] { return layer.metrics().connections_closed == 1; }));
+  EXPECT_TRUE(layer.failures.empty()) << "a response that cannot be sent is not reported";
+
+  layer->send(request_from(5060).wire(), to);
+  ASSERT_TRUE(run_until(io, [&] { return !layer.failures.empty(); }));
+  ASSERT_EQ(layer.failures.size(), 1u);
+  EXPECT_EQ(layer.failures[0], to);
+  EXPECT_EQ(layer.failures[0].connection, 0u) << "the peer as a transaction names its next hop";
+}
+
 // --- connection lifetime ----------------------------------------------------
 
-TEST_F(TcpTransport, PeerCloseIsCounted) {
+// A connection the peer closes while nothing of ours waits to be written
+// is counted, and reports no failure: closing is not failing.
+TEST_F(TcpTransport, PeerCloseIsCountedAndIsNoFailure) {
   RawTcp client(io);
   client.connect(server4());
   client.write(request_from(client).wire());
   ASSERT_TRUE(wait_delivered(1));
   client.close();
   ASSERT_TRUE(run_until(io, [&] { return layer.metrics().connections_closed == 1; }));
+  EXPECT_TRUE(layer.failures.empty());
 }
 
 TEST(TcpIdle, IdleConnectionIsClosedAfterTheTimeout) {

@@ -71,18 +71,22 @@ struct Delivered {
   Peer reply_to;
 };
 
-// A TransportLayer plus the list of messages its handler received.
+// A TransportLayer plus the list of messages its handler received and of
+// the peers it reported requests failed for.
 struct Layer {
   std::vector<Delivered> delivered;
+  std::vector<Peer> failures;
   std::function<void(const Delivered&)> on_message;  // optional, called after recording
   std::unique_ptr<TransportLayer> transport;
 
   Layer(asio::io_context& io, TransportConfig config) {
     transport = std::make_unique<TransportLayer>(
-        io, std::move(config), [this](Message&& m, const Peer& from, const Peer& reply_to) {
+        io, std::move(config),
+        [this](Message&& m, const Peer& from, const Peer& reply_to) {
           delivered.push_back(Delivered{std::move(m), from, reply_to});
           if (on_message) on_message(delivered.back());
-        });
+        },
+        [this](const Peer& to) { failures.push_back(to); });
   }
   TransportLayer* operator->() { return transport.get(); }
   const TransportMetrics& metrics() const { return transport->metrics(); }

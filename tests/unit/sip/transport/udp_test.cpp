@@ -170,6 +170,31 @@ TEST_F(UdpTransport, SendToAFamilyWithNoListenerCountsAnError) {
   EXPECT_EQ(only4.metrics().sent, 0u);
 }
 
+// RFC 3261 §18.4: a request that cannot be sent is reported (its
+// transaction ends as a 503 at once); a response is only counted.
+TEST_F(UdpTransport, ARequestThatCannotBeSentIsReportedAndAResponseIsNot) {
+  asio::io_context io4;
+  Layer only4(io4, config_for({"udp:127.0.0.1:0"}));
+  ASSERT_TRUE(only4->start().ok());
+  const Peer v6{Protocol::Udp, kLoopback6, 5060, 7};
+  only4->send(ok_response(), v6);
+  EXPECT_TRUE(only4.failures.empty());
+  only4->send(RequestText{}.wire(), v6);
+  ASSERT_EQ(only4.failures.size(), 1u) << "no listener of the address family";
+  EXPECT_EQ(only4.failures[0], v6);
+
+  // Larger than any datagram: EMSGSIZE at once, nothing on the wire.
+  RawUdp far(io4, kLoopback4);
+  RequestText huge;
+  huge.body.assign(70000, 'x');
+  only4->send(huge.wire(), Peer{Protocol::Udp, kLoopback4, far.port(), 0});
+  ASSERT_EQ(only4.failures.size(), 2u) << "a send error other than a full buffer";
+  EXPECT_EQ(only4.failures[1].port, far.port());
+  EXPECT_EQ(only4.metrics().send_errors, 3u);
+  run_for(io4, 20ms);
+  EXPECT_TRUE(far.received().empty());
+}
+
 TEST_F(UdpTransport, TwoTransportLayersTalk) {
   Layer other(io, config_for({"udp:127.0.0.1:0"}));
   ASSERT_TRUE(other->start().ok());
