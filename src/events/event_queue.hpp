@@ -10,6 +10,13 @@
 // waiting for a call), so an empty queue owns no heap memory: a vector (not a
 // deque, which allocates a block even when empty) that is released when the
 // client has acknowledged everything.
+//
+// The oldest events leave from the front (acknowledged, or trimmed when a
+// client that reads nothing lets the queue fill): the vector's live part
+// starts at head_, and the dead slots before it are erased only once they
+// are as many as the live ones. Erasing at once would move every queued
+// event for each one that goes, and a full queue (1,000 events by default)
+// trims one per publish.
 #pragma once
 
 #include <cstddef>
@@ -48,14 +55,20 @@ class EventQueue {
   // Whether a resync event is queued and unacknowledged.
   bool resync_queued() const;
   std::uint64_t last_seq() const { return last_seq_; }
-  bool empty() const { return events_.empty(); }
-  std::size_t size() const { return events_.size(); }
-  std::span<const QueuedEvent> events() const { return events_; }
+  bool empty() const { return head_ == events_.size(); }
+  std::size_t size() const { return events_.size() - head_; }
+  std::span<const QueuedEvent> events() const {
+    return std::span<const QueuedEvent>(events_).subspan(head_);
+  }
   // The queued events with seq > `seq`.
   std::span<const QueuedEvent> after(std::uint64_t seq) const;
 
  private:
-  std::vector<QueuedEvent> events_;
+  // Drops the live events before `index` of events_.
+  void drop_front(std::size_t index);
+
+  std::vector<QueuedEvent> events_;  // [head_, end) are queued
+  std::size_t head_ = 0;
   std::uint64_t last_seq_ = 0;
   std::uint64_t resync_seq_ = 0;  // 0: no resync issued
 };

@@ -57,6 +57,32 @@ TEST(EventQueue, TrimDropsTheOldestAndTracksTheQueuedResync) {
   EXPECT_EQ(q.trim(3), 0u);
 }
 
+// A client that reads nothing keeps a full queue: each publish trims one.
+// Across many trims (and the compactions behind them) the queue holds the
+// newest events in order, acks and after() see only those, and a final ack
+// leaves nothing.
+TEST(EventQueue, AFullQueueKeepsTheNewestInOrderAcrossManyTrims) {
+  EventQueue q;
+  for (int i = 0; i < 2500; ++i) {
+    q.append("\"type\":\"x\"}");
+    q.trim(100);
+    ASSERT_EQ(q.size(), std::min<std::size_t>(i + 1, 100));
+    ASSERT_EQ(q.events().front().seq, q.last_seq() - q.size() + 1);
+    ASSERT_EQ(q.events().back().seq, q.last_seq());
+  }
+  EXPECT_EQ(q.events().front().json, "{\"seq\":2401,\"type\":\"x\"}");
+  EXPECT_EQ(q.after(2450).size(), 50u);
+  q.ack(2420);
+  EXPECT_EQ(q.size(), 80u);
+  EXPECT_EQ(q.events().front().seq, 2421u);
+  EXPECT_EQ(q.after(0).size(), 80u);
+  q.ack(2500);
+  EXPECT_TRUE(q.empty());
+  EXPECT_TRUE(q.events().empty());
+  q.append("\"type\":\"x\"}");
+  EXPECT_EQ(seqs(q.events()), (std::vector<std::uint64_t>{2501}));
+}
+
 TEST(EventQueue, AcknowledgedResyncIsNoLongerQueued) {
   EventQueue q;
   q.append_resync("\"type\":\"resync\"}");
