@@ -830,6 +830,7 @@ void InviteSession::on_in_dialog(txn::ServerTransactionId id, Message&& request)
       on_notify(id, std::move(request));
       return;
     case Method::Update: {
+      if (ua_.refuse_session_interval(id, request)) return;
       take_session_timer(request, false);
       if (request.body().empty()) {
         Message ok = response_to(request, 200);
@@ -877,6 +878,7 @@ void InviteSession::on_reinvite(txn::ServerTransactionId id, Message&& request) 
     (void)ua_.transactions_.respond(id, response_to(request, 491));
     return;
   }
+  if (ua_.refuse_session_interval(id, request)) return;
   std::string answer;
   if (request.body().empty()) {
     answer = local_body_;  // offer-less re-INVITE: our offer goes in the 2xx (§14.2)

@@ -249,6 +249,24 @@ std::shared_ptr<InviteSession> UserAgent::find(const DialogIdView& id) const {
 
 // --- TransactionUser ---------------------------------------------------------
 
+bool UserAgent::refuse_session_interval(txn::ServerTransactionId id, const Message& request) {
+  const std::string_view se = request.header(HeaderId::SessionExpires);
+  if (se.empty()) return false;
+  std::string scratch;
+  Result<SessionExpires> parsed = parse_session_expires(se, scratch);
+  if (!parsed) {
+    respond_simple(id, request, 400, parsed.error().message);
+    return true;
+  }
+  if (parsed->seconds >= config_.min_se ||
+      !has_option(request.header(HeaderId::Supported), "timer"))
+    return false;
+  Message response = make_response(request, 422);
+  response.add(HeaderId::MinSE, std::to_string(config_.min_se));
+  (void)transactions_.respond(id, std::move(response));
+  return true;
+}
+
 void UserAgent::respond_simple(txn::ServerTransactionId id, const Message& request, int status,
                                std::string_view reason) {
   Message response = make_response(request, status, reason);
@@ -322,24 +340,7 @@ void UserAgent::on_out_of_dialog(txn::ServerTransactionId id, Message&& request,
         (void)transactions_.respond(id, std::move(response));
         return;
       }
-      // RFC 4028 §8.1/§9: a Session-Expires below our Min-SE gets 422 from
-      // a UAC that supports the extension (it retries with our Min-SE); one
-      // that does not is not refused, and gets our Min-SE as the interval.
-      if (const std::string_view se = request.header(HeaderId::SessionExpires); !se.empty()) {
-        std::string scratch;
-        Result<SessionExpires> parsed = parse_session_expires(se, scratch);
-        if (!parsed) {
-          respond_simple(id, request, 400, parsed.error().message);
-          return;
-        }
-        if (parsed->seconds < config_.min_se &&
-            has_option(request.header(HeaderId::Supported), "timer")) {
-          Message response = make_response(request, 422);
-          response.add(HeaderId::MinSE, std::to_string(config_.min_se));
-          (void)transactions_.respond(id, std::move(response));
-          return;
-        }
-      }
+      if (refuse_session_interval(id, request)) return;
       std::shared_ptr<InviteSession> replaced;
       if (const int status = check_replaces(request, replaced); status != 0) {
         respond_simple(id, request, status);

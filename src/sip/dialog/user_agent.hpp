@@ -157,6 +157,12 @@ class UserAgent final : public txn::TransactionUser {
   int check_replaces(const Message& invite, std::shared_ptr<InviteSession>& target) const;
 
   void on_out_of_dialog(txn::ServerTransactionId id, Message&& request, const Peer& from);
+  // RFC 4028 §8.1/§9 for an INVITE or UPDATE, new or in a dialog: a
+  // malformed Session-Expires gets 400; one below our Min-SE gets 422 with
+  // our Min-SE from a UAC that supports the extension (it retries with it),
+  // and is not refused from one that does not (the session holds it to our
+  // Min-SE). True when the request was answered here.
+  bool refuse_session_interval(txn::ServerTransactionId id, const Message& request);
   void respond_simple(txn::ServerTransactionId id, const Message& request, int status,
                       std::string_view reason = {});
 

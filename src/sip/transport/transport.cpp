@@ -256,21 +256,21 @@ struct TransportLayer::Impl {
         if (error == EINTR) continue;
         if (error == EAGAIN || error == EWOULDBLOCK) break;
         // An ICMP error queued by IP_RECVERR fails one read; what it says is
-        // in the error queue, and datagrams may still wait behind it. Bounded
-        // by the budget, in case the error comes back each time.
-        if (read_icmp_errors(l) > 0 || error == ECONNREFUSED || error == EHOSTUNREACH ||
-            error == ENETUNREACH) {
-          --budget;
-          continue;
+        // in the error queue, and datagrams may still wait behind it. It
+        // takes one of the budget, in case it comes back each time.
+        const bool icmp = error == ECONNREFUSED || error == EHOSTUNREACH || error == ENETUNREACH;
+        if (read_icmp_errors(l) == 0 && !icmp) {
+          if (bad_input_log.allow())
+            log().warn("sip: receiving on {} failed: {}", l.address.to_string(),
+                       std::strerror(error));
+          break;
         }
-        if (bad_input_log.allow())
-          log().warn("sip: receiving on {} failed: {}", l.address.to_string(),
-                     std::strerror(error));
-        break;
+        --budget;
+      } else {
+        for (int i = 0; i < got && running; ++i) deliver_datagram(l, i);
+        if (got < want) break;  // the queue is empty
+        budget -= got;
       }
-      for (int i = 0; i < got && running; ++i) deliver_datagram(l, i);
-      if (got < want) break;  // the queue is empty
-      budget -= got;
       if (budget == 0) {
         asio::post(io, [this, &l, alive = std::weak_ptr<bool>(alive_)] {
           if (!alive.expired() && running) drain_udp(l);

@@ -555,6 +555,52 @@ TEST_F(Uas, RejectSendsTheFinalResponseWithOurTagAndEndsTheLeg) {
   EXPECT_EQ(wire.count("486"), 2u) << "Timer G (the transaction) retransmits the 486";
 }
 
+// --- session timers as UAS (RFC 4028 §9) -----------------------------------------------
+
+// A new INVITE asking for less than our Min-SE (90 s) gets 422 with our
+// Min-SE when its UAC supports the extension (it will retry with it); one
+// that does not support it is taken, and held to our Min-SE.
+TEST_F(Uas, AnIntervalBelowOurMinSeGets422OnlyFromAUacThatSupportsTimers) {
+  from_alice(alice_invite().header("Session-Expires: 60").header("Supported: timer"));
+  ASSERT_EQ(wire.count("422", "1 INVITE"), 1u);
+  EXPECT_EQ(wire.last("422").message().header(HeaderId::MinSE), "90");
+  EXPECT_TRUE(app.events.empty()) << "the application never sees it";
+
+  from_alice(alice_invite().call_id("call-2@192.0.2.10").header("Session-Expires: 60"));
+  ASSERT_EQ(app.events, std::vector<std::string>{"invite"});
+  EXPECT_EQ(wire.count("422"), 1u);
+  incoming().answer("application/sdp", sdp("cvw", 1, 40000));
+  EXPECT_EQ(incoming().session_interval(), 90u);
+  EXPECT_EQ(wire.last("200", "1 INVITE").message().header(HeaderId::SessionExpires), "90;refresher=uas")
+      << "a UAC without the extension cannot refresh: we do";
+}
+
+// The same holds for a refresh inside the dialog, by re-INVITE or UPDATE
+// (§9 applies to every session refresh request): the call goes on as it was.
+TEST_F(Uas, ARefreshBelowOurMinSeGets422AndTheCallGoesOn) {
+  const std::string tag = establish_incoming_call();
+  app.answer_to_offers = sdp("cvw", 2, 40002);
+  from_alice(
+      reinvite(2, tag).header("Session-Expires: 30;refresher=uac").header("Supported: timer"));
+  ASSERT_EQ(wire.count("422", "2 INVITE"), 1u);
+  EXPECT_EQ(wire.last("422").message().header(HeaderId::MinSE), "90");
+  EXPECT_TRUE(app.offers.empty()) << "the offer is not taken";
+  from_alice(AliceRequest("ACK").cseq(2).to_tag(tag));
+
+  from_alice(in_dialog("UPDATE", 3, tag).header("Session-Expires: 45").header("Supported: timer"));
+  EXPECT_EQ(wire.count("422", "3 UPDATE"), 1u);
+  from_alice(in_dialog("UPDATE", 4, tag).header("Session-Expires: 9x"));
+  EXPECT_EQ(wire.count("400", "4 UPDATE"), 1u) << "a malformed Session-Expires";
+  EXPECT_EQ(incoming().state(), SessionState::Confirmed);
+  EXPECT_EQ(incoming().remote_body(), sdp("alice", 1, 49170));
+
+  from_alice(in_dialog("UPDATE", 5, tag)
+                 .header("Session-Expires: 120;refresher=uac")
+                 .header("Supported: timer"));
+  ASSERT_EQ(wire.count("200", "5 UPDATE"), 1u);
+  EXPECT_EQ(incoming().session_interval(), 120u);
+}
+
 // --- 100rel as UAS (RFC 3262 §3) ---------------------------------------------------
 //
 //   Alice                                cvw
