@@ -713,6 +713,14 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
 void InviteSession::reinvite(std::string_view content_type, std::string_view body) {
   if (state_ != SessionState::Confirmed || reinvite_pending_) return;
   reinvite_pending_ = true;
+  // A new offer while an earlier one waits out its 491 replaces it: the
+  // retry would resend what the application no longer wants. (The retry
+  // itself comes here with glare_timer_ already cleared.)
+  if (glare_timer_ != 0) {
+    ua_.timers_.cancel(glare_timer_);
+    glare_timer_ = 0;
+    glare_retry_.reset();
+  }
   // Copy first: the arguments may be views of these very members (the
   // session refresh passes them).
   std::string type(content_type);

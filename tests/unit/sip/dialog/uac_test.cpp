@@ -578,6 +578,22 @@ TEST_F(Uac, A491ToOurReinviteIsRetriedOnceAfter2point1To4Seconds) {
   EXPECT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1, 2, 3})) << "retried exactly once";
 }
 
+// An offer the application makes while an earlier one waits out its 491
+// replaces it: the earlier one is not sent again when its wait ends.
+TEST_F(Uac, ANewReinviteDuringTheGlareWaitReplacesTheRetry) {
+  std::shared_ptr<InviteSession> s = establish_outgoing_call();
+  s->reinvite("application/sdp", sdp("cvw", 2, 40002));
+  from_wire(bob_response(wire.last_message("INVITE"), 491).serialize(), bob_contact);
+  at(1s);
+  s->reinvite("application/sdp", sdp("cvw", 3, 40004));
+  ASSERT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1, 2, 3}));
+  EXPECT_EQ(wire.last_message("INVITE").body(), sdp("cvw", 3, 40004));
+  from_wire(bob_response(wire.last_message("INVITE"), 200).serialize(), bob_contact);
+  at(10s);
+  EXPECT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1, 2, 3})) << "no stale retry";
+  EXPECT_EQ(app.events, (std::vector<std::string>{"established", "reinvite 200"}));
+}
+
 TEST_F(Uac, ReinviteRejectedWith488KeepsTheCall) {
   std::shared_ptr<InviteSession> s = establish_outgoing_call();
   s->reinvite("application/sdp", sdp("cvw", 2, 40002));
