@@ -636,6 +636,14 @@ void InviteSession::bye(std::string_view cancel_reason) {
       ua_.timers_.cancel(retransmit_timer_);
       retransmit_timer_ = 0;
       transition(SessionState::Terminating);
+      // The final NOTIFY of a REFER we performed goes first (RFC 5589 §6:
+      // the transferor learns the outcome, then the dialog ends): sent at
+      // once, a BYE could overtake it in a proxy with several workers, and
+      // the NOTIFY would meet a dialog already gone.
+      if (final_notify_pending_) {
+        bye_after_notify_ = true;
+        return;
+      }
       send_in_dialog(Method::Bye, {}, {});
       return;
     case SessionState::Terminating:
@@ -678,6 +686,16 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
     callbacks.on_transport_error = [weak](txn::ClientTransactionId) {
       if (auto s = weak.lock()) s->on_request_failed(503, false);
     };
+  } else if (method == Method::Notify && final_notify_pending_) {
+    // Whatever becomes of it (an answer, a timeout, a transport error), a
+    // BYE that waited for it goes now.
+    callbacks.on_response = [weak](txn::ClientTransactionId, Message&& r) {
+      if (auto s = weak.lock(); s && r.status() >= 200) s->final_notify_done();
+    };
+    callbacks.on_timeout = [weak](txn::ClientTransactionId) {
+      if (auto s = weak.lock()) s->final_notify_done();
+    };
+    callbacks.on_transport_error = callbacks.on_timeout;
   } else if (method == Method::Refer) {
     // RFC 3515 §2.4.2: a non-2xx to REFER ends the attempt; a 2xx means
     // NOTIFYs will follow.
@@ -707,6 +725,14 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
   if (!id) {
     log().warn("sip: cannot send {} in {}: {}", method_name(method), call_id(), id.error().message);
     if (method == Method::Bye) end(EndReason::TransportError, id.error().status);
+    if (method == Method::Notify && final_notify_pending_) final_notify_done();
+  }
+}
+
+void InviteSession::final_notify_done() {
+  final_notify_pending_ = false;
+  if (std::exchange(bye_after_notify_, false) && state_ == SessionState::Terminating) {
+    send_in_dialog(Method::Bye, {}, {});
   }
 }
 
@@ -945,6 +971,7 @@ void InviteSession::notify_refer(int status) {
   if (!refer_accepted_ || !dialog_ || state_ == SessionState::Terminated) return;
   const bool final = status >= 200;
   std::string frag = "SIP/2.0 " + std::to_string(status) + " " + std::string(default_reason(status)) + "\r\n";
+  final_notify_pending_ = final;
   send_in_dialog(Method::Notify, "message/sipfrag;version=2.0", frag,
                  {{HeaderId::Event, "refer"},
                   {HeaderId::SubscriptionState, final ? "terminated;reason=noresource" : "active;expires=60"}});

@@ -211,6 +211,9 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // §12.2.1.2: what a 408 or 481 to a request in the dialog, or no answer
   // at all to it, does to the dialog.
   void on_request_failed(int status, bool answered);
+  // The final NOTIFY of a REFER got an answer, or never will: a BYE that
+  // waited for it goes.
+  void final_notify_done();
   // How our BYE ends the session: LocalBye, or Lost after on_request_failed.
   EndReason bye_reason() const { return lost_ ? EndReason::Lost : EndReason::LocalBye; }
 
@@ -228,6 +231,8 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   bool cancel_requested_ = false;     // UAC: cancel() was asked for
   bool reinvite_pending_ = false;     // our re-INVITE awaits a final response
   bool refer_accepted_ = false;       // we accepted a REFER: NOTIFYs are ours to send
+  bool final_notify_pending_ = false;  // its final NOTIFY is unanswered
+  bool bye_after_notify_ = false;      // bye() came meanwhile: the BYE goes after it
   bool we_refresh_ = false;           // RFC 4028: we are the refresher
   bool peer_supports_timer_ = false;  // RFC 4028: the peer listed "timer"
   bool peer_allows_update_ = false;   // the peer's Allow lists UPDATE

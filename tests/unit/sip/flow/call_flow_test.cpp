@@ -240,6 +240,55 @@ TEST(CallFlow, ReferIsAcceptedAndProgressIsNotified) {
   callee.leg->session()->set_handler(callee.leg.get());
 }
 
+// The referee hangs up right after its final NOTIFY (cvw releases a phone
+// that transferred its call): the BYE waits for the NOTIFY's answer, so it
+// cannot overtake it (RFC 5589 §6), and goes as soon as that comes. A
+// NOTIFY nobody answers holds it no longer than its Timer F.
+TEST(CallFlow, AByeAfterTheFinalNotifyWaitsForItsAnswer) {
+  for (const bool alice_answers : {true, false}) {
+    SCOPED_TRACE(alice_answers ? "the NOTIFY is answered" : "the NOTIFY is not answered");
+    Network net;
+    Host& alice = net.add("127.0.0.1");
+    Host& bob = net.add("127.0.0.2");
+    Callee callee(net, bob);
+    callee.script = [&](CallLeg& leg) -> Task<void> {
+      co_await leg.answer("application/sdp", kAnswer);
+      co_return;
+    };
+    struct Referee : dialog::InviteHandler {
+      bool on_refer(InviteSession&, const Message&) override { return true; }
+    } referee;
+    auto session = alice.ua->invite(call_bob(), nullptr);
+    ASSERT_TRUE(session.ok());
+    net.run(1s);
+    callee.leg->session()->set_handler(&referee);
+    (*session)->refer("sip:carol@127.0.0.3");
+    net.run(1s);
+    ASSERT_EQ(count_sent(bob, "SIP/2.0 202"), 1);
+
+    if (!alice_answers) {
+      net.drop = [](const Message& m, const Host&) {
+        return m.is_request() && m.method() == Method::Notify;
+      };
+    }
+    InviteSession& referred = *callee.leg->session();
+    referred.notify_refer(200);
+    referred.bye();
+    EXPECT_EQ(count_sent(bob, "BYE "), 0) << "not before the NOTIFY is answered";
+    EXPECT_EQ(referred.state(), dialog::SessionState::Terminating);
+    net.run(alice_answers ? 1s : 31s);
+    EXPECT_EQ(count_sent(bob, "BYE "), alice_answers ? 1 : 0);
+    if (alice_answers) {
+      EXPECT_EQ(count_sent(alice, "SIP/2.0 200"), 3) << "both NOTIFYs' (100, then 200) and the BYE's";
+      EXPECT_EQ((*session)->state(), dialog::SessionState::Terminated);
+    } else {
+      net.run(2s);  // Timer F: 64*T1
+      EXPECT_EQ(count_sent(bob, "BYE "), 1);
+    }
+    callee.leg->session()->set_handler(callee.leg.get());
+  }
+}
+
 TEST(CallFlow, ReplacesFindsTheDialogOrGets481) {
   Network net;
   Host& alice = net.add("127.0.0.1");
