@@ -1,6 +1,6 @@
 #include "sip/transaction/transaction_layer.hpp"
 
-#include <cstdio>
+#include <cstdint>
 #include <memory>
 #include <random>
 #include <utility>
@@ -24,10 +24,13 @@ constexpr std::string_view kMagicCookie = "z9hG4bK";
 
 TransactionLayer::TokenSource default_tokens() {
   auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+  // Sixteen hex digits, written by hand: snprintf's format parsing was 3 %
+  // of an in-process UAS call (a branch and a To tag each).
   return [engine] {
-    char text[17];
-    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>((*engine)()));
-    return std::string(text, 16);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string text(16, '0');
+    for (std::uint64_t bits = (*engine)(), i = 16; i-- > 0; bits >>= 4) text[i] = kHex[bits & 0xf];
+    return text;
   };
 }
 
