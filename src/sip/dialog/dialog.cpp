@@ -9,18 +9,22 @@ namespace cvw::sip::dialog {
 
 namespace {
 
+void put(NameBuffer& out, std::string_view text) {
+  out.append(text.data(), text.data() + text.size());
+}
+
 // The usual shape, "[token display] <uri>[;p=v...]" with nothing quoted and
 // no whitespace among the parameters, is rewritten by slicing: the same text
 // the general path below gives, without parsing the URI (it is copied as is).
-std::optional<std::string> without_tag_by_slicing(std::string_view value) {
-  if (value.find('"') != std::string_view::npos) return std::nullopt;
+bool append_without_tag_by_slicing(std::string_view value, NameBuffer& out) {
+  if (value.find('"') != std::string_view::npos) return false;
   const std::size_t lt = value.find('<');
   const std::size_t gt = lt == std::string_view::npos ? lt : value.find('>', lt);
-  if (gt == std::string_view::npos) return std::nullopt;
+  if (gt == std::string_view::npos) return false;
   std::string_view params = value.substr(gt + 1);
   if (!params.empty() &&
       (params.front() != ';' || params.find_first_of(" \t") != std::string_view::npos))
-    return std::nullopt;
+    return false;
   const std::string_view display = detail::trim_lws(value.substr(0, lt));
   // Each kept parameter, in order; the tag is the only one dropped.
   const auto for_each_kept = [](std::string_view rest, auto&& f) {
@@ -32,46 +36,65 @@ std::optional<std::string> without_tag_by_slicing(std::string_view value) {
       rest.remove_prefix(end);
     }
   };
-  // Sized exactly first: a dialog keeps this string for its whole life.
-  std::size_t size = display.size() + (display.empty() ? 0 : 1) + (gt - lt + 1);
-  for_each_kept(params, [&](std::string_view item) { size += 1 + item.size(); });
-  std::string out;
-  out.reserve(size);
-  if (!display.empty()) out.append(display).append(" ");
-  out.append(value.substr(lt, gt - lt + 1));
-  for_each_kept(params, [&](std::string_view item) { out.append(";").append(item); });
-  return out;
+  if (!display.empty()) {
+    put(out, display);
+    put(out, " ");
+  }
+  put(out, value.substr(lt, gt - lt + 1));
+  for_each_kept(params, [&](std::string_view item) {
+    put(out, ";");
+    put(out, item);
+  });
+  return true;
 }
 
 }  // namespace
 
-std::string without_tag(std::string_view value) {
-  if (std::optional<std::string> sliced = without_tag_by_slicing(value)) return std::move(*sliced);
+void append_without_tag(std::string_view value, NameBuffer& out) {
+  if (append_without_tag_by_slicing(value, out)) return;
   std::string scratch;
   Result<NameAddr> na = parse_name_addr(value, scratch);
-  if (!na) return std::string(value);
-  std::string out;
-  if (!na->display_name.empty()) {
-    if (na->quoted_display) out.append("\"").append(na->display_name).append("\" ");
-    else out.append(na->display_name).append(" ");
+  if (!na) {
+    put(out, value);
+    return;
   }
-  out.append("<").append(na->uri.text).append(">");
+  if (!na->display_name.empty()) {
+    if (na->quoted_display) put(out, "\"");
+    put(out, na->display_name);
+    put(out, na->quoted_display ? "\" " : " ");
+  }
+  put(out, "<");
+  put(out, na->uri.text);
+  put(out, ">");
   for_each_param(na->params.text, [&](std::string_view n, std::string_view v, bool has_value) {
     if (n == "tag") return true;
-    out.append(";").append(n);
-    if (has_value) out.append("=").append(v);
+    put(out, ";");
+    put(out, n);
+    if (has_value) {
+      put(out, "=");
+      put(out, v);
+    }
     return true;
   });
-  return out;
+}
+
+std::string without_tag(std::string_view value) {
+  NameBuffer out;
+  append_without_tag(value, out);
+  return std::string(out.data(), out.size());
 }
 
 std::string contact_uri(const Message& message) {
+  std::string scratch;
+  return std::string(contact_uri_view(message, scratch));
+}
+
+std::string_view contact_uri_view(const Message& message, std::string& scratch) {
   const std::string_view value = message.header(HeaderId::Contact);
   const std::size_t end = list_item_end(value);
   if (value.empty() || end == std::string_view::npos) return {};
-  std::string scratch;
   Result<NameAddr> na = parse_name_addr(value.substr(0, end), scratch);
-  return na ? std::string(na->uri.text) : std::string{};
+  return na ? na->uri.text : std::string_view{};
 }
 
 namespace {
@@ -128,19 +151,28 @@ DialogId dialog_id_of_response(const Message& response) {
                   tag_of(response.header(HeaderId::To))};
 }
 
+// The texts a dialog keeps are views into the message or into buffers on
+// the stack until set_texts() copies them into the dialog's one string: no
+// temporary string per text.
 Result<Dialog> Dialog::as_uas(const Message& request, std::string_view local_tag,
                               std::string_view local_contact) {
   Dialog d;
   d.uac_ = false;
-  const std::string remote_target = contact_uri(request);
+  std::string contact_scratch, tag_scratch;
+  const std::string_view remote_target = contact_uri_view(request, contact_scratch);
   if (remote_target.empty()) return bad_request("request creating a dialog has no Contact");
   // §12.1.1: "The route set MUST be set to the list of URIs in the
   // Record-Route header field from the request, taken in order".
   d.route_set_ = record_route_of(request);
   d.remote_cseq_ = cseq_number(request);
-  d.set_texts({request.header(HeaderId::CallId), local_tag, tag_of(request.header(HeaderId::From)),
-               without_tag(request.header(HeaderId::To)),
-               without_tag(request.header(HeaderId::From)), remote_target, local_contact});
+  NameBuffer names;
+  append_without_tag(request.header(HeaderId::To), names);
+  const std::size_t local_end = names.size();
+  append_without_tag(request.header(HeaderId::From), names);
+  const std::string_view both(names.data(), names.size());
+  d.set_texts({request.header(HeaderId::CallId), local_tag,
+               tag_param(request.header(HeaderId::From), tag_scratch), both.substr(0, local_end),
+               both.substr(local_end), remote_target, local_contact});
   return d;
 }
 
@@ -148,18 +180,24 @@ Result<Dialog> Dialog::as_uac(const Message& request, const Message& response,
                               std::string_view local_contact) {
   Dialog d;
   d.uac_ = true;
-  const std::string remote_tag = tag_of(response.header(HeaderId::To));
+  std::string remote_tag_scratch, local_tag_scratch, contact_scratch;
+  const std::string_view remote_tag = tag_param(response.header(HeaderId::To), remote_tag_scratch);
   if (remote_tag.empty()) return bad_request("response without a To tag cannot create a dialog");
   // §12.1.2: "The route set MUST be set to the list of URIs in the
   // Record-Route header field from the response, taken in reverse order".
   d.route_set_ = record_route_of(response);
   std::reverse(d.route_set_.begin(), d.route_set_.end());
-  std::string remote_target = contact_uri(response);
-  if (remote_target.empty()) remote_target = std::string(request.request_uri());
+  std::string_view remote_target = contact_uri_view(response, contact_scratch);
+  if (remote_target.empty()) remote_target = request.request_uri();
   d.local_cseq_ = cseq_number(request);
-  d.set_texts({response.header(HeaderId::CallId), tag_of(response.header(HeaderId::From)),
-               remote_tag, without_tag(request.header(HeaderId::From)),
-               without_tag(request.header(HeaderId::To)), remote_target, local_contact});
+  NameBuffer names;
+  append_without_tag(request.header(HeaderId::From), names);
+  const std::size_t local_end = names.size();
+  append_without_tag(request.header(HeaderId::To), names);
+  const std::string_view both(names.data(), names.size());
+  d.set_texts({response.header(HeaderId::CallId),
+               tag_param(response.header(HeaderId::From), local_tag_scratch), remote_tag,
+               both.substr(0, local_end), both.substr(local_end), remote_target, local_contact});
   return d;
 }
 

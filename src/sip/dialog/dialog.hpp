@@ -6,6 +6,8 @@
 // no I/O here. Threading: the event-loop thread only.
 #pragma once
 
+#include <spdlog/fmt/fmt.h>
+
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -160,6 +162,10 @@ class Dialog {
 
 // The name-addr without its tag parameter (what a dialog keeps as local/remote URI).
 std::string without_tag(std::string_view name_addr_value);
+// The same, appended to a buffer on the stack (room for the usual From and
+// To together; a longer one grows it on the heap).
+using NameBuffer = fmt::basic_memory_buffer<char, 320>;
+void append_without_tag(std::string_view name_addr_value, NameBuffer& out);
 // The URI of a name-addr ("<sip:p1.example.com;lr>" → "sip:p1.example.com;lr"),
 // or the text itself when it does not parse.
 std::string uri_of(std::string_view name_addr);
@@ -167,5 +173,8 @@ std::string uri_of(std::string_view name_addr);
 std::string bracketed(std::string_view uri);
 // The URI inside the first Contact value, or "" when there is none.
 std::string contact_uri(const Message& message);
+// The same as a view into the message (or into `scratch`, when it had to be
+// unescaped).
+std::string_view contact_uri_view(const Message& message, std::string& scratch);
 
 }  // namespace cvw::sip::dialog
