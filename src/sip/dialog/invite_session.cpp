@@ -640,7 +640,7 @@ void InviteSession::bye(std::string_view cancel_reason) {
       // the transferor learns the outcome, then the dialog ends): sent at
       // once, a BYE could overtake it in a proxy with several workers, and
       // the NOTIFY would meet a dialog already gone.
-      if (final_notify_pending_) {
+      if (final_notifies_unanswered_ > 0) {
         bye_after_notify_ = true;
         return;
       }
@@ -654,6 +654,12 @@ void InviteSession::bye(std::string_view cancel_reason) {
 
 void InviteSession::send_in_dialog(Method method, std::string_view content_type, std::string_view body,
                                    std::vector<std::pair<HeaderId, std::string>> extra) {
+  // The final NOTIFY of a REFER (notify_refer()): a BYE waits for its answer.
+  const bool final_notify =
+      method == Method::Notify && std::ranges::any_of(extra, [](const auto& header) {
+        return header.first == HeaderId::SubscriptionState &&
+               header.second.starts_with("terminated");
+      });
   Message request = dialog_->make_request(method);
   for (const auto& [id, value] : extra) request.add(id, value);
   if (!body.empty()) request.set_body(content_type, body);
@@ -686,9 +692,11 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
     callbacks.on_transport_error = [weak](txn::ClientTransactionId) {
       if (auto s = weak.lock()) s->on_request_failed(503, false);
     };
-  } else if (method == Method::Notify && final_notify_pending_) {
+  } else if (final_notify) {
     // Whatever becomes of it (an answer, a timeout, a transport error), a
-    // BYE that waited for it goes now.
+    // BYE that waited for it goes now (when no other final NOTIFY is
+    // unanswered: a second REFER may have been accepted meanwhile).
+    ++final_notifies_unanswered_;
     callbacks.on_response = [weak](txn::ClientTransactionId, Message&& r) {
       if (auto s = weak.lock(); s && r.status() >= 200) s->final_notify_done();
     };
@@ -714,24 +722,30 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
     callbacks.on_response = [weak](txn::ClientTransactionId, Message&& r) {
       if (auto s = weak.lock()) s->on_reinvite_response(std::move(r));
     };
-    callbacks.on_timeout = [weak](txn::ClientTransactionId) {
-      if (auto s = weak.lock()) s->on_reinvite_failed(408, false);
+    // Only while this re-INVITE is the one pending: an INVITE transaction
+    // still reports a transport error in Completed (its ACK to a non-2xx
+    // could not be sent, §17.1.1.2), after the answer was acted on.
+    callbacks.on_timeout = [weak, cseq](txn::ClientTransactionId) {
+      if (auto s = weak.lock(); s && s->reinvite_pending_ && s->reinvite_cseq_ == cseq)
+        s->on_reinvite_failed(408, false);
     };
-    callbacks.on_transport_error = [weak](txn::ClientTransactionId) {
-      if (auto s = weak.lock()) s->on_reinvite_failed(503, false);
+    callbacks.on_transport_error = [weak, cseq](txn::ClientTransactionId) {
+      if (auto s = weak.lock(); s && s->reinvite_pending_ && s->reinvite_cseq_ == cseq)
+        s->on_reinvite_failed(503, false);
     };
   }
   Result<txn::ClientTransactionId> id = ua_.send_request(std::move(request), dialog_->next_hop_uri(), std::move(callbacks));
   if (!id) {
     log().warn("sip: cannot send {} in {}: {}", method_name(method), call_id(), id.error().message);
     if (method == Method::Bye) end(EndReason::TransportError, id.error().status);
-    if (method == Method::Notify && final_notify_pending_) final_notify_done();
+    if (final_notify) final_notify_done();
   }
 }
 
 void InviteSession::final_notify_done() {
-  final_notify_pending_ = false;
-  if (std::exchange(bye_after_notify_, false) && state_ == SessionState::Terminating) {
+  if (final_notifies_unanswered_ > 0) --final_notifies_unanswered_;
+  if (final_notifies_unanswered_ == 0 && std::exchange(bye_after_notify_, false) &&
+      state_ == SessionState::Terminating) {
     send_in_dialog(Method::Bye, {}, {});
   }
 }
@@ -970,8 +984,8 @@ void InviteSession::on_refer(txn::ServerTransactionId id, Message&& request) {
 void InviteSession::notify_refer(int status) {
   if (!refer_accepted_ || !dialog_ || state_ == SessionState::Terminated) return;
   const bool final = status >= 200;
-  std::string frag = "SIP/2.0 " + std::to_string(status) + " " + std::string(default_reason(status)) + "\r\n";
-  final_notify_pending_ = final;
+  std::string frag =
+      "SIP/2.0 " + std::to_string(status) + " " + std::string(default_reason(status)) + "\r\n";
   send_in_dialog(Method::Notify, "message/sipfrag;version=2.0", frag,
                  {{HeaderId::Event, "refer"},
                   {HeaderId::SubscriptionState, final ? "terminated;reason=noresource" : "active;expires=60"}});

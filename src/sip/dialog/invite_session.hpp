@@ -231,7 +231,7 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   bool cancel_requested_ = false;     // UAC: cancel() was asked for
   bool reinvite_pending_ = false;     // our re-INVITE awaits a final response
   bool refer_accepted_ = false;       // we accepted a REFER: NOTIFYs are ours to send
-  bool final_notify_pending_ = false;  // its final NOTIFY is unanswered
+  std::uint8_t final_notifies_unanswered_ = 0;  // final NOTIFYs of REFERs awaiting an answer
   bool bye_after_notify_ = false;      // bye() came meanwhile: the BYE goes after it
   bool we_refresh_ = false;           // RFC 4028: we are the refresher
   bool peer_supports_timer_ = false;  // RFC 4028: the peer listed "timer"

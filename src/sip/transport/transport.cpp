@@ -1,7 +1,5 @@
 #include "sip/transport/transport.hpp"
 
-#include <linux/errqueue.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -252,25 +250,15 @@ struct TransportLayer::Impl {
       const int got = ::recvmmsg(l.socket.native_handle(), l.headers.data(),
                                  static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
       if (got < 0) {
-        const int error = errno;
-        if (error == EINTR) continue;
-        if (error == EAGAIN || error == EWOULDBLOCK) break;
-        // An ICMP error queued by IP_RECVERR fails one read; what it says is
-        // in the error queue, and datagrams may still wait behind it. It
-        // takes one of the budget, in case it comes back each time.
-        const bool icmp = error == ECONNREFUSED || error == EHOSTUNREACH || error == ENETUNREACH;
-        if (read_icmp_errors(l) == 0 && !icmp) {
-          if (bad_input_log.allow())
-            log().warn("sip: receiving on {} failed: {}", l.address.to_string(),
-                       std::strerror(error));
-          break;
-        }
-        --budget;
-      } else {
-        for (int i = 0; i < got && running; ++i) deliver_datagram(l, i);
-        if (got < want) break;  // the queue is empty
-        budget -= got;
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && bad_input_log.allow())
+          log().warn("sip: receiving on {} failed: {}", l.address.to_string(),
+                     std::strerror(errno));
+        break;
       }
+      for (int i = 0; i < got && running; ++i) deliver_datagram(l, i);
+      if (got < want) break;  // the queue is empty
+      budget -= got;
       if (budget == 0) {
         asio::post(io, [this, &l, alive = std::weak_ptr<bool>(alive_)] {
           if (!alive.expired() && running) drain_udp(l);
@@ -279,52 +267,6 @@ struct TransportLayer::Impl {
       }
     }
     if (running) receive_udp(l);
-  }
-
-  // Reads the listener's error queue (IP_RECVERR): an entry per ICMP error
-  // for a datagram we sent, with that datagram's destination and its first
-  // bytes. A request that met "port unreachable" (nothing listens there),
-  // "host unreachable" or "network unreachable" failed for good (RFC 3261
-  // §18.4 makes it the transaction's transport error); other ICMP errors
-  // (a smaller path MTU, say) are only logged. Returns the entries read.
-  int read_icmp_errors(UdpListener& l) {
-    int entries = 0;
-    for (;;) {
-      std::array<char, 16> start{};  // enough to tell "SIP/2.0 " (a response) from a request
-      iovec iov{start.data(), start.size()};
-      sockaddr_storage destination{};
-      alignas(cmsghdr) std::array<char, 256> control{};
-      msghdr h{};
-      h.msg_name = &destination;
-      h.msg_namelen = sizeof destination;
-      h.msg_iov = &iov;
-      h.msg_iovlen = 1;
-      h.msg_control = control.data();
-      h.msg_controllen = control.size();
-      const ssize_t got = ::recvmsg(l.socket.native_handle(), &h, MSG_ERRQUEUE | MSG_DONTWAIT);
-      if (got < 0) return entries;  // EAGAIN: the queue is empty
-      ++entries;
-      int error = 0;
-      for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
-        const bool v4 = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR;
-        const bool v6 = c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR;
-        if (!v4 && !v6) continue;
-        sock_extended_err ee{};
-        std::memcpy(&ee, CMSG_DATA(c), sizeof ee);
-        if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6)
-          error = static_cast<int>(ee.ee_errno);
-      }
-      if (error == 0 || h.msg_namelen == 0 || h.msg_namelen > sizeof destination) continue;
-      udp::endpoint to;
-      std::memcpy(to.data(), &destination, h.msg_namelen);
-      to.resize(h.msg_namelen);
-      const Peer peer{Protocol::Udp, to.address(), to.port(), l.id};
-      ++metrics.icmp_errors;
-      if (bad_input_log.allow())
-        log().info("sip: ICMP for a datagram to {}: {}", peer.to_string(), std::strerror(error));
-      if (error == ECONNREFUSED || error == EHOSTUNREACH || error == ENETUNREACH)
-        request_failed(std::string_view(start.data(), static_cast<std::size_t>(got)), peer);
-    }
   }
 
   void deliver_datagram(UdpListener& l, int i) {
@@ -564,14 +506,6 @@ struct TransportLayer::Impl {
         boost::system::error_code ignore;
         l->socket.set_option(asio::socket_base::receive_buffer_size(kUdpBufferBytes), ignore);
         l->socket.set_option(asio::socket_base::send_buffer_size(kUdpBufferBytes), ignore);
-        // ICMP errors for what we send (a PBX that is down answers "port
-        // unreachable") reach the error queue instead of being lost, so a
-        // request to it fails in milliseconds, not at Timer B (32 s).
-        const int on = 1;
-        if (la.address.is_v6())
-          ::setsockopt(l->socket.native_handle(), IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
-        else
-          ::setsockopt(l->socket.native_handle(), IPPROTO_IP, IP_RECVERR, &on, sizeof on);
         l->address = la;
         l->address.port = l->socket.local_endpoint().port();
         l->id = udp.size() + 1;

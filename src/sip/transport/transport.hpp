@@ -65,7 +65,6 @@ struct TransportMetrics {
   std::uint64_t rejected = 0;     // answered statelessly with 4xx/5xx
   std::uint64_t dropped = 0;      // not answerable: logged and dropped
   std::uint64_t send_errors = 0;
-  std::uint64_t icmp_errors = 0;  // ICMP errors for datagrams we sent (IP_RECVERR)
   std::uint64_t connections_opened = 0;
   std::uint64_t connections_closed = 0;
 };
@@ -80,9 +79,9 @@ class TransportLayer {
   // Called when a request of ours could not be put on the way to `to`: no
   // listener of its address family, a send error other than a full socket
   // buffer (which is loss, as on the network, and retransmission's
-  // business), an ICMP port, host or network unreachable for its datagram,
-  // a TCP connection that could not be opened or that closed with the
-  // request unsent. RFC 3261 §18.4 hands this to the transaction layer,
+  // business), a TCP connection that could not be opened or that closed with
+  // the request unsent. (ICMP errors for UDP are not read: see
+  // docs/ARCHITECTURE.md, "Life of a message".) RFC 3261 §18.4 hands this to the transaction layer,
   // where it ends the transaction as a 503 now instead of at Timer B or F
   // (§8.1.3.1, §17.1.1.2). It may be called from inside send().
   //

@@ -656,6 +656,19 @@ TEST_F(Uac, AReinviteThatCannotReachThePeerEndsTheDialogWithABye) {
   EXPECT_EQ(wire.count("BYE"), 1u) << "nothing retransmitted after the error";
 }
 
+// An INVITE transaction still reports a transport error once Completed
+// (the ACK to its non-2xx could not be sent): the re-INVITE was answered and
+// acted on already, so the call is not ended for it.
+TEST_F(Uac, ATransportErrorAfterTheReinviteWasAnsweredKeepsTheCall) {
+  std::shared_ptr<InviteSession> s = establish_outgoing_call();
+  s->reinvite("application/sdp", sdp("cvw", 2, 40002));
+  from_wire(bob_response(wire.last_message("INVITE"), 488).serialize(), bob_contact);
+  layer.transport_error(wire.last("INVITE").to);
+  EXPECT_EQ(app.events, (std::vector<std::string>{"established", "reinvite 488"}));
+  EXPECT_EQ(wire.count("BYE"), 0u);
+  EXPECT_EQ(s->state(), SessionState::Confirmed);
+}
+
 // A 503 the peer sends is an answer: the re-INVITE failed, the call stays.
 TEST_F(Uac, A503ToOurReinviteKeepsTheCall) {
   std::shared_ptr<InviteSession> s = establish_outgoing_call();

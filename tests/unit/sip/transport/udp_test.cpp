@@ -195,40 +195,6 @@ TEST_F(UdpTransport, ARequestThatCannotBeSentIsReportedAndAResponseIsNot) {
   EXPECT_TRUE(far.received().empty());
 }
 
-// A request to a port where nothing listens gets ICMP port unreachable back
-// (on loopback as anywhere): with IP_RECVERR it reaches the error queue and
-// fails the request at once. A response that meets the same is not
-// reported. Datagrams that come after the error are still read.
-TEST_F(UdpTransport, PortUnreachableForARequestIsReportedAndReadingGoesOn) {
-  std::uint16_t closed = 0;
-  {
-    RawUdp gone(io, kLoopback4);
-    closed = gone.port();
-  }
-  const Peer to{Protocol::Udp, kLoopback4, closed, 0};
-  layer->send(ok_response(), to);
-  ASSERT_TRUE(run_until(io, [&] { return layer.metrics().icmp_errors == 1; }));
-  EXPECT_TRUE(layer.failures.empty()) << "a response is not reported";
-
-  layer->send(RequestText{}.wire(), to);
-  ASSERT_TRUE(run_until(io, [&] { return !layer.failures.empty(); }));
-  EXPECT_EQ(layer.failures[0], to);
-  EXPECT_EQ(layer.metrics().icmp_errors, 2u);
-
-  const std::uint16_t closed6 = [&] {
-    RawUdp gone(io, kLoopback6);
-    return gone.port();
-  }();
-  const Peer to6{Protocol::Udp, kLoopback6, closed6, 0};
-  layer->send(RequestText{}.wire(), to6);
-  ASSERT_TRUE(run_until(io, [&] { return layer.failures.size() == 2; }));
-  EXPECT_EQ(layer.failures[1], to6);
-
-  RawUdp far(io, kLoopback4);
-  far.send_to(RequestText{}.wire(), server4());
-  EXPECT_TRUE(run_until(io, [&] { return layer.delivered.size() == 1; }));
-}
-
 TEST_F(UdpTransport, TwoTransportLayersTalk) {
   Layer other(io, config_for({"udp:127.0.0.1:0"}));
   ASSERT_TRUE(other->start().ok());
