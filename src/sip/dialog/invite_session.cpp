@@ -683,7 +683,7 @@ void InviteSession::send_in_dialog(Method method, std::string_view content_type,
       if (!s || r.status() < 200) return;
       if (r.status() / 100 == 2)
         s->take_session_timer(r, true);
-      else
+      else if (r.status() != 422 || !s->retry_in_dialog_after_422(r, Method::Update))
         s->on_request_failed(r.status(), true);
     };
     callbacks.on_timeout = [weak](txn::ClientTransactionId) {
@@ -796,6 +796,7 @@ void InviteSession::on_reinvite_response(Message&& response) {
     if (handler_) handler_->on_reinvite_result(*this, status);
     return;
   }
+  if (status == 422 && retry_in_dialog_after_422(response, Method::Invite)) return;
   on_reinvite_failed(status, true);
 }
 
@@ -1011,6 +1012,7 @@ void InviteSession::on_notify(txn::ServerTransactionId id, Message&& request) {
 // a request we received (refresher=uac means the sender refreshes) or a
 // response to our request (refresher=uac means we refresh). No header: no timer.
 void InviteSession::take_session_timer(const Message& message, bool from_response) {
+  if (from_response) retries_422_ = 0;  // a 2xx: the next request may retry afresh
   const std::string_view value = message.header(HeaderId::SessionExpires);
   if (value.empty()) {
     if (from_response) session_interval_ = 0;
@@ -1058,6 +1060,34 @@ void InviteSession::start_session_timer() {
   session_timer_ = after<&InviteSession::on_session_timer>(Duration{std::int64_t{seconds} * 1000});
 }
 
+void InviteSession::send_refresh_update() {
+  send_in_dialog(
+      Method::Update, {}, {},
+      {{HeaderId::SessionExpires, std::to_string(session_interval_) + ";refresher=uac"}});
+}
+
+// RFC 4028 §7.4, for a request in the dialog (a refresh, or the
+// application's re-INVITE, both carrying Session-Expires): "If the UAC
+// receives a 422 ... it SHOULD retry the request ... with a Session-Expires
+// header field with a duration ... equal to the value of the Min-SE header
+// field in the 422 response". At most two retries per request, and only for
+// a longer interval than ours, so a peer cannot keep us retrying.
+bool InviteSession::retry_in_dialog_after_422(const Message& response, Method method) {
+  Result<std::uint32_t> min_se = parse_uint(response.header(HeaderId::MinSE), UINT32_MAX, "Min-SE");
+  if (!min_se || *min_se <= session_interval_ || retries_422_ >= 2 ||
+      state_ != SessionState::Confirmed)
+    return false;
+  ++retries_422_;
+  session_interval_ = *min_se;
+  if (method == Method::Update) {
+    send_refresh_update();
+  } else {
+    reinvite_pending_ = false;
+    reinvite(local_body_type_, local_body_);
+  }
+  return true;
+}
+
 void InviteSession::on_session_timer() {
   session_timer_ = 0;
   if (state_ != SessionState::Confirmed && state_ != SessionState::Answered) return;
@@ -1068,9 +1098,8 @@ void InviteSession::on_session_timer() {
     end(EndReason::SessionExpired, 408);
     return;
   }
-  const std::string se = std::to_string(session_interval_) + ";refresher=uac";
   if (peer_allows_update_) {
-    send_in_dialog(Method::Update, {}, {}, {{HeaderId::SessionExpires, se}});
+    send_refresh_update();
   } else if (!reinvite_pending_) {
     reinvite(local_body_type_.empty() ? "application/sdp" : local_body_type_, local_body_);
   }

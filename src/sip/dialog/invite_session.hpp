@@ -203,6 +203,9 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   void add_session_expires(Message& message, bool in_request) const;
   void start_session_timer();
   void on_session_timer();
+  void send_refresh_update();
+  // RFC 4028 §7.4: a 422 to our re-INVITE or UPDATE; true when it was retried.
+  bool retry_in_dialog_after_422(const Message& response, Method method);
   void on_reinvite_response(Message&& response);
   // A non-2xx (`answered`), or no answer at all: 408 for Timer B, 503 for a
   // transport error (§8.1.3.1).

@@ -35,6 +35,19 @@ class Uac : public UaTest {
     ok.set_body("application/sdp", sdp("bob", 1, 30000));
     return ok;
   }
+  // Bob answers with a 90 s session that we refresh (by UPDATE when his
+  // Allow lists it, else by re-INVITE); the clock is then moved to 46 s,
+  // just past the first refresh.
+  std::shared_ptr<InviteSession> call_refreshed_by_us(bool allow_update) {
+    std::shared_ptr<InviteSession> s = start_call(call_bob());
+    Message ok = answered(wire.last_message("INVITE"));
+    ok.add(HeaderId::SessionExpires, "90;refresher=uac");
+    if (allow_update) ok.set(HeaderId::Allow, "INVITE, ACK, BYE, CANCEL, UPDATE");
+    from_wire(ok.serialize(), bob_contact);
+    EXPECT_EQ(s->state(), SessionState::Confirmed);
+    at(46s);
+    return s;
+  }
   const Peer bob_contact = peer(Protocol::Udp, "192.0.2.20", 5070);
 };
 
@@ -682,19 +695,53 @@ TEST_F(Uac, A503ToOurReinviteKeepsTheCall) {
 // A session refresh by UPDATE that cannot be sent ends the dialog as one
 // nobody answers does.
 TEST_F(Uac, ARefreshUpdateThatCannotReachThePeerEndsTheDialogWithABye) {
-  std::shared_ptr<InviteSession> s = start_call(call_bob());
-  Message ok = answered(wire.last_message("INVITE"));
-  ok.add(HeaderId::SessionExpires, "90;refresher=uac");
-  ok.set(HeaderId::Allow, "INVITE, ACK, BYE, CANCEL, UPDATE");
-  from_wire(ok.serialize(), bob_contact);
-  ASSERT_EQ(s->state(), SessionState::Confirmed);
-  at(46s);
+  std::shared_ptr<InviteSession> s = call_refreshed_by_us(true);
   ASSERT_EQ(wire.cseqs("UPDATE").size(), 1u);
   layer.transport_error(wire.last("UPDATE").to);
   ASSERT_EQ(wire.count("BYE"), 1u);
   layer.transport_error(wire.last("BYE").to);
   EXPECT_EQ(app.events.back(), "terminated lost 503");
   EXPECT_EQ(ua.session_count(), 0u);
+}
+
+// RFC 4028 §7.4: a 422 to our refresh names the peer's Min-SE; the refresh
+// is sent again at once with it, and the application hears nothing of it.
+// A 422 that asks for no more than we offered is not retried.
+TEST_F(Uac, A422ToOurRefreshUpdateIsRetriedWithThePeersMinSe) {
+  std::shared_ptr<InviteSession> s = call_refreshed_by_us(true);
+  ASSERT_EQ(wire.cseqs("UPDATE"), (std::set<std::uint32_t>{2}));
+  Message too_short = bob_response(wire.last_message("UPDATE"), 422);
+  too_short.add(HeaderId::MinSE, "120");
+  from_wire(too_short.serialize(), bob_contact);
+  ASSERT_EQ(wire.cseqs("UPDATE"), (std::set<std::uint32_t>{2, 3}));
+  EXPECT_EQ(wire.last_message("UPDATE").header(HeaderId::SessionExpires), "120;refresher=uac");
+  Message again = bob_response(wire.last_message("UPDATE"), 422);
+  again.add(HeaderId::MinSE, "120");
+  from_wire(again.serialize(), bob_contact);
+  EXPECT_EQ(wire.cseqs("UPDATE"), (std::set<std::uint32_t>{2, 3}))
+      << "no longer interval asked: not retried";
+  EXPECT_EQ(app.events, std::vector<std::string>{"established"});
+  EXPECT_EQ(s->state(), SessionState::Confirmed);
+}
+
+TEST_F(Uac, A422ToOurRefreshReinviteIsRetriedWithThePeersMinSe) {
+  std::shared_ptr<InviteSession> s = call_refreshed_by_us(false);
+  ASSERT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1, 2}));
+  const Message refresh = wire.last_message("INVITE");
+  Message too_short = bob_response(refresh, 422);
+  too_short.add(HeaderId::MinSE, "150");
+  from_wire(too_short.serialize(), bob_contact);
+  ASSERT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1, 2, 3}));
+  const Message retry = wire.last_message("INVITE");
+  EXPECT_EQ(retry.header(HeaderId::SessionExpires), "150;refresher=uac");
+  EXPECT_EQ(retry.body(), refresh.body()) << "the same offer";
+  Message fine = bob_response(retry, 200);
+  fine.add(HeaderId::SessionExpires, "150;refresher=uac");
+  fine.set_body("application/sdp", sdp("bob", 1, 30000));
+  from_wire(fine.serialize(), bob_contact);
+  EXPECT_EQ(s->session_interval(), 150u);
+  EXPECT_EQ(app.events, (std::vector<std::string>{"established", "reinvite 200"}))
+      << "the 422 is not the application's business";
 }
 
 // RFC 4028: a 2xx that sets an interval below our Min-SE (90 s) is held to
