@@ -9,7 +9,9 @@ SipStack::SipStack(boost::asio::io_context& io, StackConfig config)
       [this](Message&& m, const Peer& source, const Peer& reply_to) {
         transactions_->receive(std::move(m), source, reply_to);
       },
-      [this](const Peer& to) { transactions_->transport_error(to); });
+      [this](const Peer& to, std::string_view request) {
+        transactions_->transport_error(to, request);
+      });
   transactions_ = std::make_unique<txn::TransactionLayer>(timers_, sender_, config_.timers);
 }
 

@@ -349,8 +349,29 @@ void TransactionLayer::send_queued_cancel(ClientTransaction& txn) {
 
 // --- transport errors, lookup, cleanup ---------------------------------------------
 
-void TransactionLayer::transport_error(const Peer& peer) {
-  ctx_.defer([this, peer] { fail_transport(peer); });
+void TransactionLayer::transport_error(const Peer& peer, std::string_view failed_request) {
+  if (failed_request.empty()) {
+    ctx_.defer([this, peer] { fail_transport(peer); });
+    return;
+  }
+  // The bytes are ours and may be larger than any limit for received input.
+  ParseLimits limits;
+  limits.max_message_size = std::max(limits.max_message_size, failed_request.size());
+  Result<Message> request = Message::parse(failed_request, Framing::Datagram, limits);
+  Result<std::string> key = request ? client_key(*request) : request.error();
+  if (!key) {
+    log().warn("sip txn: a request that could not be sent names no transaction: {}",
+               key.error().message);
+    return;
+  }
+  ctx_.defer([this, peer, key = std::move(*key)] { fail_client(peer, key); });
+}
+
+void TransactionLayer::fail_client(const Peer& peer, std::string_view key) {
+  auto it = client_index_.find(key);
+  if (it == client_index_.end()) return;
+  ClientTransaction* txn = find_client(it->second);
+  if (txn != nullptr && txn->next_hop() == peer) txn->on_transport_error();
 }
 
 void TransactionLayer::fail_transport(const Peer& peer) {

@@ -87,8 +87,11 @@ class TransactionLayer {
   void receive(Message&& message, const Peer& from, const Peer& reply_to);
   // Sending to `peer` failed (§17.1.4, §17.2.4): every transaction whose next
   // hop or reply destination is `peer` is told, in whatever way its state
-  // machine says (most terminate and inform the TU).
-  void transport_error(const Peer& peer);
+  // machine says (most terminate and inform the TU). With `failed_request`
+  // (the bytes of a request of ours that alone could not be sent, e.g. too
+  // large for a datagram; valid during the call only), only the client
+  // transaction that sent it is told.
+  void transport_error(const Peer& peer, std::string_view failed_request = {});
 
   // --- server side, from the TU -----------------------------------------------
 
@@ -192,6 +195,7 @@ class TransactionLayer {
   void send_cancel(ClientInviteTransaction& invite, std::string_view reason);
   void send_queued_cancel(ClientTransaction& txn);
   void fail_transport(const Peer& peer);
+  void fail_client(const Peer& peer, std::string_view key);
   void reap(std::vector<ServerTransactionId>& servers, std::vector<ClientTransactionId>& clients);
   void drop(std::string_view what, std::string_view why);
 

@@ -181,11 +181,13 @@ struct TransportLayer::Impl {
 
   // Tells the layer above that the request in `wire` did not leave for `to`
   // (see FailureHandler: responses are not reported).
-  void request_failed(std::string_view wire, const Peer& to) {
-    if (!is_response_wire(wire)) report_failure(to);
+  // `only_this_message`: the peer is fine, the message is not (see
+  // FailureHandler).
+  void request_failed(std::string_view wire, const Peer& to, bool only_this_message = false) {
+    if (!is_response_wire(wire)) report_failure(to, only_this_message ? wire : std::string_view());
   }
-  void report_failure(const Peer& to) {
-    if (on_failure && running) on_failure(Peer{to.protocol, to.address, to.port, 0});
+  void report_failure(const Peer& to, std::string_view request = {}) {
+    if (on_failure && running) on_failure(Peer{to.protocol, to.address, to.port, 0}, request);
   }
 
   // --- receiving --------------------------------------------------------
@@ -304,10 +306,10 @@ struct TransportLayer::Impl {
       if (bad_input_log.allow())
         log().warn("sip: send to {} failed: {}", to.to_string(), ec.message());
       // A full socket buffer loses the datagram as the network would, and
-      // retransmission is for that; anything else (no route, a refused
-      // address, too large) will fail again.
+      // retransmission is for that; anything else will fail again: for the
+      // peer (no route, a refused address) or, too large, for this message.
       if (ec != asio::error::would_block && ec != asio::error::no_buffer_space)
-        request_failed(wire, to);
+        request_failed(wire, to, ec == asio::error::message_size);
     } else {
       ++metrics.sent;
       metrics.out.count(wire);

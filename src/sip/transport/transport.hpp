@@ -85,11 +85,17 @@ class TransportLayer {
   // where it ends the transaction as a 503 now instead of at Timer B or F
   // (§8.1.3.1, §17.1.1.2). It may be called from inside send().
   //
+  // `request` says how far the failure reaches. Empty: `to` cannot be
+  // reached, so every request towards it fails. The request's bytes (valid
+  // during the call only): this one message cannot be sent (larger than any
+  // datagram) and the peer is as reachable as before, so only the
+  // transaction that sent it ends.
+  //
   // Responses that cannot be sent are only counted and logged: their server
   // transactions end by their own timers, and reporting them would let
   // anyone make cvw search its transactions, by sending requests whose Via
   // names an address that cannot be reached.
-  using FailureHandler = std::function<void(const Peer& to)>;
+  using FailureHandler = std::function<void(const Peer& to, std::string_view request)>;
 
   TransportLayer(boost::asio::io_context& io, TransportConfig config, Handler handler,
                  FailureHandler on_failure = {});

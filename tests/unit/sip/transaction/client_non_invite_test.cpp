@@ -114,6 +114,30 @@ TEST_F(ClientNonInvite, TransportErrorInTryingEndsTheTransaction) {
   EXPECT_EQ(layer.metrics().transport_errors, 1u);
 }
 
+// A request that alone cannot be sent (larger than any datagram) ends its
+// own transaction; the others to the same peer go on.
+TEST_F(ClientNonInvite, ATransportErrorForOneRequestEndsOnlyItsTransaction) {
+  const ClientTransactionId first = start(bob);
+  ClientRecorder second;
+  Message other = parse(kOutgoingBye);
+  other.set(HeaderId::Via, "SIP/2.0/UDP cvw.example.com:5060;branch=z9hG4bKcvwbye2");
+  other.set(HeaderId::CSeq, "3 BYE");
+  ASSERT_TRUE(layer.start_client(std::move(other), bob, second.callbacks()).ok());
+  const std::string second_wire = wire.sent.at(1).wire;
+
+  layer.transport_error(bob_tcp, second_wire);
+  EXPECT_EQ(second.transport_errors, 0) << "another peer";
+  layer.transport_error(bob, second_wire);
+  EXPECT_EQ(second.transport_errors, 1);
+  EXPECT_EQ(carol.transport_errors, 0);
+  EXPECT_EQ(layer.state(first), TransactionState::Trying);
+  EXPECT_EQ(layer.size(), 1u);
+
+  layer.transport_error(bob, "not a SIP message");
+  EXPECT_EQ(carol.transport_errors, 0) << "bytes that name no transaction are ignored";
+  EXPECT_EQ(layer.size(), 1u);
+}
+
 TEST_F(ClientNonInvite, TheTuMayStartAnotherTransactionFromACallback) {
   ClientRecorder second;
   ClientCallbacks callbacks = carol.callbacks();

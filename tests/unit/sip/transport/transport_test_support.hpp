@@ -76,6 +76,7 @@ struct Delivered {
 struct Layer {
   std::vector<Delivered> delivered;
   std::vector<Peer> failures;
+  std::vector<std::string> failed_requests;  // each failure's request bytes ("" = the whole peer)
   std::function<void(const Delivered&)> on_message;  // optional, called after recording
   std::unique_ptr<TransportLayer> transport;
 
@@ -86,7 +87,10 @@ struct Layer {
           delivered.push_back(Delivered{std::move(m), from, reply_to});
           if (on_message) on_message(delivered.back());
         },
-        [this](const Peer& to) { failures.push_back(to); });
+        [this](const Peer& to, std::string_view request) {
+          failures.push_back(to);
+          failed_requests.emplace_back(request);
+        });
   }
   TransportLayer* operator->() { return transport.get(); }
   const TransportMetrics& metrics() const { return transport->metrics(); }

@@ -182,6 +182,7 @@ TEST_F(UdpTransport, ARequestThatCannotBeSentIsReportedAndAResponseIsNot) {
   only4->send(RequestText{}.wire(), v6);
   ASSERT_EQ(only4.failures.size(), 1u) << "no listener of the address family";
   EXPECT_EQ(only4.failures[0], v6);
+  EXPECT_EQ(only4.failed_requests[0], "") << "every request to that peer fails";
 
   // Larger than any datagram: EMSGSIZE at once, nothing on the wire.
   RawUdp far(io4, kLoopback4);
@@ -190,6 +191,7 @@ TEST_F(UdpTransport, ARequestThatCannotBeSentIsReportedAndAResponseIsNot) {
   only4->send(huge.wire(), Peer{Protocol::Udp, kLoopback4, far.port(), 0});
   ASSERT_EQ(only4.failures.size(), 2u) << "a send error other than a full buffer";
   EXPECT_EQ(only4.failures[1].port, far.port());
+  EXPECT_EQ(only4.failed_requests[1], huge.wire()) << "this message fails, the peer does not";
   EXPECT_EQ(only4.metrics().send_errors, 3u);
   run_for(io4, 20ms);
   EXPECT_TRUE(far.received().empty());
