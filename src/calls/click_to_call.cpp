@@ -352,9 +352,19 @@ void ClickToCall::relay() {
 
 Task<bool> ClickToCall::point_callee_at(const sdp::Session& media) {
   if (media_->anchored()) co_return !callee_gone_;
-  const int moved =
-      co_await callee_.reinvite(kSdp, callee_sdp_.stamp(sdp::build_offer_from(media)));
+  const int moved = co_await reoffer(callee_, callee_sdp_, media);
   co_return moved >= 200 && moved < 300 && !callee_gone_ && callee_media_.take(callee_);
+}
+
+Task<int> ClickToCall::reoffer(sip::dialog::CallLeg& leg, sdp::LocalSession& towards,
+                               const sdp::Session& media) {
+  // Bounded: a peer that answers every offer of ours with one of its own
+  // would otherwise hold the call in set-up for ever.
+  constexpr int kOffers = 3;
+  int status = 491;
+  for (int offer = 0; offer < kOffers && status == 491; ++offer)
+    status = co_await leg.reinvite(kSdp, towards.stamp(sdp::build_offer_from(media)));
+  co_return status;
 }
 
 sdp::LocalEndpoint ClickToCall::seen_endpoint(std::uint16_t port, const sdp::Session& other) const {
@@ -454,7 +464,7 @@ Task<bool> ClickToCall::connect_callee() {
   if (media_->anchored()) {
     relay();
   } else {
-    update = co_await phone_->reinvite(kSdp, phone_sdp_.stamp(sdp::build_offer_from(*answer)));
+    update = co_await reoffer(*phone_, phone_sdp_, *answer);
   }
   if (update < 200 || update >= 300) {
     // Decided before the release: our own BYEs end the legs too. The phone's

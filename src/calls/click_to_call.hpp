@@ -137,6 +137,12 @@ class ClickToCall final : public Call, private sip::dialog::CallLegObserver {
   // re-INVITEs the callee with `media`; anchored, the relay follows instead
   // and this does nothing. False when the callee refused or left.
   Task<bool> point_callee_at(const sdp::Session& media);
+  // Offers `media` to `leg` in a re-INVITE and returns its final status. A
+  // 491 reaches here only when the peer's own offer crossed ours and was
+  // answered during the §14.1 wait (InviteHandler::on_reinvite_result): the
+  // offer is then made again, with the o= version after that answer's.
+  Task<int> reoffer(sip::dialog::CallLeg& leg, sdp::LocalSession& towards,
+                    const sdp::Session& media);
   // How one side is shown the other's media, `other`: as it is (direct), or
   // as our relay endpoint at `port` with `other`'s formats (anchored).
   sdp::LocalEndpoint seen_endpoint(std::uint16_t port, const sdp::Session& other) const;

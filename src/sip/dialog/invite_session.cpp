@@ -495,6 +495,7 @@ void InviteSession::on_prack(txn::ServerTransactionId id, Message&& request) {
       }
       remote_body_ = std::string(request.body());
       ok.set_body("application/sdp", *answer);
+      local_body_ = std::move(*answer);
     }
   }
   (void)ua_.transactions_.respond(id, std::move(ok));
@@ -836,9 +837,9 @@ void InviteSession::schedule_reinvite_retry() {
   std::uniform_int_distribution<int> tens_of_ms = uac_ ? std::uniform_int_distribution<int>(210, 400)
                                                        : std::uniform_int_distribution<int>(0, 200);
   const Duration wait{10 * tens_of_ms(random_engine())};
-  // No re-INVITE of the peer's can have been answered since ours went out
+  // No offer of the peer's can have been answered since ours went out
   // (on_reinvite refuses one with 491 while ours is pending): local_body_
-  // is still our offer.
+  // is still our offer, and stays so unless we answer one during the wait.
   glare_retry_ = std::make_unique<GlareRetry>(GlareRetry{local_body_type_, local_body_});
   std::weak_ptr<InviteSession> weak = shared_from_this();
   glare_timer_ = ua_.timers_.schedule(wait, [weak] {
@@ -846,6 +847,14 @@ void InviteSession::schedule_reinvite_retry() {
     if (!s || !s->glare_retry_) return;
     s->glare_timer_ = 0;
     const std::unique_ptr<GlareRetry> retry = std::move(s->glare_retry_);
+    // We answered an offer of the peer's while we waited (the re-INVITE
+    // that crossed ours, most likely): our offer is stale, and its o=
+    // version is below the answer's (RFC 3264 §8). The application makes a
+    // new one from the session as it is now.
+    if (s->local_body_ != retry->body) {
+      if (s->handler_) s->handler_->on_reinvite_result(*s, 491);
+      return;
+    }
     s->reinvite(retry->content_type, retry->body);
   });
 }
@@ -897,6 +906,7 @@ void InviteSession::on_in_dialog(txn::ServerTransactionId id, Message&& request)
       Message ok = response_to(request, 200);
       add_session_expires(ok, false);
       ok.set_body("application/sdp", *answer);
+      local_body_ = std::move(*answer);
       (void)ua_.transactions_.respond(id, std::move(ok));
       return;
     }
@@ -945,6 +955,7 @@ void InviteSession::on_reinvite(txn::ServerTransactionId id, Message&& request) 
   Message ok = response_to(request, 200);
   add_session_expires(ok, false);
   if (!answer.empty()) ok.set_body(local_body_type_.empty() ? "application/sdp" : local_body_type_, answer);
+  if (!request.body().empty()) local_body_ = std::move(answer);
   server_txn_ = id;
   ok_cseq_ = cseq_number(request);
   (void)ua_.transactions_.respond(id, std::move(ok));

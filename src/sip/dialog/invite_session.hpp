@@ -63,6 +63,10 @@ class InviteHandler {
     return std::nullopt;
   }
   // Our re-INVITE finished with `status` (2xx: the peer's answer is remote_body()).
+  // A 491 (glare) is retried by the session once the §14.1 wait is over, and
+  // reported only when the offer went stale during that wait (we answered
+  // an offer of the peer's): then the wait is over, and the application
+  // makes a new offer from the session as it is now, if it still wants one.
   virtual void on_reinvite_result(InviteSession&, int /*status*/) {}
   // A REFER (RFC 3515) inside the dialog: return true to accept it (202;
   // the session sends NOTIFY "100 Trying" and the application reports the
@@ -259,6 +263,8 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   std::string_view local_contact() const {
     return pre_ ? std::string_view(pre_->local_contact) : dialog_->local_contact();
   }
+  // The session description we sent last, offer or answer (§14: what an
+  // offer-less re-INVITE's 2xx and our refreshes carry, unchanged).
   std::string local_body_type_;
   std::string local_body_;
   std::string remote_body_;
@@ -290,8 +296,9 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // re-INVITE state (either side)
   std::uint32_t reinvite_cseq_ = 0;
   std::uint32_t ok_cseq_ = 0;  // UAS: the CSeq of the 2xx we retransmit until ACK
-  // §14.1: our offer, kept after a 491 until the retry timer sends it again
-  // (by then local_body_ may hold our answer to the peer's re-INVITE).
+  // §14.1: our offer, kept after a 491 until the retry timer sends it again;
+  // if by then local_body_ holds our answer to an offer of the peer's, the
+  // offer is stale and the application is told the 491 instead.
   // Allocated only while a retry waits: an idle dialog carries the pointer.
   struct GlareRetry {
     std::string content_type;

@@ -3,9 +3,13 @@
 // (127.0.0.3), real transactions and dialogs, a manual clock. Each test is
 // one outcome of issue #4: the ladder, the states the user sees, the media
 // each side is pointed at, and that no dialog is left behind.
+#include "calls/click_to_call.hpp"
+
 #include <gtest/gtest.h>
 
-#include "calls/click_to_call.hpp"
+#include <algorithm>
+#include <set>
+
 #include "phones.hpp"
 
 namespace cvw::calls::test {
@@ -314,6 +318,55 @@ TEST_F(ClickToCallTest, PhoneRefusingTheReinviteReleasesBothLegs) {
   EXPECT_EQ(count_sent(cvw, "BYE sip:1001"), 1);
   EXPECT_EQ(count_sent(cvw, "BYE sip:1002"), 1);
   expect_no_dialogs_left();
+}
+
+// The phone re-INVITEs at the very moment cvw re-INVITEs it to point it at
+// the callee: each side gets a 491 (RFC 3261 §14.1). The phone, not the
+// owner of the Call-ID, retries first and cvw answers it; cvw's waiting
+// offer is then stale, so cvw offers anew, with an o= version above that
+// answer's (RFC 3264 §8). Sent as it was, it would have gone back a version.
+TEST_F(ClickToCallTest, AGlareWithThePhonesOwnReinviteEndsInAFreshOffer) {
+  phone.script = answers(phone, phone_media);
+  callee.script = answers(callee, callee_media);
+  bool crossed = false;
+  net.drop = [this, &crossed](const sip::Message& m, const Host& from) {
+    if (!crossed && &from == &cvw && m.method() == sip::Method::Invite &&
+        m.request_uri().starts_with("sip:1001@") &&
+        m.header(sip::HeaderId::To).find(";tag=") != std::string_view::npos) {
+      crossed = true;
+      std::string hold = phone_sdp("127.0.0.2", 40000, 2);  // the user puts the call on hold
+      hold.replace(hold.find("a=sendrecv"), 10, "a=sendonly");
+      phone.legs.at(0)->session()->reinvite("application/sdp", hold);
+    }
+    return false;
+  };
+  start();
+  net.run(10s);
+  ASSERT_TRUE(crossed);
+  ASSERT_EQ(states.back(), "connected");
+  EXPECT_EQ(count_sent(phone_host, "SIP/2.0 491"), 1);
+  EXPECT_EQ(count_sent(cvw, "SIP/2.0 491"), 1);
+  EXPECT_EQ(media_of(phone.offers.back()), (std::pair<std::string, int>{"127.0.0.3", 42000}));
+
+  // Every description cvw sent the phone, in order: its o= version never
+  // goes back (1 the INVITE, 2 the glared offer, 3 the answer to the phone's
+  // hold, 4 the fresh offer; retransmissions repeat one).
+  auto ours = sdp::parse(phone.offers.at(0));
+  ASSERT_TRUE(ours);
+  std::vector<std::uint64_t> versions;
+  for (const std::string& wire : cvw.sent) {
+    Result<sip::Message> m = sip::Message::parse(wire);
+    if (!m || m->body().empty()) continue;
+    auto described = sdp::parse(m->body());
+    if (described && described->origin.session_id == ours->origin.session_id &&
+        described->origin.username == ours->origin.username)
+      versions.push_back(described->origin.session_version);
+  }
+  EXPECT_TRUE(std::is_sorted(versions.begin(), versions.end()))
+      << ::testing::PrintToString(versions);
+  EXPECT_EQ(std::set<std::uint64_t>(versions.begin(), versions.end()).size(), 4u)
+      << ::testing::PrintToString(versions);
+  hang_up_cleanly();
 }
 
 // A phone that never answers the re-INVITE (here it never gets it): Timer B

@@ -464,9 +464,12 @@ TEST_F(Uas, AfterA491WeRetryWithinTwoSecondsAsTheNonOwnerOfTheCallId) {
   EXPECT_EQ(wire.cseqs("INVITE").size(), 2u);
 }
 
-// The peer may retry its own re-INVITE before our retry timer fires; we
-// answer it, and the retry still carries our offer, not that answer.
-TEST_F(Uas, OurRetryAfterA491CarriesOurOfferEvenAfterAnsweringThePeersReinvite) {
+// The peer may retry its own re-INVITE before our retry timer fires. We
+// answer it (cvw version 3), so our waiting offer (version 2) is stale: sent
+// again, its o= version would go back (RFC 3264 §8) and it would undo what
+// the peer just changed. The application hears the 491 when the wait is
+// over and offers anew.
+TEST_F(Uas, AnOfferWeAnswerDuringTheGlareWaitMakesTheAppOfferAnew) {
   const std::string tag = establish_incoming_call();
   incoming().reinvite("application/sdp", sdp("cvw", 2, 40000));
   from_wire(make_response(wire.last_message("INVITE"), 491).serialize(), alice);
@@ -478,8 +481,34 @@ TEST_F(Uas, OurRetryAfterA491CarriesOurOfferEvenAfterAnsweringThePeersReinvite) 
   from_alice(AliceRequest("ACK").cseq(2).to_tag(tag));
 
   at(2000ms);
+  EXPECT_EQ(wire.cseqs("INVITE").size(), 1u) << "the stale offer is not sent";
+  EXPECT_EQ(app.events.back(), "reinvite 491");
+  incoming().reinvite("application/sdp", sdp("cvw", 4, 40002));
   ASSERT_EQ(wire.cseqs("INVITE").size(), 2u);
-  EXPECT_EQ(wire.last_message("INVITE").body(), sdp("cvw", 2, 40000));
+  EXPECT_EQ(wire.last_message("INVITE").body(), sdp("cvw", 4, 40002));
+}
+
+// The 2xx to an offer-less re-INVITE carries the description we sent last,
+// unchanged (RFC 3264 §8), here our answer to the peer's re-offer: not the
+// older one we answered the INVITE with.
+TEST_F(Uas, AnOfferlessReinviteGetsTheDescriptionWeSentLast) {
+  const std::string tag = establish_incoming_call();
+  app.answer_to_offers = sdp("cvw", 2, 40002);
+  from_alice(reinvite(2, tag, 2));
+  from_alice(AliceRequest("ACK").cseq(2).to_tag(tag));
+  from_alice(in_dialog("INVITE", 3, tag));
+  ASSERT_EQ(wire.count("200", "3 INVITE"), 1u);
+  EXPECT_EQ(wire.last("200", "3 INVITE").message().body(), sdp("cvw", 2, 40002));
+
+  from_alice(
+      AliceRequest("ACK").cseq(3).to_tag(tag).body("application/sdp", sdp("alice", 3, 49170)));
+  app.answer_to_offers = sdp("cvw", 3, 40004);
+  from_alice(in_dialog("UPDATE", 4, tag).body("application/sdp", sdp("alice", 4, 49172)));
+  ASSERT_EQ(wire.count("200", "4 UPDATE"), 1u);
+  from_alice(in_dialog("INVITE", 5, tag));
+  ASSERT_EQ(wire.count("200", "5 INVITE"), 1u);
+  EXPECT_EQ(wire.last("200", "5 INVITE").message().body(), sdp("cvw", 3, 40004))
+      << "the answer in the UPDATE's 2xx is now the description we sent last";
 }
 
 TEST_F(Uas, SecondReinviteWhileOur2xxToTheFirstIsUnacknowledgedGets500WithRetryAfter) {
