@@ -4,7 +4,7 @@
 # delivery latency). Runs bench/ws_channels, which forks its own client
 # process and pins the server to CPU 0 and the clients to CPU 1; this script
 # finds a release build and passes its arguments on.
-#   flock /tmp/cvw-build.lock bash bench/load/ws_channels.sh [--channels=N] [--fanout=K] [--rounds=R] [--no-pin]
+#   flock /tmp/cvw-build.lock bash bench/load/ws_channels.sh [--channels=N] [--fanout=K] [--rounds=R] [--no-pin] [--no-floor]
 #   WS_CHANNELS=path/to/ws_channels bash bench/load/ws_channels.sh
 # Targets (issue #3): 50,000 channels in < 2 GiB; fan-out to 10,000 with p99 < 20 ms.
 set -euo pipefail

@@ -64,6 +64,7 @@ struct Round {
   std::vector<std::int64_t> from_start;  // receipt - start of the fan-out
   std::vector<std::int64_t> from_own;    // receipt - this channel's publish() call
   std::vector<std::pair<Connection*, std::uint64_t>> unacknowledged;
+  std::size_t frame_bytes = 0;  // an event's WebSocket frame on the wire, header included
 };
 
 // A whole number member of a JSON object, or -1.
@@ -199,6 +200,9 @@ void Clients::on_event(Connection& c, std::int64_t received_at) {
   if (seq > 0) round_.unacknowledged.emplace_back(&c, static_cast<std::uint64_t>(seq));
   round_.from_start.push_back(received_at - int_member(*d, "t0"));
   round_.from_own.push_back(received_at - int_member(*d, "t"));
+  // RFC 6455 §5.2: an unmasked server frame's header is 2 bytes up to 125
+  // bytes of payload, 4 up to 65,535.
+  round_.frame_bytes = data.size() + (data.size() < 126 ? 2 : data.size() < 65536 ? 4 : 10);
   if (round_.from_start.size() == round_.expected) finish_round();
 }
 
@@ -229,7 +233,7 @@ void Clients::on_control(const std::string& line) {
 }
 
 void Clients::start_round(std::int64_t number, std::size_t expected) {
-  round_ = Round{number, expected, cpu_us(), {}, {}, {}};
+  round_ = Round{number, expected, cpu_us(), {}, {}, {}, 0};
   round_.from_start.reserve(expected);
   round_.from_own.reserve(expected);
   round_.unacknowledged.reserve(expected);
@@ -247,9 +251,9 @@ void Clients::finish_round() {
   const Percentiles s = percentiles(round_.from_start);
   const Percentiles o = percentiles(round_.from_own);
   char line[320];
-  std::snprintf(line, sizeof line, "done %ld %zu %ld %ld %ld %ld %ld %ld %ld %ld %ld", round_.number,
-                round_.from_start.size(), cpu_us() - round_.cpu_at_start, s.p50, s.p90, s.p99, s.max, o.p50, o.p90,
-                o.p99, o.max);
+  std::snprintf(line, sizeof line, "done %ld %zu %ld %ld %ld %ld %ld %ld %ld %ld %ld %zu",
+                round_.number, round_.from_start.size(), cpu_us() - round_.cpu_at_start, s.p50,
+                s.p90, s.p99, s.max, o.p50, o.p90, o.p99, o.max, round_.frame_bytes);
   // Acknowledged before "done" goes, so the acks are on their way when the
   // server's pause before the next round starts.
   for (const auto& [c, seq] : round_.unacknowledged) acknowledge(*c, seq);

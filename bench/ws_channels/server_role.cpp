@@ -99,6 +99,7 @@ std::string grouped(std::size_t n) {
 class ServerRole {
  public:
   ServerRole(const Options& options, int control_fd) : options_(options), control_(io_, control_fd) {}
+  std::size_t event_frame_bytes() const { return event_frame_bytes_; }
 
   int run();
 
@@ -138,6 +139,7 @@ class ServerRole {
   std::vector<std::string> fanout_users_;
   std::int64_t round_ = 0;
   std::int64_t publish_loop_ns_ = 0;
+  std::size_t event_frame_bytes_ = 0;
   int exit_code_ = 0;
 };
 
@@ -339,11 +341,11 @@ void ServerRole::on_round_done(const std::string& line) {
   std::size_t received = 0;
   Percentiles s, o;
   const int fields = std::sscanf(line.c_str(),
-                                 "done %" SCNd64 " %zu %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64
-                                 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64,
-                                 &round, &received, &client_cpu, &s.p50, &s.p90, &s.p99, &s.max, &o.p50, &o.p90, &o.p99,
-                                 &o.max);
-  if (fields != 11) {
+                                 "done %" SCNd64 " %zu %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64
+                                 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %zu",
+                                 &round, &received, &client_cpu, &s.p50, &s.p90, &s.p99, &s.max,
+                                 &o.p50, &o.p90, &o.p99, &o.max, &event_frame_bytes_);
+  if (fields != 12) {
     std::fprintf(stderr, "ws_channels: malformed result from the client role: %s\n", line.c_str());
     exit_code_ = 1;
     return finish();
@@ -389,10 +391,12 @@ void ServerRole::finish() {
 
 }  // namespace
 
-int run_server(const Options& options, int control_fd) {
+int run_server(const Options& options, int control_fd, std::size_t& event_frame_bytes) {
   init_logging(spdlog::level::warn);
   ServerRole role(options, control_fd);
-  return role.run();
+  const int code = role.run();
+  event_frame_bytes = role.event_frame_bytes();
+  return code;
 }
 
 }  // namespace cvw::bench

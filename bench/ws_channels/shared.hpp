@@ -7,7 +7,8 @@
 //                     "round R K" (a fan-out to K channels follows), "quit"
 //   client -> server: "connected OK FAILED MS", "ready R",
 //                     "done R RECEIVED CLIENT_CPU_US <from start: p50 p90 p99 max>
-//                      <from own publish: p50 p90 p99 max>" (nanoseconds)
+//                      <from own publish: p50 p90 p99 max> FRAME_BYTES" (nanoseconds;
+//                      the size of an event's frame on the wire)
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -28,6 +29,7 @@ struct Options {
   std::size_t fanout = 10000;    // channels one round publishes to (b)
   std::size_t rounds = 5;
   bool pin = true;  // server on CPU 0, clients on CPU 1
+  bool floor = true;  // run (c), the kernel's floor, after (b)
 };
 
 // WebSocket handshakes the client role keeps in flight: enough to keep the
@@ -75,7 +77,10 @@ Percentiles percentiles(std::vector<std::int64_t> sample);
 
 // The client role; returns the process's exit code.
 int run_client(int control_fd);
-// The server role.
-int run_server(const Options& options, int control_fd);
+// The server role. Sets `event_frame_bytes` to the size of the events'
+// frames the clients received.
+int run_server(const Options& options, int control_fd, std::size_t& event_frame_bytes);
+// Section (c): the kernel's floor for (b), in processes of its own.
+int run_kernel_floor(const Options& options, std::size_t frame_bytes);
 
 }  // namespace cvw::bench
