@@ -102,7 +102,7 @@ void InviteSession::end(EndReason reason, int status) {
   ua_.timers_.cancel(release_timer_);
   retransmit_timer_ = glare_timer_ = session_timer_ = release_timer_ = 0;
   reliable_.reset();
-  glare_retry_.reset();
+  offer_.reset();
   transition(SessionState::Terminated);
   end_reason_ = reason;
   auto self = shared_from_this();  // the UA may hold the last reference
@@ -496,6 +496,7 @@ void InviteSession::on_prack(txn::ServerTransactionId id, Message&& request) {
       remote_body_ = std::string(request.body());
       ok.set_body("application/sdp", *answer);
       local_body_ = std::move(*answer);
+      ++answers_sent_;
     }
   }
   (void)ua_.transactions_.respond(id, std::move(ok));
@@ -760,20 +761,17 @@ void InviteSession::reinvite(std::string_view content_type, std::string_view bod
   if (glare_timer_ != 0) {
     ua_.timers_.cancel(glare_timer_);
     glare_timer_ = 0;
-    glare_retry_.reset();
   }
-  // Copy first: the arguments may be views of these very members (the
-  // session refresh passes them).
-  std::string type(content_type);
-  std::string copy(body);
-  local_body_type_ = std::move(type);
-  local_body_ = std::move(copy);
+  // A new block, so the arguments may be views of local_body_ (a refresh)
+  // or of the offer it replaces.
+  offer_ = std::make_unique<PendingOffer>(
+      PendingOffer{std::string(content_type), std::string(body), answers_sent_});
   std::vector<std::pair<HeaderId, std::string>> extra;
   if (session_interval_ > 0) {
     extra.emplace_back(HeaderId::SessionExpires,
                        std::to_string(session_interval_) + (we_refresh_ ? ";refresher=uac" : ";refresher=uas"));
   }
-  send_in_dialog(Method::Invite, local_body_type_, local_body_, std::move(extra));
+  send_in_dialog(Method::Invite, offer_->content_type, offer_->body, std::move(extra));
 }
 
 void InviteSession::on_reinvite_response(Message&& response) {
@@ -785,6 +783,11 @@ void InviteSession::on_reinvite_response(Message&& response) {
       return;
     }
     reinvite_pending_ = false;
+    if (offer_) {
+      local_body_type_ = std::move(offer_->content_type);
+      local_body_ = std::move(offer_->body);
+      offer_.reset();
+    }
     dialog_->refresh_remote_target(response);
     remote_body_ = std::string(response.body());
     take_session_timer(response, true);
@@ -803,10 +806,11 @@ void InviteSession::on_reinvite_response(Message&& response) {
 
 void InviteSession::on_reinvite_failed(int status, bool answered) {
   reinvite_pending_ = false;
-  if (answered && status == 491) {
+  if (answered && status == 491 && offer_) {
     schedule_reinvite_retry();
     return;
   }
+  offer_.reset();
   if (handler_) handler_->on_reinvite_result(*this, status);
   on_request_failed(status, answered);
 }
@@ -837,21 +841,18 @@ void InviteSession::schedule_reinvite_retry() {
   std::uniform_int_distribution<int> tens_of_ms = uac_ ? std::uniform_int_distribution<int>(210, 400)
                                                        : std::uniform_int_distribution<int>(0, 200);
   const Duration wait{10 * tens_of_ms(random_engine())};
-  // No offer of the peer's can have been answered since ours went out
-  // (on_reinvite refuses one with 491 while ours is pending): local_body_
-  // is still our offer, and stays so unless we answer one during the wait.
-  glare_retry_ = std::make_unique<GlareRetry>(GlareRetry{local_body_type_, local_body_});
+  // offer_ waits for the retry.
   std::weak_ptr<InviteSession> weak = shared_from_this();
   glare_timer_ = ua_.timers_.schedule(wait, [weak] {
     auto s = weak.lock();
-    if (!s || !s->glare_retry_) return;
+    if (!s || !s->offer_) return;
     s->glare_timer_ = 0;
-    const std::unique_ptr<GlareRetry> retry = std::move(s->glare_retry_);
+    const std::unique_ptr<PendingOffer> retry = std::move(s->offer_);
     // We answered an offer of the peer's while we waited (the re-INVITE
     // that crossed ours, most likely): our offer is stale, and its o=
     // version is below the answer's (RFC 3264 §8). The application makes a
     // new one from the session as it is now.
-    if (s->local_body_ != retry->body) {
+    if (s->answers_sent_ != retry->answers_before) {
       if (s->handler_) s->handler_->on_reinvite_result(*s, 491);
       return;
     }
@@ -907,6 +908,7 @@ void InviteSession::on_in_dialog(txn::ServerTransactionId id, Message&& request)
       add_session_expires(ok, false);
       ok.set_body("application/sdp", *answer);
       local_body_ = std::move(*answer);
+      ++answers_sent_;
       (void)ua_.transactions_.respond(id, std::move(ok));
       return;
     }
@@ -955,7 +957,10 @@ void InviteSession::on_reinvite(txn::ServerTransactionId id, Message&& request) 
   Message ok = response_to(request, 200);
   add_session_expires(ok, false);
   if (!answer.empty()) ok.set_body(local_body_type_.empty() ? "application/sdp" : local_body_type_, answer);
-  if (!request.body().empty()) local_body_ = std::move(answer);
+  if (!request.body().empty()) {
+    local_body_ = std::move(answer);
+    ++answers_sent_;
+  }
   server_txn_ = id;
   ok_cseq_ = cseq_number(request);
   (void)ua_.transactions_.respond(id, std::move(ok));
@@ -1086,15 +1091,17 @@ void InviteSession::send_refresh_update() {
 bool InviteSession::retry_in_dialog_after_422(const Message& response, Method method) {
   Result<std::uint32_t> min_se = parse_uint(response.header(HeaderId::MinSE), UINT32_MAX, "Min-SE");
   if (!min_se || *min_se <= session_interval_ || retries_422_ >= 2 ||
-      state_ != SessionState::Confirmed)
+      state_ != SessionState::Confirmed || (method == Method::Invite && !offer_))
     return false;
   ++retries_422_;
   session_interval_ = *min_se;
   if (method == Method::Update) {
     send_refresh_update();
   } else {
+    // The same offer again (a new block is made from this one's views).
     reinvite_pending_ = false;
-    reinvite(local_body_type_, local_body_);
+    const std::unique_ptr<PendingOffer> offer = std::move(offer_);
+    reinvite(offer->content_type, offer->body);
   }
   return true;
 }

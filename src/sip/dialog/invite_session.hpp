@@ -263,8 +263,9 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   std::string_view local_contact() const {
     return pre_ ? std::string_view(pre_->local_contact) : dialog_->local_contact();
   }
-  // The session description we sent last, offer or answer (§14: what an
-  // offer-less re-INVITE's 2xx and our refreshes carry, unchanged).
+  // The session description in force on our side: the last we sent, offer
+  // or answer, once accepted (§14: what an offer-less re-INVITE's 2xx and
+  // our refreshes carry, unchanged). An offer under way is in offer_.
   std::string local_body_type_;
   std::string local_body_;
   std::string remote_body_;
@@ -296,15 +297,21 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // re-INVITE state (either side)
   std::uint32_t reinvite_cseq_ = 0;
   std::uint32_t ok_cseq_ = 0;  // UAS: the CSeq of the 2xx we retransmit until ACK
-  // §14.1: our offer, kept after a 491 until the retry timer sends it again;
-  // if by then local_body_ holds our answer to an offer of the peer's, the
-  // offer is stale and the application is told the 491 instead.
-  // Allocated only while a retry waits: an idle dialog carries the pointer.
-  struct GlareRetry {
+  // The offer of our re-INVITE, from the moment it goes until a 2xx makes
+  // it local_body_; any other failure drops it, and the session stays as it
+  // was (RFC 3264 §8: a 488 to a hold leaves the call as it was, and our
+  // refreshes do not send the refused offer). After a 491 it waits here for
+  // the §14.1 retry; if we answered an offer of the peer's meanwhile, it is
+  // stale and the application is told the 491 instead. Allocated only while
+  // a re-INVITE of ours is under way: an idle dialog carries the pointer.
+  struct PendingOffer {
     std::string content_type;
     std::string body;
+    std::uint32_t answers_before = 0;  // answers_sent_ when it was made
   };
-  std::unique_ptr<GlareRetry> glare_retry_;
+  std::unique_ptr<PendingOffer> offer_;
+  std::uint32_t answers_sent_ =
+      0;  // offers of the peer's we answered, in re-INVITE, UPDATE or PRACK
   TimerService::Handle glare_timer_ = 0;
   TimerService::Handle release_timer_ = 0;
   EndReason end_reason_ = EndReason::LocalBye;

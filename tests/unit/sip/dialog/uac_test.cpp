@@ -616,6 +616,33 @@ TEST_F(Uac, ReinviteRejectedWith488KeepsTheCall) {
   EXPECT_EQ(ua.session_count(), 1u);
 }
 
+// RFC 3264 §8: a refused offer leaves the session as it was. Our refresh
+// (a re-INVITE: Bob does not allow UPDATE) and the 2xx to Bob's offer-less
+// re-INVITE carry the description in force, not the hold Bob refused.
+TEST_F(Uac, ARefusedOfferLeavesTheDescriptionInForce) {
+  std::shared_ptr<InviteSession> s = start_call(call_bob());
+  const Message invite = wire.last_message("INVITE");
+  Message ok = answered(invite);
+  ok.add(HeaderId::SessionExpires, "90;refresher=uac");
+  from_wire(ok.serialize(), bob_contact);
+  ASSERT_EQ(s->state(), SessionState::Confirmed);
+
+  at(10s);
+  s->reinvite("application/sdp", sdp("cvw-hold", 2, 40000));
+  from_wire(bob_response(wire.last_message("INVITE"), 488).serialize(), bob_contact);
+  EXPECT_EQ(app.events.back(), "reinvite 488");
+
+  at(46s);  // half the interval: our refresh
+  ASSERT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1, 2, 3}));
+  EXPECT_EQ(wire.last_message("INVITE").body(), sdp("cvw", 1, 40000))
+      << "the description in force, unchanged";
+  from_wire(bob_response(wire.last_message("INVITE"), 200).serialize(), bob_contact);
+
+  from_wire(bob_request("INVITE", 2, invite), bob_contact);
+  ASSERT_EQ(wire.count("200", "2 INVITE"), 1u);
+  EXPECT_EQ(wire.last("200", "2 INVITE").message().body(), sdp("cvw", 1, 40000));
+}
+
 TEST_F(Uac, A481ToOurReinviteEndsTheDialog) {
   std::shared_ptr<InviteSession> s = establish_outgoing_call();
   s->reinvite("application/sdp", sdp("cvw", 2, 40002));
