@@ -654,14 +654,10 @@ void InviteSession::bye(std::string_view cancel_reason) {
   }
 }
 
-void InviteSession::send_in_dialog(Method method, std::string_view content_type, std::string_view body,
-                                   std::vector<std::pair<HeaderId, std::string>> extra) {
-  // The final NOTIFY of a REFER (notify_refer()): a BYE waits for its answer.
-  const bool final_notify =
-      method == Method::Notify && std::ranges::any_of(extra, [](const auto& header) {
-        return header.first == HeaderId::SubscriptionState &&
-               header.second.starts_with("terminated");
-      });
+void InviteSession::send_in_dialog(Method method, std::string_view content_type,
+                                   std::string_view body,
+                                   std::vector<std::pair<HeaderId, std::string>> extra,
+                                   bool final_notify) {
   Message request = dialog_->make_request(method);
   for (const auto& [id, value] : extra) request.add(id, value);
   if (!body.empty()) request.set_body(content_type, body);
@@ -1003,9 +999,11 @@ void InviteSession::notify_refer(int status) {
   const bool final = status >= 200;
   std::string frag =
       "SIP/2.0 " + std::to_string(status) + " " + std::string(default_reason(status)) + "\r\n";
-  send_in_dialog(Method::Notify, "message/sipfrag;version=2.0", frag,
-                 {{HeaderId::Event, "refer"},
-                  {HeaderId::SubscriptionState, final ? "terminated;reason=noresource" : "active;expires=60"}});
+  send_in_dialog(
+      Method::Notify, "message/sipfrag;version=2.0", frag,
+      {{HeaderId::Event, "refer"},
+       {HeaderId::SubscriptionState, final ? "terminated;reason=noresource" : "active;expires=60"}},
+      final);
   if (final) refer_accepted_ = false;
 }
 

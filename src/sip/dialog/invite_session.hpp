@@ -198,8 +198,11 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // RFC 3262 §4: PRACK a reliable provisional of `dialog` (its RSeq) once,
   // in order; retransmissions and ones out of order are dropped (false).
   bool prack(Dialog& dialog, std::optional<std::uint32_t>& last_rseq, const Message& provisional);
+  // `final_notify`: the last NOTIFY of a REFER (notify_refer()), whose
+  // answer a BYE waits for (RFC 5589 §6).
   void send_in_dialog(Method method, std::string_view content_type, std::string_view body,
-                      std::vector<std::pair<HeaderId, std::string>> extra = {});
+                      std::vector<std::pair<HeaderId, std::string>> extra = {},
+                      bool final_notify = false);
   void on_refer(txn::ServerTransactionId id, Message&& request);
   void on_notify(txn::ServerTransactionId id, Message&& request);
   // RFC 4028
@@ -310,11 +313,12 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
     std::uint32_t answers_before = 0;  // answers_sent_ when it was made
   };
   std::unique_ptr<PendingOffer> offer_;
-  std::uint32_t answers_sent_ =
-      0;  // offers of the peer's we answered, in re-INVITE, UPDATE or PRACK
   TimerService::Handle glare_timer_ = 0;
   TimerService::Handle release_timer_ = 0;
   EndReason end_reason_ = EndReason::LocalBye;
+  // Offers of the peer's we answered (re-INVITE, UPDATE, PRACK). Next to
+  // end_reason_, in what would be its padding.
+  std::uint32_t answers_sent_ = 0;
 
   // REFER / Replaces
   std::weak_ptr<InviteSession> replaced_;
