@@ -749,25 +749,38 @@ void InviteSession::final_notify_done() {
 }
 
 void InviteSession::reinvite(std::string_view content_type, std::string_view body) {
-  if (state_ != SessionState::Confirmed || reinvite_pending_) return;
+  if (state_ != SessionState::Confirmed) return;
+  auto offer = std::make_unique<PendingOffer>(std::string(content_type), std::string(body));
+  if (!reinvite_pending_) {
+    // Also replaces an offer waiting out a 491: the retry would resend what
+    // the application no longer wants.
+    send_reinvite(std::move(offer));
+  } else if (offer_ && offer_->refresh) {
+    offer_->next = std::move(offer);  // after our refresh, which it would only cross
+  } else if (handler_) {
+    handler_->on_reinvite_result(*this, 491);
+  }
+}
+
+void InviteSession::send_reinvite(std::unique_ptr<PendingOffer> offer) {
   reinvite_pending_ = true;
-  // A new offer while an earlier one waits out its 491 replaces it: the
-  // retry would resend what the application no longer wants. (The retry
-  // itself comes here with glare_timer_ already cleared.)
   if (glare_timer_ != 0) {
     ua_.timers_.cancel(glare_timer_);
     glare_timer_ = 0;
   }
-  // A new block, so the arguments may be views of local_body_ (a refresh)
-  // or of the offer it replaces.
-  offer_ = std::make_unique<PendingOffer>(
-      PendingOffer{std::string(content_type), std::string(body), answers_sent_});
+  offer->answers_before = answers_sent_;
+  offer_ = std::move(offer);
   std::vector<std::pair<HeaderId, std::string>> extra;
   if (session_interval_ > 0) {
     extra.emplace_back(HeaderId::SessionExpires,
                        std::to_string(session_interval_) + (we_refresh_ ? ";refresher=uac" : ";refresher=uas"));
   }
   send_in_dialog(Method::Invite, offer_->content_type, offer_->body, std::move(extra));
+}
+
+void InviteSession::send_waiting_offer(std::unique_ptr<PendingOffer> done) {
+  if (done && done->next && state_ == SessionState::Confirmed && !reinvite_pending_)
+    send_reinvite(std::move(done->next));
 }
 
 void InviteSession::on_reinvite_response(Message&& response) {
@@ -779,10 +792,10 @@ void InviteSession::on_reinvite_response(Message&& response) {
       return;
     }
     reinvite_pending_ = false;
-    if (offer_) {
-      local_body_type_ = std::move(offer_->content_type);
-      local_body_ = std::move(offer_->body);
-      offer_.reset();
+    std::unique_ptr<PendingOffer> done = std::move(offer_);
+    if (done && !done->refresh) {
+      local_body_type_ = std::move(done->content_type);
+      local_body_ = std::move(done->body);
     }
     dialog_->refresh_remote_target(response);
     remote_body_ = std::string(response.body());
@@ -793,7 +806,8 @@ void InviteSession::on_reinvite_response(Message&& response) {
       remember_ack(reinvite_cseq_, std::move(sent->first), sent->second);
       release_later();
     }
-    if (handler_) handler_->on_reinvite_result(*this, status);
+    if (handler_ && !(done && done->refresh)) handler_->on_reinvite_result(*this, status);
+    send_waiting_offer(std::move(done));
     return;
   }
   if (status == 422 && retry_in_dialog_after_422(response, Method::Invite)) return;
@@ -803,12 +817,16 @@ void InviteSession::on_reinvite_response(Message&& response) {
 void InviteSession::on_reinvite_failed(int status, bool answered) {
   reinvite_pending_ = false;
   if (answered && status == 491 && offer_) {
+    // An offer of the application's waiting behind our refresh takes its
+    // place: it refreshes the session too.
+    if (offer_->refresh && offer_->next) offer_ = std::move(offer_->next);
     schedule_reinvite_retry();
     return;
   }
-  offer_.reset();
-  if (handler_) handler_->on_reinvite_result(*this, status);
+  std::unique_ptr<PendingOffer> done = std::move(offer_);
+  if (handler_ && !(done && done->refresh)) handler_->on_reinvite_result(*this, status);
   on_request_failed(status, answered);
+  send_waiting_offer(std::move(done));
 }
 
 // §12.2.1.2: "If the response for a request within a dialog is a 481
@@ -843,16 +861,17 @@ void InviteSession::schedule_reinvite_retry() {
     auto s = weak.lock();
     if (!s || !s->offer_) return;
     s->glare_timer_ = 0;
-    const std::unique_ptr<PendingOffer> retry = std::move(s->offer_);
+    std::unique_ptr<PendingOffer> retry = std::move(s->offer_);
     // We answered an offer of the peer's while we waited (the re-INVITE
     // that crossed ours, most likely): our offer is stale, and its o=
     // version is below the answer's (RFC 3264 §8). The application makes a
-    // new one from the session as it is now.
+    // new one from the session as it is now; a stale refresh is dropped
+    // without a word (the peer's offer refreshed the session).
     if (s->answers_sent_ != retry->answers_before) {
-      if (s->handler_) s->handler_->on_reinvite_result(*s, 491);
+      if (s->handler_ && !retry->refresh) s->handler_->on_reinvite_result(*s, 491);
       return;
     }
-    s->reinvite(retry->content_type, retry->body);
+    if (s->state_ == SessionState::Confirmed) s->send_reinvite(std::move(retry));
   });
 }
 
@@ -1096,10 +1115,7 @@ bool InviteSession::retry_in_dialog_after_422(const Message& response, Method me
   if (method == Method::Update) {
     send_refresh_update();
   } else {
-    // The same offer again (a new block is made from this one's views).
-    reinvite_pending_ = false;
-    const std::unique_ptr<PendingOffer> offer = std::move(offer_);
-    reinvite(offer->content_type, offer->body);
+    send_reinvite(std::move(offer_));  // the same offer again, with what waits behind it
   }
   return true;
 }
@@ -1116,8 +1132,10 @@ void InviteSession::on_session_timer() {
   }
   if (peer_allows_update_) {
     send_refresh_update();
-  } else if (!reinvite_pending_) {
-    reinvite(local_body_type_.empty() ? "application/sdp" : local_body_type_, local_body_);
+  } else if (!reinvite_pending_ && !offer_) {
+    // (An offer waiting out a 491 refreshes the session when it goes.)
+    send_reinvite(std::make_unique<PendingOffer>(
+        local_body_type_.empty() ? "application/sdp" : local_body_type_, local_body_, true));
   }
   start_session_timer();  // the 2xx restarts it; this covers a lost refresh
 }

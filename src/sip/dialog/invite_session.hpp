@@ -120,7 +120,11 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // Ends a confirmed dialog with BYE (or, on the UAC side before the answer,
   // CANCEL carrying `cancel_reason`, see cancel()).
   void bye(std::string_view cancel_reason = {});
-  // A re-INVITE with a new offer (hold, resume, new media).
+  // A re-INVITE with a new offer (hold, resume, new media); its outcome
+  // comes to InviteHandler::on_reinvite_result. While the session's own
+  // refresh re-INVITE is under way the offer waits for it and goes next;
+  // while another offer of the application's is, it is refused at once
+  // with 491 (one at a time, as on the wire).
   void reinvite(std::string_view content_type, std::string_view body);
 
   // Asks the peer to call `refer_to` (RFC 3515): a URI, possibly carrying an
@@ -218,6 +222,12 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // transport error (§8.1.3.1).
   void on_reinvite_failed(int status, bool answered);
   void schedule_reinvite_retry();
+  struct PendingOffer;
+  // Sends `offer` in a re-INVITE and keeps it in offer_ until its answer.
+  void send_reinvite(std::unique_ptr<PendingOffer> offer);
+  // A re-INVITE of ours is over (answered, failed, timed out): what waited
+  // behind it goes.
+  void send_waiting_offer(std::unique_ptr<PendingOffer> done);
   // §12.2.1.2: what a 408 or 481 to a request in the dialog, or no answer
   // at all to it, does to the dialog.
   void on_request_failed(int status, bool answered);
@@ -307,10 +317,17 @@ class InviteSession : public std::enable_shared_from_this<InviteSession> {
   // the §14.1 retry; if we answered an offer of the peer's meanwhile, it is
   // stale and the application is told the 491 instead. Allocated only while
   // a re-INVITE of ours is under way: an idle dialog carries the pointer.
+  // A refresh (RFC 4028) is the session's own: the description in force
+  // again, its outcome not reported; an offer of the application's made
+  // meanwhile waits in `next`.
   struct PendingOffer {
+    PendingOffer(std::string type, std::string text, bool is_refresh = false)
+        : content_type(std::move(type)), body(std::move(text)), refresh(is_refresh) {}
     std::string content_type;
     std::string body;
-    std::uint32_t answers_before = 0;  // answers_sent_ when it was made
+    bool refresh = false;
+    std::uint32_t answers_before = 0;  // answers_sent_ when it was sent
+    std::unique_ptr<PendingOffer> next;
   };
   std::unique_ptr<PendingOffer> offer_;
   TimerService::Handle glare_timer_ = 0;

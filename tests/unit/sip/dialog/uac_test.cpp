@@ -767,8 +767,52 @@ TEST_F(Uac, A422ToOurRefreshReinviteIsRetriedWithThePeersMinSe) {
   fine.set_body("application/sdp", sdp("bob", 1, 30000));
   from_wire(fine.serialize(), bob_contact);
   EXPECT_EQ(s->session_interval(), 150u);
-  EXPECT_EQ(app.events, (std::vector<std::string>{"established", "reinvite 200"}))
-      << "the 422 is not the application's business";
+  EXPECT_EQ(app.events, std::vector<std::string>{"established"})
+      << "neither the 422 nor the refresh is the application's business";
+}
+
+// The application's offer made while our refresh re-INVITE is under way
+// waits for it (sent at once it would only get 491 from Bob, §14.2), goes
+// when it is answered, and the application hears of its own offer only.
+TEST_F(Uac, AnOfferMadeDuringOurRefreshReinviteGoesNextAndAloneIsReported) {
+  std::shared_ptr<InviteSession> s = call_refreshed_by_us(false);
+  ASSERT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1, 2}));
+  const Message refresh = wire.last_message("INVITE");
+  s->reinvite("application/sdp", sdp("cvw", 2, 40002));
+  EXPECT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1, 2})) << "one re-INVITE at a time";
+
+  from_wire(bob_response(refresh, 200).serialize(), bob_contact);
+  EXPECT_EQ(app.events, std::vector<std::string>{"established"}) << "the refresh is ours";
+  ASSERT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1, 2, 3}));
+  const Message offer = wire.last_message("INVITE");
+  EXPECT_EQ(offer.body(), sdp("cvw", 2, 40002));
+  from_wire(bob_response(offer, 200).serialize(), bob_contact);
+  EXPECT_EQ(app.events, (std::vector<std::string>{"established", "reinvite 200"}));
+
+  // A second offer while the application's first is under way is refused
+  // at once: one at a time, and the application awaits each.
+  s->reinvite("application/sdp", sdp("cvw", 3, 40004));
+  s->reinvite("application/sdp", sdp("cvw", 4, 40006));
+  EXPECT_EQ(app.events.back(), "reinvite 491");
+  EXPECT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1, 2, 3, 4}));
+  EXPECT_EQ(wire.last_message("INVITE").body(), sdp("cvw", 3, 40004));
+}
+
+// A 491 to our refresh with the application's offer waiting behind it: the
+// offer takes the refresh's place in the §14.1 retry (it refreshes the
+// session as well).
+TEST_F(Uac, A491ToOurRefreshRetriesTheOfferThatWaitedBehindIt) {
+  std::shared_ptr<InviteSession> s = call_refreshed_by_us(false);
+  const Message refresh = wire.last_message("INVITE");
+  s->reinvite("application/sdp", sdp("cvw", 2, 40002));
+  from_wire(bob_response(refresh, 491).serialize(), bob_contact);
+  EXPECT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1, 2}));
+  EXPECT_EQ(app.events, std::vector<std::string>{"established"});
+  after(4s);
+  ASSERT_EQ(wire.cseqs("INVITE"), (std::set<std::uint32_t>{1, 2, 3}));
+  EXPECT_EQ(wire.last_message("INVITE").body(), sdp("cvw", 2, 40002));
+  from_wire(bob_response(wire.last_message("INVITE"), 200).serialize(), bob_contact);
+  EXPECT_EQ(app.events, (std::vector<std::string>{"established", "reinvite 200"}));
 }
 
 // RFC 4028: a 2xx that sets an interval below our Min-SE (90 s) is held to
