@@ -138,9 +138,10 @@ class ClickToCall final : public Call, private sip::dialog::CallLegObserver {
   // and this does nothing. False when the callee refused or left.
   Task<bool> point_callee_at(const sdp::Session& media);
   // Offers `media` to `leg` in a re-INVITE and returns its final status. A
-  // 491 reaches here only when the peer's own offer crossed ours and was
-  // answered during the §14.1 wait (InviteHandler::on_reinvite_result): the
-  // offer is then made again, with the o= version after that answer's.
+  // 491 reaches here when the peer's own offer crossed ours and was answered
+  // during the §14.1 wait, or when another offer of ours on the leg is still
+  // under way (InviteHandler::on_reinvite_result): the offer is then made
+  // again, with a new o= version, up to three times in all.
   Task<int> reoffer(sip::dialog::CallLeg& leg, sdp::LocalSession& towards,
                     const sdp::Session& media);
   // How one side is shown the other's media, `other`: as it is (direct), or
