@@ -41,6 +41,46 @@ sdp::LocalEndpoint endpoint_of(const sdp::Session& described) {
   return e;
 }
 
+sdp::Direction stance_of(const sdp::Session& described) {
+  for (const sdp::Media& m : described.media) {
+    if (!m.is_rejected()) return sdp::offered_direction(described, m);
+  }
+  return sdp::Direction::SendRecv;
+}
+
+sdp::Direction shown_direction(sdp::Direction from, sdp::Direction to) {
+  return sdp::make_direction(sdp::sends(from) && sdp::receives(to),
+                             sdp::receives(from) && sdp::sends(to));
+}
+
+sdp::Session shown_offer(const sdp::Session& described, sdp::Direction shown) {
+  sdp::Session offer = sdp::build_offer_from(described);
+  for (sdp::Media& m : offer.media) {
+    if (!m.is_rejected()) sdp::set_direction(m, shown);
+  }
+  return offer;
+}
+
+std::uint64_t media_fingerprint(const sdp::Session& described, sdp::Direction shown) {
+  // FNV-1a over the parts that decide where RTP goes and whether it flows;
+  // each part is closed by a separator, so that "1" "23" and "12" "3"
+  // differ.
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&h](std::string_view part) {
+    for (const char c : part) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    h = (h ^ 0xffU) * 0x100000001b3ULL;
+  };
+  mix(sdp::direction_name(shown));
+  for (const sdp::Media& m : described.media) {
+    if (m.is_rejected()) continue;
+    const sdp::Connection* c = sdp::effective_connection(described, m);
+    mix(m.type);
+    mix(c != nullptr ? std::string_view(c->address) : std::string_view{});
+    mix(std::to_string(m.port));
+  }
+  return h;
+}
+
 std::optional<sdp::Session> PartyMedia::take(sip::dialog::CallLeg& leg) {
   std::string text = leg.take_remote_body();
   Result<sdp::Session> session = sdp::parse(text);

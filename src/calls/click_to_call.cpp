@@ -13,6 +13,13 @@ namespace cvw::calls {
 
 namespace {
 
+// What a side is told of the other party: the other's description, shown
+// with the direction both stances allow (call_sdp.hpp).
+std::uint64_t told_fingerprint(const sdp::Session& other, sdp::Direction other_wish,
+                               sdp::Direction to_wish) {
+  return media_fingerprint(other, shown_direction(other_wish, to_wish));
+}
+
 sdp::LocalEndpoint our_endpoint(const CallMedia& media) {
   sdp::LocalEndpoint e;
   e.address = media.address();
@@ -132,30 +139,44 @@ void ClickToCall::on_leg_end(sip::dialog::CallLeg& leg, sip::dialog::EndReason r
   }
 }
 
-// A re-offer from either side (a session refresh, hold) is answered on
-// behalf of the other party, from its last description. With direct media
-// the re-offer is not passed on, so a party that moves its media address
-// mid-call is not followed; anchored, the relay follows it.
+// A re-offer from either side (a session refresh, a hold, a move of its
+// media) is answered at once on behalf of the other party, from its last
+// description and stance. Anchored, the relay follows the new media; direct,
+// the other party is then told of it (follow_media), unless nothing that
+// matters to its RTP changed (a session refresh).
 std::optional<std::string> ClickToCall::on_leg_offer(sip::dialog::CallLeg& leg,
                                                      std::string_view offer) {
-  const bool from_phone = &leg == phone_.get();
+  const Side from = &leg == phone_.get() ? Side::Phone : Side::Callee;
+  const Side to = from == Side::Phone ? Side::Callee : Side::Phone;
   auto parsed = sdp::parse(offer);
   if (!parsed) return std::nullopt;
-  sdp::Session answer;
-  if (from_phone) {
-    answer = sdp::build_answer(
-        *parsed, callee_media_ ? seen_endpoint(media_->phone_port(), callee_media_.parsed())
-                               : our_endpoint(*media_));
+  const PartyMedia& other = media_of(to);
+  if (from == Side::Callee && !other) return std::nullopt;
+  // The phone before the callee answered talks to cvw itself (the ringback).
+  std::optional<sdp::Session> described;
+  sdp::LocalEndpoint on_behalf;
+  if (other) {
+    described = other.parsed();
+    on_behalf = seen_endpoint(from == Side::Phone ? media_->phone_port() : media_->callee_port(),
+                              *described);
+    if (!media_->anchored()) on_behalf.direction = other.wish();
   } else {
-    if (!phone_media_) return std::nullopt;
-    answer =
-        sdp::build_answer(*parsed, seen_endpoint(media_->callee_port(), phone_media_.parsed()));
+    on_behalf = our_endpoint(*media_);
   }
-  if (media_->anchored()) {
-    (from_phone ? phone_media_ : callee_media_).keep(std::string(offer));
-    relay();
+  sdp::Session answer = sdp::build_answer(*parsed, on_behalf);
+  if (sdp::active_media_count(answer) > 0) {
+    // Accepted: this is the party's media now.
+    PartyMedia& mine = media_of(from);
+    mine.keep(std::string(offer));
+    mine.set_wish(stance_of(*parsed));
+    if (described) told_of(from) = told_fingerprint(*described, other.wish(), mine.wish());
+    if (media_->anchored()) {
+      relay();
+    } else {
+      follow_media();
+    }
   }
-  return (from_phone ? phone_sdp_ : callee_sdp_).stamp(std::move(answer));
+  return local_of(from).stamp(std::move(answer));
 }
 
 bool ClickToCall::on_leg_refer(sip::dialog::CallLeg& leg, const sip::Message& refer) {
@@ -183,7 +204,11 @@ void ClickToCall::swap_phone(std::unique_ptr<sip::dialog::CallLeg> next, sdp::Lo
 }
 
 bool ClickToCall::accept_replacement(std::shared_ptr<sip::dialog::InviteSession> incoming) {
-  if (info_.state != CallState::Connected || transferring_ || !incoming || !incoming->invite()) return false;
+  // Not while the flow re-INVITEs a side to pass on a party's new media:
+  // the transfer re-INVITEs the callee too, one offer at a time.
+  if (info_.state != CallState::Connected || transferring_ || following_ || !incoming ||
+      !incoming->invite())
+    return false;
   transferring_ = true;
   transfer_ = take_replacement(std::make_unique<sip::dialog::CallLeg>(ua_, timers_, std::move(incoming)));
   transfer_.start();
@@ -200,32 +225,38 @@ Task<void> ClickToCall::take_replacement(std::unique_ptr<sip::dialog::CallLeg> i
     end_transfer();
     co_return;
   }
+  described.set_wish(stance_of(*offer));
   // Point the callee at the new party first: if it refuses, nothing changed.
-  if (!co_await point_callee_at(*offer)) {
+  if (!co_await point_callee_at(*offer, described.wish())) {
     incoming->reject(callee_gone_ ? 480 : 488);
     end_transfer();
     co_return;
   }
   // Answer the new party on the callee's behalf, in a dialog of its own.
   sdp::LocalSession local(origin_for(media_->address()));
-  const std::string answer = local.stamp(
-      sdp::build_answer(*offer, seen_endpoint(media_->phone_port(), callee_media_.parsed())));
-  const int answered = co_await incoming->answer(kSdp, answer);
+  const sdp::Session callee = callee_media_.parsed();
+  sdp::LocalEndpoint on_behalf = seen_endpoint(media_->phone_port(), callee);
+  if (!media_->anchored()) on_behalf.direction = callee_media_.wish();
+  const std::uint64_t told = told_fingerprint(callee, callee_media_.wish(), described.wish());
+  const int answered =
+      co_await incoming->answer(kSdp, local.stamp(sdp::build_answer(*offer, on_behalf)));
   if (answered != 200) {
     // The new party gave up. Direct media: the callee now sends to nobody,
     // end the call; anchored, the callee still talks to the phone.
-    end_transfer();
     if (!media_->anchored()) first_to_leave_.set(Party::Phone);
+    end_transfer();
     co_return;
   }
   // RFC 3891 §3: the dialog it replaces is ended by us, with BYE.
   swap_phone(std::move(incoming), std::move(local), std::move(described), TransferKind::Attended,
              std::move(who));
+  told_phone_ = told;
   end_transfer();
 }
 
 bool ClickToCall::on_refer(const sip::Message& refer) {
-  if (info_.state != CallState::Connected || transferring_ || transfers_ == nullptr) return false;
+  if (info_.state != CallState::Connected || transferring_ || following_ || transfers_ == nullptr)
+    return false;
   std::string scratch;
   auto target = sip::parse_name_addr(refer.header(sip::HeaderId::ReferTo), scratch);
   // A Refer-To carrying Replaces (an attended transfer by REFER) is not
@@ -256,7 +287,12 @@ Task<void> ClickToCall::blind_transfer(sip::dialog::InviteParams p,
   leg->observe(&progress);
   sdp::LocalSession local(origin_for(media_->address()));
   p.content_type = std::string(kSdp);
-  p.body = local.stamp(seen_offer(media_->phone_port(), callee_media_.parsed()));
+  std::uint64_t told = 0;
+  {
+    const sdp::Session callee = callee_media_.parsed();
+    p.body = local.stamp(seen_offer(media_->phone_port(), callee));
+    told = told_fingerprint(callee, callee_media_.wish(), sdp::Direction::SendRecv);
+  }
   const int status = co_await leg->invite(p, callee_ring_timeout_);
   if (status != 200) {
     referrer->notify_refer(status == 0 ? 500 : status);
@@ -265,7 +301,8 @@ Task<void> ClickToCall::blind_transfer(sip::dialog::InviteParams p,
   }
   PartyMedia described;
   auto answer = described.take(*leg);
-  if (!answer || !co_await point_callee_at(*answer)) {
+  if (answer) described.set_wish(stance_of(*answer));
+  if (!answer || !co_await point_callee_at(*answer, described.wish())) {
     referrer->notify_refer(503);
     leg->hangup();  // its session finishes the BYE alone (see release_both)
     end_transfer();
@@ -274,6 +311,7 @@ Task<void> ClickToCall::blind_transfer(sip::dialog::InviteParams p,
   referrer->notify_refer(200);
   swap_phone(std::move(leg), std::move(local), std::move(described), TransferKind::Blind,
              std::move(p.request_uri));
+  told_phone_ = told;
   end_transfer();
 }
 
@@ -286,7 +324,10 @@ void ClickToCall::end_transfer() {
   const sip::dialog::InviteSession* now = phone_->session();
   if (left && (now == nullptr || now->state() == sip::dialog::SessionState::Terminated)) {
     first_to_leave_.set(Party::Phone);
+    return;
   }
+  // A party that re-offered while the transfer ran is passed on now.
+  follow_media();
 }
 
 void ClickToCall::finish(EndReason why) {
@@ -350,21 +391,72 @@ void ClickToCall::relay() {
   }
 }
 
-Task<bool> ClickToCall::point_callee_at(const sdp::Session& media) {
+Task<bool> ClickToCall::point_callee_at(const sdp::Session& media, sdp::Direction wish) {
   if (media_->anchored()) co_return !callee_gone_;
-  const int moved = co_await reoffer(callee_, callee_sdp_, media);
+  const int moved = co_await reoffer(Side::Callee, media, wish);
   co_return moved >= 200 && moved < 300 && !callee_gone_ && callee_media_.take(callee_);
 }
 
-Task<int> ClickToCall::reoffer(sip::dialog::CallLeg& leg, sdp::LocalSession& towards,
-                               const sdp::Session& media) {
+Task<int> ClickToCall::reoffer(Side to, const sdp::Session& other, sdp::Direction other_wish) {
   // Bounded: a peer that answers every offer of ours with one of its own
   // would otherwise hold the call in set-up for ever.
   constexpr int kOffers = 3;
   int status = 491;
-  for (int offer = 0; offer < kOffers && status == 491; ++offer)
-    status = co_await leg.reinvite(kSdp, towards.stamp(sdp::build_offer_from(media)));
+  for (int offer = 0; offer < kOffers && status == 491; ++offer) {
+    // The stance of `to` may have changed in the offer that crossed ours (a
+    // hold): the new offer respects it.
+    const sdp::Direction shown = shown_direction(other_wish, media_of(to).wish());
+    told_of(to) = media_fingerprint(other, shown);
+    status = co_await leg_of(to).reinvite(kSdp, local_of(to).stamp(shown_offer(other, shown)));
+  }
   co_return status;
+}
+
+void ClickToCall::follow_media() {
+  if (following_ || transferring_ || media_->anchored() || info_.state != CallState::Connected ||
+      first_to_leave_.ready())
+    return;
+  if (!stale_side()) return;
+  following_ = true;
+  follower_ = follow();
+  follower_.start();
+}
+
+std::optional<ClickToCall::Side> ClickToCall::stale_side() const {
+  if (!phone_media_ || !callee_media_) return std::nullopt;
+  const sdp::Session phone = phone_media_.parsed();
+  if (told_fingerprint(phone, phone_media_.wish(), callee_media_.wish()) != told_callee_)
+    return Side::Callee;
+  const sdp::Session callee = callee_media_.parsed();
+  if (told_fingerprint(callee, callee_media_.wish(), phone_media_.wish()) != told_phone_)
+    return Side::Phone;
+  return std::nullopt;
+}
+
+Task<void> ClickToCall::follow() {
+  // Each update can change what the updated side answers with (a new port,
+  // fewer formats), which the other side must then hear of: bounded, so
+  // that two parties that never settle do not re-INVITE for ever.
+  constexpr int kUpdates = 4;
+  for (int update = 0; update < kUpdates && !first_to_leave_.ready(); ++update) {
+    const std::optional<Side> to = stale_side();
+    if (!to) break;
+    const PartyMedia& other = media_of(*to == Side::Phone ? Side::Callee : Side::Phone);
+    const sdp::Session described = other.parsed();
+    const int status = co_await reoffer(*to, described, other.wish());
+    if (first_to_leave_.ready()) break;
+    if (status < 200 || status >= 300) {
+      // Refused (a 488: the new media is not one it can use) or failed; a
+      // 408 or 481 ends the leg, and with it the call. The call stays as
+      // it is otherwise: its parties may still hear each other.
+      log().warn("call {}: the {} refused the other party's new media (SIP {})", info_.id,
+                 *to == Side::Phone ? "phone" : "callee", status);
+      break;
+    }
+    // Its answer: its media as it is now (the stance stays its own).
+    (void)media_of(*to).take(leg_of(*to));
+  }
+  following_ = false;
 }
 
 sdp::LocalEndpoint ClickToCall::seen_endpoint(std::uint16_t port, const sdp::Session& other) const {
@@ -423,6 +515,8 @@ Task<bool> ClickToCall::call_phone() {
     finish(end_reason(EndCode::Failed, Party::Phone, "Your phone answered without media cvw can use"));
     co_return false;
   }
+  // Our offer asked for everything: its answer says what the phone wants.
+  phone_media_.set_wish(stance_of(*answer));
   start_ringback(*answer);
   co_return true;
 }
@@ -432,7 +526,11 @@ Task<bool> ClickToCall::connect_callee() {
   sip::dialog::InviteParams b = std::move(*callee_invite_);
   callee_invite_.reset();
   b.content_type = std::string(kSdp);
-  b.body = callee_sdp_.stamp(seen_offer(media_->callee_port(), phone_media_.parsed()));
+  {
+    const sdp::Session phone = phone_media_.parsed();
+    b.body = callee_sdp_.stamp(seen_offer(media_->callee_port(), phone));
+    told_callee_ = told_fingerprint(phone, phone_media_.wish(), sdp::Direction::SendRecv);
+  }
   const int callee_status = co_await callee_.invite(b, callee_ring_timeout_);
   media_->stop_ringback();
   if (callee_status != 200) {
@@ -459,12 +557,14 @@ Task<bool> ClickToCall::connect_callee() {
     co_return false;
   }
 
+  callee_media_.set_wish(stance_of(*answer));
+
   // Join the two: the relay, or point the phone at the callee.
   int update = 200;
   if (media_->anchored()) {
     relay();
   } else {
-    update = co_await reoffer(*phone_, phone_sdp_, *answer);
+    update = co_await reoffer(Side::Phone, *answer, callee_media_.wish());
   }
   if (update < 200 || update >= 300) {
     // Decided before the release: our own BYEs end the legs too. The phone's
@@ -493,6 +593,9 @@ Task<bool> ClickToCall::connect_callee() {
   if (!first_to_leave_.ready()) {
     info_.connected_at = Clock::now();
     set_state(CallState::Connected);
+    // A party that re-offered while the call was being set up (a hold at
+    // the phone) is passed on now.
+    follow_media();
   }
   co_return true;
 }

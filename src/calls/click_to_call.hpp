@@ -18,6 +18,10 @@
 // callee answers or sends early media (183 with SDP), which then reaches the
 // phone directly.
 //
+// Once connected, a re-offer from either party (a hold, a move of its
+// media) is answered on behalf of the other and, with direct media, passed
+// on to the other in a re-INVITE (follow()).
+//
 // With anchored media (call_media.hpp) the callee is offered cvw's second
 // RTP endpoint instead, and when it answers the relay joins the two: no
 // re-INVITE; re-offers and transfers re-point one side of the relay.
@@ -134,16 +138,34 @@ class ClickToCall final : public Call, private sip::dialog::CallLegObserver {
   // Anchored media: points the relay at both parties' current media.
   void relay();
   // Where the callee now sends the user's side (a transfer): direct media
-  // re-INVITEs the callee with `media`; anchored, the relay follows instead
-  // and this does nothing. False when the callee refused or left.
-  Task<bool> point_callee_at(const sdp::Session& media);
-  // Offers `media` to `leg` in a re-INVITE and returns its final status. A
+  // re-INVITEs the callee with `media`, whose party's stance is `wish`;
+  // anchored, the relay follows instead and this does nothing. False when
+  // the callee refused or left.
+  Task<bool> point_callee_at(const sdp::Session& media, sdp::Direction wish);
+  // The two sides, for what the flow does the same way to either.
+  enum class Side : std::uint8_t { Phone, Callee };
+  sip::dialog::CallLeg& leg_of(Side s) { return s == Side::Phone ? *phone_ : callee_; }
+  sdp::LocalSession& local_of(Side s) { return s == Side::Phone ? phone_sdp_ : callee_sdp_; }
+  PartyMedia& media_of(Side s) { return s == Side::Phone ? phone_media_ : callee_media_; }
+  std::uint64_t& told_of(Side s) { return s == Side::Phone ? told_phone_ : told_callee_; }
+  // Offers `to` the other party's media, `other` (its own description) with
+  // stance `other_wish`, in a re-INVITE and returns its final status. The
+  // offer is built on every attempt, from `to`'s stance as it is then. A
   // 491 reaches here when the peer's own offer crossed ours and was answered
   // during the §14.1 wait, or when another offer of ours on the leg is still
   // under way (InviteHandler::on_reinvite_result): the offer is then made
   // again, with a new o= version, up to three times in all.
-  Task<int> reoffer(sip::dialog::CallLeg& leg, sdp::LocalSession& towards,
-                    const sdp::Session& media);
+  Task<int> reoffer(Side to, const sdp::Session& other, sdp::Direction other_wish);
+  // Direct media: once connected, a side whose picture of the other party is
+  // out of date (the other moved its media, held or resumed the call, or
+  // did so while the call was being set up or transferred) is re-INVITEd
+  // with the other's media as it is now (RFC 3725 §4's re-offer, passed on).
+  // Starts follow() unless it runs already or a transfer is under way.
+  void follow_media();
+  Task<void> follow();
+  // The side that was last told of the other party something other than
+  // what the other party's media now is, if any.
+  std::optional<Side> stale_side() const;
   // How one side is shown the other's media, `other`: as it is (direct), or
   // as our relay endpoint at `port` with `other`'s formats (anchored).
   sdp::LocalEndpoint seen_endpoint(std::uint16_t port, const sdp::Session& other) const;
@@ -167,8 +189,15 @@ class ClickToCall final : public Call, private sip::dialog::CallLegObserver {
   std::unique_ptr<sip::dialog::CallLeg> old_phone_;  // replaced by a transfer, being released
   sip::dialog::CallLeg callee_;
   Task<void> transfer_;          // the transfer under way, if any
+  Task<void> follower_;          // follow(), while it runs (never with a transfer)
   bool transferring_ = false;
   bool phone_left_during_transfer_ = false;
+  bool following_ = false;
+  // What each side was last told of the other party (media_fingerprint of
+  // the other's description and the direction shown): direct media follows
+  // a party's change only where it differs.
+  std::uint64_t told_phone_ = 0;
+  std::uint64_t told_callee_ = 0;
   sdp::LocalSession phone_sdp_;   // our o= line towards the phone
   sdp::LocalSession callee_sdp_;  // and towards the callee
   PartyMedia phone_media_;        // what the phone (or who took its place) last described

@@ -320,11 +320,13 @@ TEST_F(ClickToCallTest, PhoneRefusingTheReinviteReleasesBothLegs) {
   expect_no_dialogs_left();
 }
 
-// The phone re-INVITEs at the very moment cvw re-INVITEs it to point it at
-// the callee: each side gets a 491 (RFC 3261 §14.1). The phone, not the
-// owner of the Call-ID, retries first and cvw answers it; cvw's waiting
-// offer is then stale, so cvw offers anew, with an o= version above that
-// answer's (RFC 3264 §8). Sent as it was, it would have gone back a version.
+// The phone re-INVITEs (a hold) at the very moment cvw re-INVITEs it to
+// point it at the callee: each side gets a 491 (RFC 3261 §14.1). The phone,
+// not the owner of the Call-ID, retries first and cvw answers it; cvw's
+// waiting offer is then stale, so cvw offers anew. Sent as it was, it would
+// have gone back an o= version (RFC 3264 §8) and offered sendrecv to a
+// phone that had just put the call on hold. The fresh offer respects the
+// hold, and once connected the callee is told of it.
 TEST_F(ClickToCallTest, AGlareWithThePhonesOwnReinviteEndsInAFreshOffer) {
   phone.script = answers(phone, phone_media);
   callee.script = answers(callee, callee_media);
@@ -348,9 +350,17 @@ TEST_F(ClickToCallTest, AGlareWithThePhonesOwnReinviteEndsInAFreshOffer) {
   EXPECT_EQ(count_sent(cvw, "SIP/2.0 491"), 1);
   EXPECT_EQ(media_of(phone.offers.back()), (std::pair<std::string, int>{"127.0.0.3", 42000}));
 
+  // The fresh offer keeps the call on hold (the callee only receives), and
+  // the callee was re-INVITEd with the phone's hold.
+  EXPECT_EQ(direction_of(phone.offers.back()), "recvonly");
+  ASSERT_EQ(callee.offers.size(), 2u);
+  EXPECT_EQ(direction_of(callee.offers.back()), "sendonly");
+  EXPECT_EQ(media_of(callee.offers.back()), (std::pair<std::string, int>{"127.0.0.2", 40000}));
+
   // Every description cvw sent the phone, in order: its o= version never
   // goes back (1 the INVITE, 2 the glared offer, 3 the answer to the phone's
-  // hold, 4 the fresh offer; retransmissions repeat one).
+  // hold, and the fresh offer, the same description as that answer, so
+  // still 3; retransmissions repeat one).
   auto ours = sdp::parse(phone.offers.at(0));
   ASSERT_TRUE(ours);
   std::vector<std::uint64_t> versions;
@@ -364,7 +374,7 @@ TEST_F(ClickToCallTest, AGlareWithThePhonesOwnReinviteEndsInAFreshOffer) {
   }
   EXPECT_TRUE(std::is_sorted(versions.begin(), versions.end()))
       << ::testing::PrintToString(versions);
-  EXPECT_EQ(std::set<std::uint64_t>(versions.begin(), versions.end()).size(), 4u)
+  EXPECT_EQ(std::set<std::uint64_t>(versions.begin(), versions.end()).size(), 3u)
       << ::testing::PrintToString(versions);
   hang_up_cleanly();
 }
@@ -725,6 +735,110 @@ TEST_F(ClickToCallTest, AnchoredRelayFollowsAPartyThatMovesOrHoldsItsMedia) {
   EXPECT_EQ(media.events.back(), "relay none <-> 127.0.0.3:42200");
   EXPECT_EQ(callee.offers.size(), 1u);
   EXPECT_EQ(phone.offers.size(), 1u);
+  EXPECT_EQ(states.back(), "connected");
+  hang_up_cleanly();
+}
+
+// Direct media: what one party changes in a re-offer reaches the other in a
+// re-INVITE (RFC 3725 §4), or its RTP would keep going to the old address
+// (a PBX that re-anchors its media, a desk phone's hold). A refresh that
+// changes nothing is answered and goes no further.
+TEST_F(ClickToCallTest, DirectMediaPassesAPartysMoveHoldAndResumeToTheOther) {
+  std::vector<int> phone_results;
+  int callee_result = 0;
+  phone.script = [&](sip::dialog::CallLeg& leg) -> Task<void> {
+    phone.accept_reoffers(phone_media);
+    co_await leg.answer("application/sdp", phone_media);
+    co_await sleep(5s);
+    // The same description again (a session refresh): nothing to pass on.
+    phone_results.push_back(co_await leg.reinvite("application/sdp", phone_media));
+    co_await sleep(1s);
+    // Moved (a PBX re-anchoring its media, say).
+    const std::string moved = phone_sdp("127.0.0.2", 40100, 2);
+    phone_results.push_back(co_await leg.reinvite("application/sdp", moved));
+    co_await sleep(1s);
+    std::string held = phone_sdp("127.0.0.2", 40100, 3);
+    held.replace(held.find("a=sendrecv"), 10, "a=sendonly");
+    phone_results.push_back(co_await leg.reinvite("application/sdp", held));
+    co_await sleep(1s);
+    phone_results.push_back(
+        co_await leg.reinvite("application/sdp", phone_sdp("127.0.0.2", 40100, 4)));
+    phone.accept_reoffers(phone_sdp("127.0.0.2", 40100, 5));  // where it is now
+    co_await leg.ended();
+  };
+  callee.script = [&](sip::dialog::CallLeg& leg) -> Task<void> {
+    callee.accept_reoffers(callee_media);
+    co_await leg.answer("application/sdp", callee_media);
+    co_await sleep(10s);
+    callee.accept_reoffers(phone_sdp("127.0.0.3", 42200, 3));
+    callee_result = co_await leg.reinvite("application/sdp", phone_sdp("127.0.0.3", 42200, 2));
+    co_await leg.ended();
+  };
+  start();
+  net.run(5500ms);
+  ASSERT_EQ(states.back(), "connected");
+  ASSERT_EQ(phone_results, (std::vector<int>{200}));
+  EXPECT_EQ(callee.offers.size(), 1u) << "a refresh is not passed on";
+  // The phone was answered on the callee's behalf.
+  EXPECT_EQ(media_of(phone.legs.at(0)->remote_body()), (Endpoint{"127.0.0.3", 42000}));
+
+  net.run(1s);
+  ASSERT_EQ(phone_results.size(), 2u);
+  EXPECT_EQ(phone_results.back(), 200);
+  ASSERT_EQ(callee.offers.size(), 2u);
+  EXPECT_EQ(media_of(callee.offers.back()), (Endpoint{"127.0.0.2", 40100}));
+  EXPECT_EQ(direction_of(callee.offers.back()), "sendrecv");
+
+  net.run(1s);
+  ASSERT_EQ(phone_results.size(), 3u);
+  EXPECT_EQ(phone_results.back(), 200);
+  EXPECT_EQ(direction_of(phone.legs.at(0)->remote_body()), "recvonly");
+  ASSERT_EQ(callee.offers.size(), 3u);
+  EXPECT_EQ(direction_of(callee.offers.back()), "sendonly") << "the hold reached the callee";
+
+  net.run(1s);
+  ASSERT_EQ(phone_results.size(), 4u);
+  ASSERT_EQ(callee.offers.size(), 4u);
+  EXPECT_EQ(direction_of(callee.offers.back()), "sendrecv") << "and so did the resume";
+  EXPECT_EQ(direction_of(phone.legs.at(0)->remote_body()), "sendrecv");
+
+  // The callee moves: the phone follows. Its first offer was the INVITE,
+  // its second cvw's re-INVITE pointing it at the callee.
+  net.run(2s);
+  EXPECT_EQ(callee_result, 200);
+  ASSERT_EQ(phone.offers.size(), 3u) << ::testing::PrintToString(phone.offers);
+  EXPECT_EQ(media_of(phone.offers.back()), (Endpoint{"127.0.0.3", 42200}));
+  EXPECT_EQ(direction_of(phone.offers.back()), "sendrecv");
+  // Every description cvw sent the callee went up by one o= version.
+  std::vector<std::uint64_t> versions;
+  for (const std::string& offer : callee.offers)
+    versions.push_back(sdp::parse(offer)->origin.session_version);
+  for (std::size_t i = 1; i < versions.size(); ++i) EXPECT_EQ(versions[i], versions[i - 1] + 1);
+  EXPECT_EQ(states.back(), "connected");
+  hang_up_cleanly();
+}
+
+// The callee refuses the phone's new media (488): the call stays up as it
+// was, and nothing is retried in a loop.
+TEST_F(ClickToCallTest, DirectMediaARefusedUpdateLeavesTheCallUp) {
+  int moved = 0;
+  phone.script = [&](sip::dialog::CallLeg& leg) -> Task<void> {
+    phone.accept_reoffers(phone_media);
+    co_await leg.answer("application/sdp", phone_media);
+    co_await sleep(5s);
+    moved = co_await leg.reinvite("application/sdp", phone_sdp("127.0.0.2", 40100, 2));
+    co_await leg.ended();
+  };
+  callee.script = [&](sip::dialog::CallLeg& leg) -> Task<void> {
+    callee.accept_reoffers("");  // refuses every re-offer
+    co_await leg.answer("application/sdp", callee_media);
+    co_await leg.ended();
+  };
+  start();
+  net.run(10s);
+  EXPECT_EQ(moved, 200);
+  EXPECT_EQ(callee.offers.size(), 2u) << "one update, refused, not retried";
+  EXPECT_EQ(count_sent(callee_host, "SIP/2.0 488"), 1);
   EXPECT_EQ(states.back(), "connected");
   hang_up_cleanly();
 }

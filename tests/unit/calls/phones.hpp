@@ -39,6 +39,13 @@ inline std::pair<std::string, int> media_of(std::string_view body) {
   return {c ? c->address : "", s->media[0].port};
 }
 
+// The direction of an SDP body's first stream ("sendrecv", "sendonly"...).
+inline std::string direction_of(std::string_view body) {
+  auto s = sdp::parse(body);
+  if (!s || s->media.empty()) return "";
+  return std::string(sdp::direction_name(sdp::effective_direction(*s, s->media[0])));
+}
+
 // A phone whose behaviour a test scripts as a coroutine per incoming call.
 class Phone : public sip::dialog::UaHandler, private sip::dialog::CallLegObserver {
  public:
@@ -57,7 +64,8 @@ class Phone : public sip::dialog::UaHandler, private sip::dialog::CallLegObserve
     flows.back().start();
   }
 
-  // Accepts re-offers with `sdp` as the answer.
+  // Accepts re-offers with `sdp` as the answer; an empty `sdp` refuses
+  // them (488).
   void accept_reoffers(std::string sdp) {
     reoffer_answers_[legs.back().get()] = std::move(sdp);
     legs.back()->observe(this);
@@ -67,7 +75,9 @@ class Phone : public sip::dialog::UaHandler, private sip::dialog::CallLegObserve
   std::optional<std::string> on_leg_offer(sip::dialog::CallLeg& leg,
                                           std::string_view offer) override {
     offers.emplace_back(offer);
-    return reoffer_answers_.at(&leg);
+    const std::string& answer = reoffer_answers_.at(&leg);
+    if (answer.empty()) return std::nullopt;
+    return answer;
   }
 
   std::map<const sip::dialog::CallLeg*, std::string> reoffer_answers_;
