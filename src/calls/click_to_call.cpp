@@ -13,13 +13,6 @@ namespace cvw::calls {
 
 namespace {
 
-// What a side is told of the other party: the other's description, shown
-// with the direction both stances allow (call_sdp.hpp).
-std::uint64_t told_fingerprint(const sdp::Session& other, sdp::Direction other_wish,
-                               sdp::Direction to_wish) {
-  return media_fingerprint(other, shown_direction(other_wish, to_wish));
-}
-
 sdp::LocalEndpoint our_endpoint(const CallMedia& media) {
   sdp::LocalEndpoint e;
   e.address = media.address();
@@ -146,18 +139,17 @@ void ClickToCall::on_leg_end(sip::dialog::CallLeg& leg, sip::dialog::EndReason r
 // matters to its RTP changed (a session refresh).
 std::optional<std::string> ClickToCall::on_leg_offer(sip::dialog::CallLeg& leg,
                                                      std::string_view offer) {
-  const Side from = &leg == phone_.get() ? Side::Phone : Side::Callee;
-  const Side to = from == Side::Phone ? Side::Callee : Side::Phone;
+  const Side from = &leg == phone_.get() ? Side::User : Side::Remote;
   auto parsed = sdp::parse(offer);
   if (!parsed) return std::nullopt;
-  const PartyMedia& other = media_of(to);
-  if (from == Side::Callee && !other) return std::nullopt;
+  const PartyMedia& other = media_of(opposite(from));
+  if (from == Side::Remote && !other) return std::nullopt;
   // The phone before the callee answered talks to cvw itself (the ringback).
   std::optional<sdp::Session> described;
   sdp::LocalEndpoint on_behalf;
   if (other) {
     described = other.parsed();
-    on_behalf = seen_endpoint(from == Side::Phone ? media_->phone_port() : media_->callee_port(),
+    on_behalf = seen_endpoint(from == Side::User ? media_->phone_port() : media_->callee_port(),
                               *described);
     if (!media_->anchored()) on_behalf.direction = other.wish();
   } else {
@@ -165,11 +157,7 @@ std::optional<std::string> ClickToCall::on_leg_offer(sip::dialog::CallLeg& leg,
   }
   sdp::Session answer = sdp::build_answer(*parsed, on_behalf);
   if (sdp::active_media_count(answer) > 0) {
-    // Accepted: this is the party's media now.
-    PartyMedia& mine = media_of(from);
-    mine.keep(std::string(offer));
-    mine.set_wish(stance_of(*parsed));
-    if (described) told_of(from) = told_fingerprint(*described, other.wish(), mine.wish());
+    Media::accepted(*this, from, offer, *parsed, described ? &*described : nullptr);
     if (media_->anchored()) {
       relay();
     } else {
@@ -393,69 +381,22 @@ void ClickToCall::relay() {
 
 Task<bool> ClickToCall::point_callee_at(const sdp::Session& media, sdp::Direction wish) {
   if (media_->anchored()) co_return !callee_gone_;
-  const int moved = co_await reoffer(Side::Callee, media, wish);
+  const int moved = co_await Media::reoffer(*this, Side::Remote, media, wish);
   co_return moved >= 200 && moved < 300 && !callee_gone_ && callee_media_.take(callee_);
-}
-
-Task<int> ClickToCall::reoffer(Side to, const sdp::Session& other, sdp::Direction other_wish) {
-  // Bounded: a peer that answers every offer of ours with one of its own
-  // would otherwise hold the call in set-up for ever.
-  constexpr int kOffers = 3;
-  int status = 491;
-  for (int offer = 0; offer < kOffers && status == 491; ++offer) {
-    // The stance of `to` may have changed in the offer that crossed ours (a
-    // hold): the new offer respects it.
-    const sdp::Direction shown = shown_direction(other_wish, media_of(to).wish());
-    told_of(to) = media_fingerprint(other, shown);
-    status = co_await leg_of(to).reinvite(kSdp, local_of(to).stamp(shown_offer(other, shown)));
-  }
-  co_return status;
 }
 
 void ClickToCall::follow_media() {
   if (following_ || transferring_ || media_->anchored() || info_.state != CallState::Connected ||
       first_to_leave_.ready())
     return;
-  if (!stale_side()) return;
+  if (!Media::stale_side(*this)) return;
   following_ = true;
   follower_ = follow();
   follower_.start();
 }
 
-std::optional<ClickToCall::Side> ClickToCall::stale_side() const {
-  if (!phone_media_ || !callee_media_) return std::nullopt;
-  const sdp::Session phone = phone_media_.parsed();
-  if (told_fingerprint(phone, phone_media_.wish(), callee_media_.wish()) != told_callee_)
-    return Side::Callee;
-  const sdp::Session callee = callee_media_.parsed();
-  if (told_fingerprint(callee, callee_media_.wish(), phone_media_.wish()) != told_phone_)
-    return Side::Phone;
-  return std::nullopt;
-}
-
 Task<void> ClickToCall::follow() {
-  // Each update can change what the updated side answers with (a new port,
-  // fewer formats), which the other side must then hear of: bounded, so
-  // that two parties that never settle do not re-INVITE for ever.
-  constexpr int kUpdates = 4;
-  for (int update = 0; update < kUpdates && !first_to_leave_.ready(); ++update) {
-    const std::optional<Side> to = stale_side();
-    if (!to) break;
-    const PartyMedia& other = media_of(*to == Side::Phone ? Side::Callee : Side::Phone);
-    const sdp::Session described = other.parsed();
-    const int status = co_await reoffer(*to, described, other.wish());
-    if (first_to_leave_.ready()) break;
-    if (status < 200 || status >= 300) {
-      // Refused (a 488: the new media is not one it can use) or failed; a
-      // 408 or 481 ends the leg, and with it the call. The call stays as
-      // it is otherwise: its parties may still hear each other.
-      log().warn("call {}: the {} refused the other party's new media (SIP {})", info_.id,
-                 *to == Side::Phone ? "phone" : "callee", status);
-      break;
-    }
-    // Its answer: its media as it is now (the stance stays its own).
-    (void)media_of(*to).take(leg_of(*to));
-  }
+  co_await Media::follow(*this);
   following_ = false;
 }
 
@@ -564,7 +505,7 @@ Task<bool> ClickToCall::connect_callee() {
   if (media_->anchored()) {
     relay();
   } else {
-    update = co_await reoffer(Side::Phone, *answer, callee_media_.wish());
+    update = co_await Media::reoffer(*this, Side::User, *answer, callee_media_.wish());
   }
   if (update < 200 || update >= 300) {
     // Decided before the release: our own BYEs end the legs too. The phone's

@@ -49,6 +49,7 @@
 #include "calls/call_info.hpp"
 #include "calls/call_media.hpp"
 #include "calls/call_sdp.hpp"
+#include "calls/direct_media.hpp"
 #include "common/task.hpp"
 #include "common/timer.hpp"
 #include "sdp/offer_answer.hpp"
@@ -142,30 +143,22 @@ class ClickToCall final : public Call, private sip::dialog::CallLegObserver {
   // anchored, the relay follows instead and this does nothing. False when
   // the callee refused or left.
   Task<bool> point_callee_at(const sdp::Session& media, sdp::Direction wish);
-  // The two sides, for what the flow does the same way to either.
-  enum class Side : std::uint8_t { Phone, Callee };
-  sip::dialog::CallLeg& leg_of(Side s) { return s == Side::Phone ? *phone_ : callee_; }
-  sdp::LocalSession& local_of(Side s) { return s == Side::Phone ? phone_sdp_ : callee_sdp_; }
-  PartyMedia& media_of(Side s) { return s == Side::Phone ? phone_media_ : callee_media_; }
-  std::uint64_t& told_of(Side s) { return s == Side::Phone ? told_phone_ : told_callee_; }
-  // Offers `to` the other party's media, `other` (its own description) with
-  // stance `other_wish`, in a re-INVITE and returns its final status. The
-  // offer is built on every attempt, from `to`'s stance as it is then. A
-  // 491 reaches here when the peer's own offer crossed ours and was answered
-  // during the §14.1 wait, or when another offer of ours on the leg is still
-  // under way (InviteHandler::on_reinvite_result): the offer is then made
-  // again, with a new o= version, up to three times in all.
-  Task<int> reoffer(Side to, const sdp::Session& other, sdp::Direction other_wish);
+  // The two sides as direct_media.hpp sees them: the user's (the phone, or
+  // who took its place) and the callee.
+  friend struct DirectMedia<ClickToCall>;
+  using Media = DirectMedia<ClickToCall>;
+  sip::dialog::CallLeg& leg_of(Side s) { return s == Side::User ? *phone_ : callee_; }
+  sdp::LocalSession& local_of(Side s) { return s == Side::User ? phone_sdp_ : callee_sdp_; }
+  PartyMedia& media_of(Side s) { return s == Side::User ? phone_media_ : callee_media_; }
+  std::uint64_t& told_of(Side s) { return s == Side::User ? told_phone_ : told_callee_; }
+  bool joined() const { return info_.state == CallState::Connected && !first_to_leave_.ready(); }
   // Direct media: once connected, a side whose picture of the other party is
   // out of date (the other moved its media, held or resumed the call, or
   // did so while the call was being set up or transferred) is re-INVITEd
-  // with the other's media as it is now (RFC 3725 §4's re-offer, passed on).
-  // Starts follow() unless it runs already or a transfer is under way.
+  // with the other's media as it is now (DirectMedia::follow). Not while it
+  // runs already or a transfer is under way.
   void follow_media();
   Task<void> follow();
-  // The side that was last told of the other party something other than
-  // what the other party's media now is, if any.
-  std::optional<Side> stale_side() const;
   // How one side is shown the other's media, `other`: as it is (direct), or
   // as our relay endpoint at `port` with `other`'s formats (anchored).
   sdp::LocalEndpoint seen_endpoint(std::uint16_t port, const sdp::Session& other) const;

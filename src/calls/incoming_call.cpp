@@ -87,27 +87,43 @@ void IncomingCall::on_leg_end(sip::dialog::CallLeg& leg, sip::dialog::EndReason 
   }
 }
 
-// A re-offer from either side (a session refresh, hold) is answered on the
-// other's behalf from its last description, and not passed on: as in a
-// click-to-call with direct media.
+// A re-offer from either side (a session refresh, a hold, a move of its
+// media) is answered at once on behalf of the other, from its last
+// description and stance, then passed on to the other unless nothing that
+// matters to its RTP changed (direct_media.hpp).
 std::optional<std::string> IncomingCall::on_leg_offer(sip::dialog::CallLeg& leg,
                                                       std::string_view offer) {
-  if (&leg == &caller_) return answer_for(device_media_, caller_sdp_, offer);
-  if (&leg == device_) return answer_for(caller_media_, device_sdp_, offer);
-  return std::nullopt;
+  if (&leg != &caller_ && &leg != device_) return std::nullopt;
+  const Side from = &leg == &caller_ ? Side::Remote : Side::User;
+  const PartyMedia& other = media_of(opposite(from));
+  auto parsed = sdp::parse(offer);
+  if (!parsed || !other) return std::nullopt;
+  const sdp::Session described = other.parsed();
+  sdp::LocalEndpoint on_behalf = endpoint_of(described);
+  on_behalf.direction = other.wish();
+  sdp::Session answer = sdp::build_answer(*parsed, on_behalf);
+  if (sdp::active_media_count(answer) > 0) {
+    Media::accepted(*this, from, offer, *parsed, &described);
+    follow_media();
+  }
+  return local_of(from).stamp(std::move(answer));
+}
+
+void IncomingCall::follow_media() {
+  if (following_ || !joined() || !Media::stale_side(*this)) return;
+  following_ = true;
+  follower_ = follow();
+  follower_.start();
+}
+
+Task<void> IncomingCall::follow() {
+  co_await Media::follow(*this);
+  following_ = false;
 }
 
 IncomingCall::~IncomingCall() {
   timers_.cancel(ring_timer_);
   timers_.cancel(cancel_callback_);
-}
-
-std::optional<std::string> IncomingCall::answer_for(const PartyMedia& other,
-                                                    sdp::LocalSession& local,
-                                                    std::string_view offer) {
-  auto parsed = sdp::parse(offer);
-  if (!parsed || !other) return std::nullopt;
-  return local.stamp(sdp::build_answer(*parsed, endpoint_of(other.parsed())));
 }
 
 void IncomingCall::decide(Decision d) {
@@ -209,6 +225,8 @@ Completion<int>& IncomingCall::invite_with_offer(sip::dialog::CallLeg& leg,
 bool IncomingCall::take_callers_offer() {
   auto offer = caller_media_.take(caller_);  // the offer in the caller's INVITE
   if (!offer || sdp::active_media_count(*offer) == 0) return false;
+  caller_media_.set_wish(stance_of(*offer));
+  told_device_ = told_fingerprint(*offer, caller_media_.wish(), sdp::Direction::SendRecv);
   // One text for every branch, stamped with our o= line towards the device
   // (the winner's later re-offers continue its version, RFC 3264 §8).
   offer_ = device_sdp_.stamp(std::move(*offer));
@@ -391,7 +409,10 @@ Task<bool> IncomingCall::answer_caller(sip::dialog::CallLeg& device, Party devic
     finish(end_reason(EndCode::Failed, device_party, "Your device answered without media cvw can use"));
     co_return false;
   }
-  // To the caller, on the device's behalf.
+  // To the caller, on the device's behalf. The caller's offer asked for
+  // what the caller wants: the answer says what the device wants.
+  device_media_.set_wish(stance_of(*answer));
+  told_caller_ = told_fingerprint(*answer, device_media_.wish(), caller_media_.wish());
   const int answered = co_await caller_.answer(kSdp, caller_sdp_.stamp(std::move(*answer)));
   if (answered != 200 || first_to_leave_.ready()) {
     // The caller gave up as the device answered (CANCEL and 200 crossed),
@@ -405,6 +426,7 @@ Task<bool> IncomingCall::answer_caller(sip::dialog::CallLeg& device, Party devic
   }
   info_.connected_at = Clock::now();
   set_state(CallState::Connected);
+  follow_media();  // a re-offer the device made as it answered
   log().info("call {}: {} answered on {}", info_.id, info_.owner, to_string(info_.answered_on));
   co_return true;
 }

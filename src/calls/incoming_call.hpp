@@ -52,6 +52,7 @@
 
 #include "calls/call.hpp"
 #include "calls/call_sdp.hpp"
+#include "calls/direct_media.hpp"
 #include "sdp/offer_answer.hpp"
 #include "sip/dialog/call_leg.hpp"
 
@@ -145,9 +146,20 @@ class IncomingCall final : public Call, private sip::dialog::CallLegObserver {
   void on_leg_end(sip::dialog::CallLeg& leg, sip::dialog::EndReason reason, int status) override;
   std::optional<std::string> on_leg_offer(sip::dialog::CallLeg& leg,
                                           std::string_view offer) override;
-  // An answer to `offer` on behalf of the party whose media is `other`.
-  static std::optional<std::string> answer_for(const PartyMedia& other, sdp::LocalSession& local,
-                                               std::string_view offer);
+  // The two sides as direct_media.hpp sees them: the device that answered
+  // (the user's) and the caller.
+  friend struct DirectMedia<IncomingCall>;
+  using Media = DirectMedia<IncomingCall>;
+  sip::dialog::CallLeg& leg_of(Side s) { return s == Side::User ? *device_ : caller_; }
+  sdp::LocalSession& local_of(Side s) { return s == Side::User ? device_sdp_ : caller_sdp_; }
+  PartyMedia& media_of(Side s) { return s == Side::User ? device_media_ : caller_media_; }
+  std::uint64_t& told_of(Side s) { return s == Side::User ? told_device_ : told_caller_; }
+  bool joined() const { return info_.state == CallState::Connected && !first_to_leave_.ready(); }
+  // Once connected, a side whose picture of the other party is out of date
+  // is re-INVITEd with the other's media as it is now
+  // (DirectMedia::follow), unless that runs already.
+  void follow_media();
+  Task<void> follow();
 
   sip::dialog::UserAgent& ua_;
   TimerService& timers_;
@@ -173,7 +185,12 @@ class IncomingCall final : public Call, private sip::dialog::CallLegObserver {
   PartyMedia device_media_;       // and the device that answered
   bool user_hung_up_ = false;
   std::optional<sip::dialog::EndReason> lost_;  // how a leg was lost (leg_lost), if one was
+  bool following_ = false;
+  // What each side was last told of the other party (direct_media.hpp).
+  std::uint64_t told_device_ = 0;
+  std::uint64_t told_caller_ = 0;
   Completion<Party> first_to_leave_;
+  Task<void> follower_;  // follow(), while it runs; declared last, so destroyed first
 };
 
 }  // namespace cvw::calls

@@ -541,21 +541,46 @@ TEST_F(IncomingCallTest, AnInviteWithoutAnOfferIsRefusedWith488) {
   expect_no_dialogs_left();
 }
 
-TEST_F(IncomingCallTest, ReoffersAreAnsweredOnTheOtherPartysBehalf) {
+// A re-offer is answered at once on the other party's behalf; what it
+// changes (a move, a hold) then reaches the other party in a re-INVITE of
+// cvw's (direct media, as in click-to-call), and a refresh goes no further.
+TEST_F(IncomingCallTest, ReoffersAreAnsweredOnTheOtherPartysBehalfAndChangesPassedOn) {
   client.script = answers(client, client_media, 1s);
   phone.script = rings_forever();
   place_call();
   net.run(3s);
   ASSERT_EQ(caller_status, 200);
-  // The caller re-offers (a session refresh): cvw answers with the client's media.
-  int status = 0;
-  spawn([](sip::dialog::CallLeg& leg, std::string sdp, int& out) -> Task<void> {
-    out = co_await leg.reinvite("application/sdp", sdp);
-  }(caller, phone_sdp("127.0.0.5", 44000, 2), status));
-  net.run(1s);
-  EXPECT_EQ(status, 200);
+  auto reinvite = [this](sip::dialog::CallLeg& leg, std::string sdp) {
+    auto status = std::make_shared<int>(0);
+    spawn([](sip::dialog::CallLeg& l, std::string body, std::shared_ptr<int> out) -> Task<void> {
+      *out = co_await l.reinvite("application/sdp", body);
+    }(leg, std::move(sdp), status));
+    net.run(1s);
+    return *status;
+  };
+  // The caller re-offers what it had (a session refresh): cvw answers with
+  // the client's media, and the client hears nothing of it.
+  EXPECT_EQ(reinvite(caller, phone_sdp("127.0.0.5", 44000, 2)), 200);
   EXPECT_EQ(media_of(caller.remote_body()), (std::pair<std::string, int>{"127.0.0.6", 46000}));
-  EXPECT_EQ(client.offers.size(), 1u) << "not passed on to the client";
+  EXPECT_EQ(client.offers.size(), 1u) << "a refresh is not passed on";
+
+  // The caller moves its media: the client is pointed at the new address.
+  EXPECT_EQ(reinvite(caller, phone_sdp("127.0.0.5", 44100, 3)), 200);
+  ASSERT_EQ(client.offers.size(), 2u);
+  EXPECT_EQ(media_of(client.offers.back()), (std::pair<std::string, int>{"127.0.0.5", 44100}));
+  EXPECT_EQ(direction_of(client.offers.back()), "sendrecv");
+  caller_answers.answer = phone_sdp("127.0.0.5", 44100, 4);  // where it is now
+
+  // The client holds: the caller is told, and answered recvonly at once.
+  std::string held = client_media;
+  held.replace(held.find("o=phone 7 1"), 11, "o=phone 7 2");
+  held.replace(held.find("a=sendrecv"), 10, "a=sendonly");
+  ASSERT_FALSE(client.legs.empty());
+  EXPECT_EQ(reinvite(*client.legs.at(0), held), 200);
+  EXPECT_EQ(direction_of(client.legs.at(0)->remote_body()), "recvonly");
+  EXPECT_EQ(direction_of(caller.remote_body()), "sendonly") << "the hold reached the caller";
+  EXPECT_EQ(media_of(caller.remote_body()), (std::pair<std::string, int>{"127.0.0.6", 46000}));
+  EXPECT_EQ(client.offers.size(), 2u) << "the caller's answer changed nothing to pass back";
   hang_up_cleanly();
 }
 
