@@ -18,6 +18,12 @@
 #                    headers (Require: timer, refresher=uac), its SDP
 #                    unchanged since its re-INVITE (same o= version); callee 1056
 #                    sees nothing of it; DELETE
+#   phone-hold       phone 1061 holds the connected call (a re-INVITE with
+#                    a=sendonly), then resumes it (a=sendrecv): cvwd answers
+#                    each at once on the callee's behalf (recvonly, then
+#                    sendrecv) and passes each on to callee 1062 in a
+#                    re-INVITE of its own (sendonly at the phone's media,
+#                    then sendrecv): direct media; DELETE
 #   session-timer    phones 1057 (Allow: UPDATE) and 1059 (no UPDATE) answer
 #                    with Session-Expires: 90;refresher=uac (cvwd refreshes):
 #                    45 s later cvwd refreshes them, with UPDATE and with a
@@ -101,6 +107,33 @@ check_end op-phone-refresh Completed null "$LADDER_FULL"
 sipp_done prefreshA op-phone-refresh
 sipp_done prefreshB op-phone-refresh
 h_assert_eq "$(count prefreshB recv INVITE)" 1 "op-phone-refresh: INVITEs callee 1056 got (the refresh stays on the phone's leg)"
+
+# ---- phone-hold: the phone holds and resumes; the callee is told of each
+phone holdA c2c_phone_hold.xml 1061 -d 1000
+phone holdB c2c_answer.xml 1062 -d 200
+start_call op-phone-hold 1062 1061
+h_cvwd_wait_call_state events op-phone-hold connected 10
+wait_msg holdB recv INVITE 3 8 || h_fail "op-phone-hold: the callee did not get the hold and the resume (INVITEs: $(count holdB recv INVITE))"
+h_assert_eq "$(h_cvwd_sipp_msg holdA 1 recv 200/INVITE 1 sdp:dir)" recvonly \
+  "op-phone-hold: direction cvwd answered the phone's hold with, on the callee's behalf"
+h_assert_eq "$(h_cvwd_sipp_msg holdA 1 recv 200/INVITE 1 sdp:m)" "$(msg holdB sent 200/INVITE sdp:m)" \
+  "op-phone-hold: media port of that answer (the callee's)"
+h_assert_eq "$(h_cvwd_sipp_msg holdA 1 recv 200/INVITE 2 sdp:dir)" sendrecv \
+  "op-phone-hold: direction cvwd answered the phone's resume with"
+h_assert_eq "$(h_cvwd_sipp_msg holdB 1 recv INVITE 2 sdp:dir)" sendonly "op-phone-hold: direction of the callee's re-INVITE (the phone's hold)"
+h_assert_eq "$(h_cvwd_sipp_msg holdB 1 recv INVITE 2 sdp:m)" "$(h_cvwd_sipp_msg holdA 1 sent 200/INVITE 2 sdp:m)" \
+  "op-phone-hold: media port of the callee's re-INVITE (the phone's)"
+h_assert_eq "$(h_cvwd_sipp_msg holdB 1 recv INVITE 3 sdp:dir)" sendrecv "op-phone-hold: direction of the callee's next re-INVITE (the resume)"
+v_hold=$(h_cvwd_sipp_msg holdB 1 recv INVITE 2 sdp:o | awk '{print $3}')
+v_resume=$(h_cvwd_sipp_msg holdB 1 recv INVITE 3 sdp:o | awk '{print $3}')
+h_assert_eq "$v_resume" "$((v_hold + 1))" "op-phone-hold: o= version of the resume towards the callee (one above the hold's)"
+h_assert_eq "$(count holdA recv INVITE)" 2 "op-phone-hold: INVITEs phone 1061 got (the callee's answers changed nothing to pass back)"
+h_assert_eq "$(h_cvwd_call_events events op-phone-hold)" "callingPhone phoneRinging callingCallee calleeRinging connected" \
+  "op-phone-hold: call states after the hold (nothing new)"
+hang_up op-phone-hold
+check_end op-phone-hold Completed null "$LADDER_FULL"
+sipp_done holdA op-phone-hold
+sipp_done holdB op-phone-hold
 
 # ---- session-timer: cvwd refreshes, with UPDATE where the phone allows it
 phone updateA c2c_session_timer.xml 1057 -key refresher uac -key allow "INVITE, ACK, BYE, CANCEL, UPDATE" -d 200 -timeout 90

@@ -1010,7 +1010,8 @@ h_cvwd_wait_metric() {
 #          INVITE, INVITE 2 = the first re-INVITE)
 #   FIELD  count (how many match; N ignored) | start | hdr:NAME (every value,
 #          " | "-separated; compact forms understood) | sdp:c (address of the
-#          first c= line) | sdp:m (port of m=audio) | sdp:o | body | time
+#          first c= line) | sdp:m (port of m=audio) | sdp:o | sdp:dir (the
+#          first direction attribute, sendrecv when there is none) | body | time
 #          (when SIPp logged it, seconds since the epoch)
 # Prints nothing when there is no such message.
 H__CVWD_SIPP_MSG='import re, sys
@@ -1098,7 +1099,12 @@ elif field.startswith("sdp:"):
             break
         if t == "o" and line.startswith("o="):
             print(line[2:])
-            break'
+            break
+    else:
+        if t == "dir":
+            found = [l.strip()[2:] for l in body.splitlines()
+                     if l.strip() in ("a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive")]
+            print(found[0] if found else "sendrecv")'
 h_cvwd_sipp_msg() {
   [ -f "$H_WORK/$1.messages.log" ] || { [ "$6" = count ] && echo 0; return 0; }
   python3 -c "$H__CVWD_SIPP_MSG" "$H_WORK/$1.messages.log" "$2" "$3" "$4" "$5" "$6"
