@@ -164,6 +164,10 @@ void collect_sip(sip::SipStack& stack, MetricsWriter& out) {
       "cvw_sip_send_errors_total",
       "SIP messages that could not be sent (socket error, no listener, TCP connect failed).",
       t.send_errors);
+  out.counter("cvw_sip_icmp_errors_total",
+              "ICMP errors (port or host unreachable) read for UDP datagrams cvw sent; each "
+              "ends the request's transaction it quotes.",
+              t.icmp_errors);
   out.counters("cvw_sip_connections_total", "SIP TCP connections opened and closed.", "event",
                {{"opened", t.connections_opened}, {"closed", t.connections_closed}});
   const auto& x = stack.transactions().metrics();

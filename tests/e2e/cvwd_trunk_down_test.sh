@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# A click-to-call whose PBX trunk is TCP and down (nothing listens at its
-# address: the connection is refused) ends at once: the user's event channel
-# has the call ended PhoneUnreachable with sipStatus 503 (RFC 3261 §8.1.3.1:
-# a transport error is a 503) within a few seconds, not after Timer B's 32 s
-# of waiting for an INVITE that never left. Loopback only.
+# A click-to-call whose PBX trunk is down (nothing listens at its address)
+# ends at once: the user's event channel has the call ended PhoneUnreachable
+# with sipStatus 503 (RFC 3261 §8.1.3.1: a transport error is a 503) within
+# a few seconds, not after Timer B's 32 s of waiting. Over TCP the
+# connection is refused; over UDP the INVITE is answered by an ICMP "port
+# unreachable", which cvwd reads (sip/transport/udp_errors.hpp).
+# Loopback only.
+#   cvwd_trunk_down_test.sh [tcp|udp]   (default tcp)
 set -euo pipefail
 source "$(dirname "$0")/e2e_lib.sh"
-e2e_init trunk_down
+proto=${1:-tcp}
+e2e_init "trunk_down_$proto"
 
-closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+closed=$(python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' "$proto")
 cat >"$work/cvwd.toml" <<TOML
 [[trunk]]
 name = "pbx"
-address = "tcp:127.0.0.1:$closed"
+address = "$proto:127.0.0.1:$closed"
 allowed_sources = ["127.0.0.1"]
 TOML
-E2E_ARGS=(--config "$work/cvwd.toml" --listen tcp:127.0.0.1:0)
+E2E_ARGS=(--config "$work/cvwd.toml" --listen "$proto:127.0.0.1:0")
 e2e_start "sqlite://$work/cvw.db"
 api="http://127.0.0.1:$port/api/v1"
 
@@ -48,7 +54,15 @@ done
 elapsed_ms=$((($(date +%s%N) - started) / 1000000))
 [[ -n $ended ]] || fail "no ended event within 5 s: $(cat "$work/events.json")"
 [[ $ended == "PhoneUnreachable 503" ]] || fail "ended as '$ended', expected 'PhoneUnreachable 503'"
-grep -qF "TCP connect to tcp:127.0.0.1:$closed failed" "$work/cvwd.log" ||
-  fail "no log line for the refused connection"
-echo "trunk_down: the call ended $ended ${elapsed_ms} ms after the POST"
-echo "PASS trunk_down"
+if [[ $proto == tcp ]]; then
+  grep -qF "TCP connect to tcp:127.0.0.1:$closed failed" "$work/cvwd.log" ||
+    fail "no log line for the refused connection"
+else
+  grep -qF "udp:127.0.0.1:$closed unreachable (Connection refused), reported by ICMP" "$work/cvwd.log" ||
+    fail "no log line for the ICMP error"
+  (( elapsed_ms < 3000 )) || fail "ended after $elapsed_ms ms: the ICMP error was not what ended it"
+  icmp=$(curl -fsS "http://127.0.0.1:$port/metrics" | awk '$1 == "cvw_sip_icmp_errors_total" {print $2}')
+  [[ ${icmp:-0} -ge 1 ]] || fail "cvw_sip_icmp_errors_total is '${icmp:-}', expected at least 1"
+fi
+echo "trunk_down ($proto): the call ended $ended ${elapsed_ms} ms after the POST"
+echo "PASS trunk_down ($proto)"

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "sip/header_id.hpp"
 #include "sip/header_values.hpp"
 #include "sip/transaction/message_builders.hpp"
 
@@ -84,6 +85,38 @@ Result<std::string> client_key(const Message& message) {
   key.push_back(kSep);
   key.append(cseq->method_name);
   return key;
+}
+
+Result<std::string> client_key_of_prefix(std::string_view bytes) {
+  constexpr std::string_view kCrlf = "\r\n";
+  std::size_t end = bytes.find(kCrlf);
+  if (end == std::string_view::npos) return bad_request("no complete request line");
+  const std::string_view start = bytes.substr(0, end);
+  const std::size_t space = start.find(' ');
+  if (start.starts_with("SIP/") || space == 0 || space == std::string_view::npos)
+    return bad_request("not a request");
+  const std::string_view method = start.substr(0, space);
+  for (std::size_t at = end + kCrlf.size();;) {
+    end = bytes.find(kCrlf, at);
+    if (end == std::string_view::npos || end == at) return bad_request("no complete top Via");
+    const std::string_view line = bytes.substr(at, end - at);
+    at = end + kCrlf.size();
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    if (header_id(detail::trim_lws(line.substr(0, colon))) != HeaderId::Via) continue;
+    const std::string_view value = detail::trim_lws(line.substr(colon + 1));
+    const std::size_t item = list_item_end(value);
+    if (item == std::string_view::npos) return bad_request("top Via: unbalanced");
+    std::string scratch;
+    Result<Via> via = parse_via(detail::trim_lws(value.substr(0, item)), scratch);
+    if (!via) return bad_request("top Via: " + via.error().message);
+    if (via->branch().empty()) return bad_request("top Via has no branch");
+    std::string key;
+    append_lower(key, via->branch());
+    key.push_back(kSep);
+    key.append(method);
+    return key;
+  }
 }
 
 }  // namespace cvw::sip::txn

@@ -41,4 +41,12 @@ Result<RequestMatch> match_request(const Message& request);
 // Fails when there is no Via, no branch or no parsable CSeq.
 Result<std::string> client_key(const Message& message);
 
+// The same key for a request of ours known only by its first bytes: what an
+// ICMP error quotes of a datagram (udp_errors.hpp), or a whole request that
+// could not be sent. The method is the request line's (§8.1.1.5: CSeq's
+// method "MUST match that of the Request-Line"); the top Via is the first
+// Via header line, which must be complete (ended by CRLF). Fails for a
+// response, and when no complete Via line with a branch is there.
+Result<std::string> client_key_of_prefix(std::string_view bytes);
+
 }  // namespace cvw::sip::txn

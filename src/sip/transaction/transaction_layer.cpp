@@ -354,11 +354,9 @@ void TransactionLayer::transport_error(const Peer& peer, std::string_view failed
     ctx_.defer([this, peer] { fail_transport(peer); });
     return;
   }
-  // The bytes are ours and may be larger than any limit for received input.
-  ParseLimits limits;
-  limits.max_message_size = std::max(limits.max_message_size, failed_request.size());
-  Result<Message> request = Message::parse(failed_request, Framing::Datagram, limits);
-  Result<std::string> key = request ? client_key(*request) : request.error();
+  // Our own request, whole (too large to send) or as far as an ICMP error
+  // quoted it.
+  Result<std::string> key = client_key_of_prefix(failed_request);
   if (!key) {
     log().warn("sip txn: a request that could not be sent names no transaction: {}",
                key.error().message);

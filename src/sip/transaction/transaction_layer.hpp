@@ -89,8 +89,9 @@ class TransactionLayer {
   // hop or reply destination is `peer` is told, in whatever way its state
   // machine says (most terminate and inform the TU). With `failed_request`
   // (the bytes of a request of ours that alone could not be sent, e.g. too
-  // large for a datagram; valid during the call only), only the client
-  // transaction that sent it is told.
+  // large for a datagram, or as many of them as an ICMP error quoted; valid
+  // during the call only), only the client transaction that sent it is told
+  // (client_key_of_prefix).
   void transport_error(const Peer& peer, std::string_view failed_request = {});
 
   // --- server side, from the TU -----------------------------------------------

@@ -24,6 +24,7 @@
 #include "sip/framing.hpp"
 #include "sip/header_values.hpp"
 #include "sip/response_routing.hpp"
+#include "sip/transport/udp_errors.hpp"
 #include "sip/validate.hpp"
 
 namespace cvw::sip::transport {
@@ -100,6 +101,9 @@ constexpr int kDrainBatch = 64;
 constexpr int kRecvBatch = 16;
 constexpr std::size_t kDatagramRoom = 65536;
 constexpr int kUdpBufferBytes = 4 << 20;
+// Error-queue reads one drain or one send makes before giving up: a peer
+// flooding us with ICMP errors must not hold the loop.
+constexpr int kErrorReads = 4;
 
 // Our own serialized messages: a response's start line is "SIP/2.0 NNN".
 bool is_response_wire(std::string_view wire) {
@@ -120,6 +124,10 @@ struct TransportLayer::Impl {
     std::array<iovec, kRecvBatch> iov{};
     std::array<sockaddr_storage, kRecvBatch> sources{};
     std::array<mmsghdr, kRecvBatch> headers{};
+    // What an ICMP error quotes of a datagram of ours: about 500 bytes on
+    // IPv4, 1,200 on IPv6. Apart from the batch's buffers, which may hold
+    // datagrams not yet delivered when a send reads the error queue.
+    std::array<char, 2048> quoted{};
     explicit UdpListener(asio::io_context& io) : socket(io) {
       for (int i = 0; i < kRecvBatch; ++i) {
         iov[i] = iovec{buffers.get() + i * kDatagramRoom, kDatagramRoom};
@@ -246,6 +254,7 @@ struct TransportLayer::Impl {
   }
 
   void drain_udp(UdpListener& l) {
+    int error_reads = 0;
     for (int budget = kDrainBatch; running && budget > 0;) {
       const int want = std::min(budget, kRecvBatch);
       for (int i = 0; i < want; ++i) l.headers[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
@@ -253,7 +262,13 @@ struct TransportLayer::Impl {
                                  static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
       if (got < 0) {
         if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK && bad_input_log.allow())
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        // An ICMP error pending on the socket is reported once, before the
+        // datagrams queued behind it: read the error queue, then go on
+        // reading (bounded: errors could keep coming).
+        if (may_be_queued_error(errno) && ++error_reads <= kErrorReads && read_udp_errors(l) > 0)
+          continue;
+        if (bad_input_log.allow())
           log().warn("sip: receiving on {} failed: {}", l.address.to_string(),
                      std::strerror(errno));
         break;
@@ -269,6 +284,21 @@ struct TransportLayer::Impl {
       }
     }
     if (running) receive_udp(l);
+  }
+
+  // Reads the ICMP errors queued on `l`; each ends the client transaction
+  // whose request it quotes (a response's error is only logged: see
+  // FailureHandler). Returns how many errors were read.
+  int read_udp_errors(UdpListener& l) {
+    return drain_udp_errors(l.socket.native_handle(), l.quoted, [this](const UdpError& e) {
+      ++metrics.icmp_errors;
+      const Peer peer{Protocol::Udp, e.to.address(), e.to.port(), 0};
+      const bool request = !is_response_wire(e.quoted);
+      if (bad_input_log.allow())
+        log().info("sip: {} unreachable ({}), reported by ICMP for a {} of ours", peer.to_string(),
+                   std::strerror(e.error), request ? "request" : "response");
+      if (request) report_failure(peer, e.quoted);
+    });
   }
 
   void deliver_datagram(UdpListener& l, int i) {
@@ -300,7 +330,16 @@ struct TransportLayer::Impl {
       return;
     }
     boost::system::error_code ec;
-    from->socket.send_to(asio::buffer(wire.data(), wire.size()), udp::endpoint(to.address, to.port), 0, ec);
+    const udp::endpoint destination(to.address, to.port);
+    from->socket.send_to(asio::buffer(wire.data(), wire.size()), destination, 0, ec);
+    // An ICMP error about an earlier datagram, to any peer, fails the next
+    // send once (udp_errors.hpp): read the queue and send again.
+    for (int retry = 0;
+         ec && retry < kErrorReads && may_be_queued_error(ec.value()) && read_udp_errors(*from) > 0;
+         ++retry) {
+      ec.clear();
+      from->socket.send_to(asio::buffer(wire.data(), wire.size()), destination, 0, ec);
+    }
     if (ec) {
       ++metrics.send_errors;
       if (bad_input_log.allow())
@@ -505,6 +544,9 @@ struct TransportLayer::Impl {
         if (ec) return Error{0, "cannot listen on " + la.to_string() + ": " + ec.message()};
         // A burst must not overflow the default ~200 KiB socket buffer before
         // the loop drains it; the kernel caps this at net.core.rmem_max.
+        if (const boost::system::error_code icmp =
+                enable_udp_errors(l->socket.native_handle(), la.address.is_v6()))
+          log().warn("sip: ICMP errors on {} will not be read: {}", la.to_string(), icmp.message());
         boost::system::error_code ignore;
         l->socket.set_option(asio::socket_base::receive_buffer_size(kUdpBufferBytes), ignore);
         l->socket.set_option(asio::socket_base::send_buffer_size(kUdpBufferBytes), ignore);

@@ -65,6 +65,7 @@ struct TransportMetrics {
   std::uint64_t rejected = 0;     // answered statelessly with 4xx/5xx
   std::uint64_t dropped = 0;      // not answerable: logged and dropped
   std::uint64_t send_errors = 0;
+  std::uint64_t icmp_errors = 0;  // ICMP errors read for UDP datagrams we sent (udp_errors.hpp)
   std::uint64_t connections_opened = 0;
   std::uint64_t connections_closed = 0;
 };
@@ -80,16 +81,18 @@ class TransportLayer {
   // listener of its address family, a send error other than a full socket
   // buffer (which is loss, as on the network, and retransmission's
   // business), a TCP connection that could not be opened or that closed with
-  // the request unsent. (ICMP errors for UDP are not read: see
-  // docs/ARCHITECTURE.md, "Life of a message".) RFC 3261 §18.4 hands this to the transaction layer,
+  // the request unsent, an ICMP error for a UDP request (udp_errors.hpp).
+  // RFC 3261 §18.4 hands this to the transaction layer,
   // where it ends the transaction as a 503 now instead of at Timer B or F
   // (§8.1.3.1, §17.1.1.2). It may be called from inside send().
   //
   // `request` says how far the failure reaches. Empty: `to` cannot be
-  // reached, so every request towards it fails. The request's bytes (valid
-  // during the call only): this one message cannot be sent (larger than any
-  // datagram) and the peer is as reachable as before, so only the
-  // transaction that sent it ends.
+  // reached, so every request towards it fails. The request's bytes, or as
+  // many of its first bytes as an ICMP error quoted (valid during the call
+  // only): only the transaction that sent it ends, because this one message
+  // cannot be sent (larger than any datagram) and the peer is as reachable
+  // as before, or because an ICMP error is believed for the request it
+  // quotes only (a forged one would have to know its branch).
   //
   // Responses that cannot be sent are only counted and logged: their server
   // transactions end by their own timers, and reporting them would let

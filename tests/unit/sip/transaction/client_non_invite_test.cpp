@@ -114,8 +114,9 @@ TEST_F(ClientNonInvite, TransportErrorInTryingEndsTheTransaction) {
   EXPECT_EQ(layer.metrics().transport_errors, 1u);
 }
 
-// A request that alone cannot be sent (larger than any datagram) ends its
-// own transaction; the others to the same peer go on.
+// A request that alone cannot be sent (larger than any datagram), or that
+// an ICMP error was received for, ends its own transaction; the others to
+// the same peer go on.
 TEST_F(ClientNonInvite, ATransportErrorForOneRequestEndsOnlyItsTransaction) {
   const ClientTransactionId first = start(bob);
   ClientRecorder second;
@@ -136,6 +137,12 @@ TEST_F(ClientNonInvite, ATransportErrorForOneRequestEndsOnlyItsTransaction) {
   layer.transport_error(bob, "not a SIP message");
   EXPECT_EQ(carol.transport_errors, 0) << "bytes that name no transaction are ignored";
   EXPECT_EQ(layer.size(), 1u);
+
+  // As an ICMP error quotes it, cut short: the request line and the top
+  // Via are enough.
+  layer.transport_error(bob, wire.sent.at(0).wire.substr(0, 120));
+  EXPECT_EQ(carol.transport_errors, 1);
+  EXPECT_EQ(layer.size(), 0u);
 }
 
 TEST_F(ClientNonInvite, TheTuMayStartAnotherTransactionFromACallback) {

@@ -81,6 +81,35 @@ TEST(ResponseMatching, KeyIsBranchPlusCSeqMethod) {
   EXPECT_FALSE(client_key(parse("SIP/2.0 200 OK\nVia: SIP/2.0/UDP h\nCSeq: 1 INVITE\n\n")).ok());
 }
 
+// What an ICMP error quotes of a request of ours: its first bytes only.
+TEST(ResponseMatching, ThePrefixOfARequestNamesItsClientTransaction) {
+  Message invite = parse(kOutgoingInvite);
+  invite.set(
+      HeaderId::Via,
+      "SIP/2.0/UDP cvw.example.com:5060;branch=z9hG4bKBranch1, SIP/2.0/UDP p;branch=z9hG4bKlower");
+  const std::string wire = invite.serialize();
+  const Result<std::string> key = client_key(invite);
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(*client_key_of_prefix(wire), *key);
+  const std::size_t via_end = wire.find("\r\n", wire.find("Via:")) + 2;
+  EXPECT_EQ(*client_key_of_prefix(wire.substr(0, via_end)), *key) << "cut right after the Via line";
+  EXPECT_EQ(*client_key_of_prefix(wire.substr(0, via_end + 7)), *key) << "cut inside the next line";
+  EXPECT_FALSE(client_key_of_prefix(wire.substr(0, via_end - 3)).ok()) << "the Via line unfinished";
+  const Message cancel = make_cancel(invite);
+  EXPECT_EQ(*client_key_of_prefix(cancel.serialize()), *client_key(cancel));
+  // Compact form, and a header before the Via.
+  EXPECT_EQ(*client_key_of_prefix(
+                "BYE sip:a@b SIP/2.0\r\nMax-Forwards: 70\r\nv: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"),
+            *client_key(
+                parse("BYE sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\nCSeq: 2 BYE\n\n")));
+  EXPECT_FALSE(client_key_of_prefix(response_to(invite, 180).serialize()).ok()) << "a response";
+  EXPECT_FALSE(client_key_of_prefix("BYE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n").ok())
+      << "no branch";
+  EXPECT_FALSE(client_key_of_prefix("BYE sip:a@b SIP/2.0\r\n\r\n").ok()) << "no Via";
+  EXPECT_FALSE(client_key_of_prefix("INVITE sip:a@b SIP/2.0").ok()) << "not even a line";
+  EXPECT_FALSE(client_key_of_prefix("").ok());
+}
+
 // --- RFC 2543 fallback through the layer (RFC 4475 §3.4.3, inv2543) --------------------------
 
 class Rfc2543 : public TransactionTest {

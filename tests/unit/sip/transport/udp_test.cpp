@@ -4,6 +4,8 @@
 // test on one side, raw Asio sockets (or a second TransportLayer) on the other.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "sip/response_routing.hpp"
 #include "transport_test_support.hpp"
 
@@ -195,6 +197,79 @@ TEST_F(UdpTransport, ARequestThatCannotBeSentIsReportedAndAResponseIsNot) {
   EXPECT_EQ(only4.metrics().send_errors, 3u);
   run_for(io4, 20ms);
   EXPECT_TRUE(far.received().empty());
+}
+
+// A UDP port nobody listens on: bound, then closed.
+udp::endpoint closed_port(asio::io_context& io) {
+  udp::socket s(io, udp::endpoint(kLoopback4, 0));
+  const udp::endpoint e = s.local_endpoint();
+  s.close();
+  return e;
+}
+
+// RFC 3261 §18.4 with ICMP (udp_errors.hpp): a request to a port nobody
+// listens on gets "port unreachable", which ends the transaction of the
+// request the ICMP message quotes (a 503 now, not Timer B in 32 s).
+TEST_F(UdpTransport, AnIcmpPortUnreachableIsReportedForTheRequestItQuotes) {
+  const udp::endpoint nobody = closed_port(io);
+  RequestText r;
+  r.request_line = "INVITE sip:1001@127.0.0.1 SIP/2.0";
+  r.via = "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-icmp-1;rport";
+  r.cseq = "1 INVITE";
+  r.body.assign(1500, 'x');  // more than an IPv4 ICMP error quotes
+  const std::string wire = r.wire();
+  layer->send(wire, Peer{Protocol::Udp, kLoopback4, nobody.port(), 0});
+  ASSERT_TRUE(run_until(io, [&] { return !layer.failures.empty(); }))
+      << "no ICMP error read for a datagram to a closed port";
+  ASSERT_EQ(layer.failures.size(), 1u);
+  EXPECT_EQ(layer.failures[0], (Peer{Protocol::Udp, kLoopback4, nobody.port(), 0}));
+  const std::string& quoted = layer.failed_requests[0];
+  ASSERT_FALSE(quoted.empty()) << "the peer as a whole is not failed by an ICMP error";
+  EXPECT_LT(quoted.size(), wire.size()) << "ICMP quotes the start of the datagram";
+  EXPECT_TRUE(wire.starts_with(quoted));
+  EXPECT_EQ(layer.metrics().icmp_errors, 1u);
+  EXPECT_EQ(layer.metrics().send_errors, 0u);
+
+  // A response's error is read and counted, never reported.
+  layer->send(ok_response(), Peer{Protocol::Udp, kLoopback4, nobody.port(), 0});
+  ASSERT_TRUE(run_until(io, [&] { return layer.metrics().icmp_errors == 2; }));
+  EXPECT_EQ(layer.failures.size(), 1u);
+}
+
+// The ICMP error also stays pending on the socket, and fails the next send
+// or receive on it once, whoever it is for: a send to another peer is sent
+// again, and the datagrams queued behind the error are all read.
+TEST_F(UdpTransport, APendingIcmpErrorFailsNeitherTheNextSendNorTheDatagramsBehindIt) {
+  const udp::endpoint nobody = closed_port(io);
+  RawUdp peer(io, kLoopback4);
+  RawUdp sender(io, kLoopback4);
+  RequestText to_nobody;
+  to_nobody.via = "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-icmp-2;rport";
+  layer->send(to_nobody.wire(), Peer{Protocol::Udp, kLoopback4, nobody.port(), 0});
+  // The loop has not run: the error is pending when the next send goes.
+  std::this_thread::sleep_for(20ms);
+  RequestText to_peer;
+  to_peer.via = "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-icmp-3;rport";
+  layer->send(to_peer.wire(), Peer{Protocol::Udp, kLoopback4, peer.port(), 0});
+  ASSERT_EQ(layer.failures.size(), 1u) << "the error read by the send, for the request it quotes";
+  EXPECT_EQ(layer.failures[0].port, nobody.port());
+  EXPECT_EQ(layer.metrics().send_errors, 0u);
+
+  // Again, now with datagrams queued for the transport behind the error.
+  layer->send(to_nobody.wire(), Peer{Protocol::Udp, kLoopback4, nobody.port(), 0});
+  std::this_thread::sleep_for(20ms);
+  for (int i = 0; i < 3; ++i) {
+    RequestText in = request_from(sender);
+    in.call_id = "behind-" + std::to_string(i) + "@test";
+    sender.send_to(in.wire(), server4());
+  }
+  ASSERT_TRUE(
+      run_until(io, [&] { return layer.delivered.size() == 3 && layer.failures.size() == 2; }))
+      << layer.delivered.size() << " of 3 datagrams delivered, " << layer.failures.size()
+      << " failures";
+  ASSERT_TRUE(run_until(io, [&] { return peer.received().size() == 1; }));
+  EXPECT_EQ(peer.received()[0], to_peer.wire());
+  EXPECT_EQ(layer.metrics().icmp_errors, 2u);
 }
 
 TEST_F(UdpTransport, TwoTransportLayersTalk) {
