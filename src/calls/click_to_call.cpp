@@ -113,7 +113,7 @@ void ClickToCall::on_leg_provisional(sip::dialog::CallLeg& leg, const sip::Messa
   // announcements go to the phone directly, since the callee was offered
   // the phone's media, or through the relay, which replaces the ringback.
   if (!provisional.body().empty()) {
-    media_->stop_ringback();
+    stop_ringback();
     if (media_->anchored()) {
       if (sdp::parse(provisional.body())) {
         callee_media_.keep(std::string(provisional.body()));
@@ -158,6 +158,12 @@ std::optional<std::string> ClickToCall::on_leg_offer(sip::dialog::CallLeg& leg,
   sdp::Session answer = sdp::build_answer(*parsed, on_behalf);
   if (sdp::active_media_count(answer) > 0) {
     Media::accepted(*this, from, offer, *parsed, described ? &*described : nullptr);
+    if (!described && ringback_) {
+      // The phone moved or held while it hears the ringback: the tone
+      // follows it, or stops while it wants to hear nothing.
+      media_->stop_ringback();
+      start_ringback(*parsed);
+    }
     if (media_->anchored()) {
       relay();
     } else {
@@ -319,7 +325,7 @@ void ClickToCall::end_transfer() {
 }
 
 void ClickToCall::finish(EndReason why) {
-  media_->stop_ringback();
+  stop_ringback();
   Call::finish(std::move(why));
 }
 
@@ -357,9 +363,15 @@ void ClickToCall::on_callee_gone(sip::dialog::EndReason r) {
   first_to_leave_.set(Party::Callee);
 }
 
+void ClickToCall::stop_ringback() {
+  ringback_ = false;
+  media_->stop_ringback();
+}
+
 void ClickToCall::start_ringback(const sdp::Session& answer) {
   const boost::asio::ip::udp::endpoint to = audio_destination(answer);
-  if (to.port() == 0) return;
+  ringback_ = true;  // even when the phone asked for nothing now: a re-offer may ask again
+  if (to.port() == 0 || !sdp::receives(stance_of(answer))) return;
   // The phone's first G.711 format. The tone is pre-encoded for the static
   // payload types only (0 PCMU, 8 PCMA), which is how every phone offers and
   // answers G.711.
@@ -473,7 +485,7 @@ Task<bool> ClickToCall::connect_callee() {
     told_callee_ = told_fingerprint(phone, phone_media_.wish(), sdp::Direction::SendRecv);
   }
   const int callee_status = co_await callee_.invite(b, callee_ring_timeout_);
-  media_->stop_ringback();
+  stop_ringback();
   if (callee_status != 200) {
     EndReason why =
         user_hung_up_ ? end_reason(EndCode::CancelledByUser, Party::User, "You cancelled the call")

@@ -135,7 +135,10 @@ class ClickToCall final : public Call, private sip::dialog::CallLegObserver {
   void finish(EndReason reason);
   void on_phone_gone(sip::dialog::EndReason reason);
   void on_callee_gone(sip::dialog::EndReason reason);
+  // The ringback to where `phone_answer` (or the phone's later offer) says,
+  // unless it asks to receive nothing; stop_ringback() ends it for good.
   void start_ringback(const sdp::Session& phone_answer);
+  void stop_ringback();
   // Anchored media: points the relay at both parties' current media.
   void relay();
   // Where the callee now sends the user's side (a transfer): direct media
@@ -186,6 +189,8 @@ class ClickToCall final : public Call, private sip::dialog::CallLegObserver {
   bool transferring_ = false;
   bool phone_left_during_transfer_ = false;
   bool following_ = false;
+  bool ringback_ =
+      false;  // the phone hears cvw's ringback (between its answer and the callee's media)
   // What each side was last told of the other party (media_fingerprint of
   // the other's description and the direction shown): direct media follows
   // a party's change only where it differs.

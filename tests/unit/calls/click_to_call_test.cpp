@@ -41,6 +41,8 @@ class ThirdHostTransfers final : public TransferPlanner {
   }
 };
 
+using Endpoint = std::pair<std::string, int>;
+
 class ClickToCallTest : public CallFlowTest {
  protected:
   ThirdHostTransfers transfers;
@@ -482,6 +484,39 @@ TEST_F(ClickToCallTest, EarlyMediaFromTheCalleeStopsTheRingback) {
   expect_no_dialogs_left();
 }
 
+// The phone re-offers while it hears the ringback: the tone follows it to
+// its new port, stops while it holds, and comes back when it resumes.
+TEST_F(ClickToCallTest, TheRingbackFollowsAPhoneThatMovesOrHoldsWhileTheCalleeRings) {
+  phone.script = [&](sip::dialog::CallLeg& leg) -> Task<void> {
+    phone.accept_reoffers(phone_media);
+    co_await leg.answer("application/sdp", phone_media);
+    co_await sleep(1s);
+    co_await leg.reinvite("application/sdp", phone_sdp("127.0.0.2", 40100, 2));
+    std::string held = phone_sdp("127.0.0.2", 40100, 3);
+    held.replace(held.find("a=sendrecv"), 10, "a=sendonly");
+    co_await leg.reinvite("application/sdp", held);
+    co_await leg.reinvite("application/sdp", phone_sdp("127.0.0.2", 40100, 4));
+    phone.accept_reoffers(phone_sdp("127.0.0.2", 40100, 5));  // where it is now
+    co_await leg.ended();
+  };
+  callee.script = answers(callee, callee_media, 5s);
+  start();
+  net.run(4s);
+  EXPECT_EQ(states.back(), "calleeRinging");
+  EXPECT_EQ(media.events, (std::vector<std::string>{"play 127.0.0.2:40000 pt 0", "stop",
+                                                    "play 127.0.0.2:40100 pt 0", "stop",
+                                                    "play 127.0.0.2:40100 pt 0"}));
+  net.run(3s);
+  EXPECT_EQ(states.back(), "connected");
+  // The callee's INVITE had gone before the phone moved: once connected,
+  // it is re-INVITEd with where the phone is now.
+  ASSERT_EQ(callee.offers.size(), 2u);
+  EXPECT_EQ(media_of(callee.offers.at(0)), (Endpoint{"127.0.0.2", 40000}));
+  EXPECT_EQ(media_of(callee.offers.back()), (Endpoint{"127.0.0.2", 40100}));
+  EXPECT_EQ(direction_of(callee.offers.back()), "sendrecv");
+  hang_up_cleanly();
+}
+
 TEST_F(ClickToCallTest, PhoneAnsweringWithoutMediaIsReleased) {
   const std::string rejected_all =
       "v=0\r\no=phone 7 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\n";
@@ -652,8 +687,6 @@ TEST_F(TransferTest, AttendedTransferReplacesThePhoneLeg) {
 }
 
 // --- anchored media: the relay instead of pointing the phones at each other --
-
-using Endpoint = std::pair<std::string, int>;
 
 TEST_F(ClickToCallTest, AnchoredMediaJoinsBothSidesThroughTheRelayWithoutAReinvite) {
   anchored = true;
