@@ -157,7 +157,8 @@ std::optional<std::string> ClickToCall::on_leg_offer(sip::dialog::CallLeg& leg,
   }
   sdp::Session answer = sdp::build_answer(*parsed, on_behalf);
   if (sdp::active_media_count(answer) > 0) {
-    Media::accepted(*this, from, offer, *parsed, described ? &*described : nullptr);
+    Sides sides(*this);
+    accepted_offer(sides, from, offer, *parsed, described ? &*described : nullptr);
     if (!described && ringback_) {
       // The phone moved or held while it hears the ringback: the tone
       // follows it, or stops while it wants to hear nothing.
@@ -393,7 +394,8 @@ void ClickToCall::relay() {
 
 Task<bool> ClickToCall::point_callee_at(const sdp::Session& media, sdp::Direction wish) {
   if (media_->anchored()) co_return !callee_gone_;
-  const int moved = co_await Media::reoffer(*this, Side::Remote, media, wish);
+  Sides sides(*this);
+  const int moved = co_await reoffer(sides, Side::Remote, media, wish);
   co_return moved >= 200 && moved < 300 && !callee_gone_ && callee_media_.take(callee_);
 }
 
@@ -401,14 +403,16 @@ void ClickToCall::follow_media() {
   if (following_ || transferring_ || media_->anchored() || info_.state != CallState::Connected ||
       first_to_leave_.ready())
     return;
-  if (!Media::stale_side(*this)) return;
+  Sides sides(*this);
+  if (!stale_side(sides)) return;
   following_ = true;
   follower_ = follow();
   follower_.start();
 }
 
 Task<void> ClickToCall::follow() {
-  co_await Media::follow(*this);
+  Sides sides(*this);
+  co_await calls::follow_media(sides);
   following_ = false;
 }
 
@@ -517,7 +521,8 @@ Task<bool> ClickToCall::connect_callee() {
   if (media_->anchored()) {
     relay();
   } else {
-    update = co_await Media::reoffer(*this, Side::User, *answer, callee_media_.wish());
+    Sides sides(*this);
+    update = co_await reoffer(sides, Side::User, *answer, callee_media_.wish());
   }
   if (update < 200 || update >= 300) {
     // Decided before the release: our own BYEs end the legs too. The phone's

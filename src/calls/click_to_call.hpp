@@ -146,19 +146,31 @@ class ClickToCall final : public Call, private sip::dialog::CallLegObserver {
   // anchored, the relay follows instead and this does nothing. False when
   // the callee refused or left.
   Task<bool> point_callee_at(const sdp::Session& media, sdp::Direction wish);
-  // The two sides as direct_media.hpp sees them: the user's (the phone, or
-  // who took its place) and the callee.
-  friend struct DirectMedia<ClickToCall>;
-  using Media = DirectMedia<ClickToCall>;
+  // The two sides: the user's (the phone, or who took its place) and the
+  // callee's.
   sip::dialog::CallLeg& leg_of(Side s) { return s == Side::User ? *phone_ : callee_; }
   sdp::LocalSession& local_of(Side s) { return s == Side::User ? phone_sdp_ : callee_sdp_; }
   PartyMedia& media_of(Side s) { return s == Side::User ? phone_media_ : callee_media_; }
   std::uint64_t& told_of(Side s) { return s == Side::User ? told_phone_ : told_callee_; }
   bool joined() const { return info_.state == CallState::Connected && !first_to_leave_.ready(); }
+  // The same for direct_media.hpp, while it works on them.
+  class Sides final : public JoinedParties {
+   public:
+    explicit Sides(ClickToCall& c) : c_(c) {}
+    sip::dialog::CallLeg& leg_of(Side s) override { return c_.leg_of(s); }
+    sdp::LocalSession& local_of(Side s) override { return c_.local_of(s); }
+    PartyMedia& media_of(Side s) override { return c_.media_of(s); }
+    std::uint64_t& told_of(Side s) override { return c_.told_of(s); }
+    bool joined() const override { return c_.joined(); }
+    const CallInfo& call() const override { return c_.info_; }
+
+   private:
+    ClickToCall& c_;
+  };
   // Direct media: once connected, a side whose picture of the other party is
   // out of date (the other moved its media, held or resumed the call, or
   // did so while the call was being set up or transferred) is re-INVITEd
-  // with the other's media as it is now (DirectMedia::follow). Not while it
+  // with the other's media as it is now (calls::follow_media). Not while it
   // runs already or a transfer is under way.
   void follow_media();
   Task<void> follow();

@@ -103,21 +103,25 @@ std::optional<std::string> IncomingCall::on_leg_offer(sip::dialog::CallLeg& leg,
   on_behalf.direction = other.wish();
   sdp::Session answer = sdp::build_answer(*parsed, on_behalf);
   if (sdp::active_media_count(answer) > 0) {
-    Media::accepted(*this, from, offer, *parsed, &described);
+    Sides sides(*this);
+    accepted_offer(sides, from, offer, *parsed, &described);
     follow_media();
   }
   return local_of(from).stamp(std::move(answer));
 }
 
 void IncomingCall::follow_media() {
-  if (following_ || !joined() || !Media::stale_side(*this)) return;
+  if (following_ || !joined()) return;
+  Sides sides(*this);
+  if (!stale_side(sides)) return;
   following_ = true;
   follower_ = follow();
   follower_.start();
 }
 
 Task<void> IncomingCall::follow() {
-  co_await Media::follow(*this);
+  Sides sides(*this);
+  co_await calls::follow_media(sides);
   following_ = false;
 }
 

@@ -146,18 +146,29 @@ class IncomingCall final : public Call, private sip::dialog::CallLegObserver {
   void on_leg_end(sip::dialog::CallLeg& leg, sip::dialog::EndReason reason, int status) override;
   std::optional<std::string> on_leg_offer(sip::dialog::CallLeg& leg,
                                           std::string_view offer) override;
-  // The two sides as direct_media.hpp sees them: the device that answered
-  // (the user's) and the caller.
-  friend struct DirectMedia<IncomingCall>;
-  using Media = DirectMedia<IncomingCall>;
+  // The two sides: the device that answered (the user's) and the caller.
   sip::dialog::CallLeg& leg_of(Side s) { return s == Side::User ? *device_ : caller_; }
   sdp::LocalSession& local_of(Side s) { return s == Side::User ? device_sdp_ : caller_sdp_; }
   PartyMedia& media_of(Side s) { return s == Side::User ? device_media_ : caller_media_; }
   std::uint64_t& told_of(Side s) { return s == Side::User ? told_device_ : told_caller_; }
   bool joined() const { return info_.state == CallState::Connected && !first_to_leave_.ready(); }
+  // The same for direct_media.hpp, while it works on them.
+  class Sides final : public JoinedParties {
+   public:
+    explicit Sides(IncomingCall& c) : c_(c) {}
+    sip::dialog::CallLeg& leg_of(Side s) override { return c_.leg_of(s); }
+    sdp::LocalSession& local_of(Side s) override { return c_.local_of(s); }
+    PartyMedia& media_of(Side s) override { return c_.media_of(s); }
+    std::uint64_t& told_of(Side s) override { return c_.told_of(s); }
+    bool joined() const override { return c_.joined(); }
+    const CallInfo& call() const override { return c_.info_; }
+
+   private:
+    IncomingCall& c_;
+  };
   // Once connected, a side whose picture of the other party is out of date
   // is re-INVITEd with the other's media as it is now
-  // (DirectMedia::follow), unless that runs already.
+  // (calls::follow_media), unless that runs already.
   void follow_media();
   Task<void> follow();
 

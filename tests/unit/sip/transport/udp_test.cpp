@@ -200,8 +200,8 @@ TEST_F(UdpTransport, ARequestThatCannotBeSentIsReportedAndAResponseIsNot) {
 }
 
 // A UDP port nobody listens on: bound, then closed.
-udp::endpoint closed_port(asio::io_context& io) {
-  udp::socket s(io, udp::endpoint(kLoopback4, 0));
+udp::endpoint closed_port(asio::io_context& io, const asio::ip::address& address = kLoopback4) {
+  udp::socket s(io, udp::endpoint(address, 0));
   const udp::endpoint e = s.local_endpoint();
   s.close();
   return e;
@@ -234,6 +234,26 @@ TEST_F(UdpTransport, AnIcmpPortUnreachableIsReportedForTheRequestItQuotes) {
   layer->send(ok_response(), Peer{Protocol::Udp, kLoopback4, nobody.port(), 0});
   ASSERT_TRUE(run_until(io, [&] { return layer.metrics().icmp_errors == 2; }));
   EXPECT_EQ(layer.failures.size(), 1u);
+}
+
+// The same over IPv6 (ICMPv6 "port unreachable", IPV6_RECVERR), which
+// quotes more of the datagram.
+TEST_F(UdpTransport, AnIcmpv6PortUnreachableIsReportedForTheRequestItQuotes) {
+  const udp::endpoint nobody = closed_port(io, kLoopback6);
+  RequestText r;
+  r.request_line = "INVITE sip:1001@[::1] SIP/2.0";
+  r.via = "SIP/2.0/UDP [::1]:5060;branch=z9hG4bK-icmp6-1;rport";
+  r.cseq = "1 INVITE";
+  r.body.assign(3000, 'x');
+  const std::string wire = r.wire();
+  layer->send(wire, Peer{Protocol::Udp, kLoopback6, nobody.port(), 0});
+  ASSERT_TRUE(run_until(io, [&] { return !layer.failures.empty(); }))
+      << "no ICMPv6 error read for a datagram to a closed port";
+  EXPECT_EQ(layer.failures[0], (Peer{Protocol::Udp, kLoopback6, nobody.port(), 0}));
+  const std::string& quoted = layer.failed_requests.at(0);
+  EXPECT_FALSE(quoted.empty());
+  EXPECT_TRUE(wire.starts_with(quoted));
+  EXPECT_EQ(layer.metrics().icmp_errors, 1u);
 }
 
 // The ICMP error also stays pending on the socket, and fails the next send
