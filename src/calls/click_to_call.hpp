@@ -154,19 +154,8 @@ class ClickToCall final : public Call, private sip::dialog::CallLegObserver {
   std::uint64_t& told_of(Side s) { return s == Side::User ? told_phone_ : told_callee_; }
   bool joined() const { return info_.state == CallState::Connected && !first_to_leave_.ready(); }
   // The same for direct_media.hpp, while it works on them.
-  class Sides final : public JoinedParties {
-   public:
-    explicit Sides(ClickToCall& c) : c_(c) {}
-    sip::dialog::CallLeg& leg_of(Side s) override { return c_.leg_of(s); }
-    sdp::LocalSession& local_of(Side s) override { return c_.local_of(s); }
-    PartyMedia& media_of(Side s) override { return c_.media_of(s); }
-    std::uint64_t& told_of(Side s) override { return c_.told_of(s); }
-    bool joined() const override { return c_.joined(); }
-    const CallInfo& call() const override { return c_.info_; }
-
-   private:
-    ClickToCall& c_;
-  };
+  friend class SidesOf<ClickToCall>;
+  using Sides = SidesOf<ClickToCall>;
   // Direct media: once connected, a side whose picture of the other party is
   // out of date (the other moved its media, held or resumed the call, or
   // did so while the call was being set up or transferred) is re-INVITEd

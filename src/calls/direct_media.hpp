@@ -12,10 +12,10 @@
 // changes nothing goes no further. Directions come from each party's own
 // stance (PartyMedia::wish), never from how it answered the other's hold.
 //
-// A flow hands its two sides over as JoinedParties, an adapter it builds
-// for the duration of a call into here (on the stack, or in the frame of
-// the coroutine that awaits): a call held by the thousand carries no
-// vtable for it. The coroutines are plain functions defined in the .cpp:
+// A flow hands its two sides over as JoinedParties (SidesOf<Flow>), an
+// adapter it builds for the duration of a call into here (on the stack, or
+// in the frame of the coroutine that awaits): a call held by the thousand
+// carries no vtable for it. The coroutines are plain functions defined in the .cpp:
 // clang 14 cannot emit coroutines that are inline or templates with
 // sanitizers and debug information ("Cannot represent a difference across
 // sections").
@@ -60,6 +60,23 @@ class JoinedParties {
 
  protected:
   ~JoinedParties() = default;
+};
+
+// The adapter for a flow that has leg_of, local_of, media_of and told_of
+// for either side, joined() and info() (and makes this its friend).
+template <class Flow>
+class SidesOf final : public JoinedParties {
+ public:
+  explicit SidesOf(Flow& flow) : flow_(flow) {}
+  sip::dialog::CallLeg& leg_of(Side s) override { return flow_.leg_of(s); }
+  sdp::LocalSession& local_of(Side s) override { return flow_.local_of(s); }
+  PartyMedia& media_of(Side s) override { return flow_.media_of(s); }
+  std::uint64_t& told_of(Side s) override { return flow_.told_of(s); }
+  bool joined() const override { return flow_.joined(); }
+  const CallInfo& call() const override { return flow_.info(); }
+
+ private:
+  Flow& flow_;
 };
 
 // `from` made an offer, `parsed` (its text `offer`), which the flow answered

@@ -153,19 +153,8 @@ class IncomingCall final : public Call, private sip::dialog::CallLegObserver {
   std::uint64_t& told_of(Side s) { return s == Side::User ? told_device_ : told_caller_; }
   bool joined() const { return info_.state == CallState::Connected && !first_to_leave_.ready(); }
   // The same for direct_media.hpp, while it works on them.
-  class Sides final : public JoinedParties {
-   public:
-    explicit Sides(IncomingCall& c) : c_(c) {}
-    sip::dialog::CallLeg& leg_of(Side s) override { return c_.leg_of(s); }
-    sdp::LocalSession& local_of(Side s) override { return c_.local_of(s); }
-    PartyMedia& media_of(Side s) override { return c_.media_of(s); }
-    std::uint64_t& told_of(Side s) override { return c_.told_of(s); }
-    bool joined() const override { return c_.joined(); }
-    const CallInfo& call() const override { return c_.info_; }
-
-   private:
-    IncomingCall& c_;
-  };
+  friend class SidesOf<IncomingCall>;
+  using Sides = SidesOf<IncomingCall>;
   // Once connected, a side whose picture of the other party is out of date
   // is re-INVITEd with the other's media as it is now
   // (calls::follow_media), unless that runs already.
