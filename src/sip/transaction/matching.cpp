@@ -56,6 +56,20 @@ std::string rfc2543_key(const Message& request, const CSeq& cseq) {
   return key;
 }
 
+// §17.1.3's key from the top Via's value and the method: the branch
+// (case-insensitive), then the method.
+Result<std::string> key_of_top_via(std::string_view via_value, std::string_view method) {
+  std::string scratch;
+  Result<Via> via = parse_via(via_value, scratch);
+  if (!via) return bad_request("top Via: " + via.error().message);
+  if (via->branch().empty()) return bad_request("top Via has no branch");
+  std::string key;
+  append_lower(key, via->branch());
+  key.push_back(kSep);
+  key.append(method);
+  return key;
+}
+
 }  // namespace
 
 Result<RequestMatch> match_request(const Message& request) {
@@ -73,18 +87,9 @@ Result<RequestMatch> match_request(const Message& request) {
 }
 
 Result<std::string> client_key(const Message& message) {
-  std::string scratch;
-  Result<Via> via = parse_via(top_via_value(message), scratch);
-  if (!via) return bad_request("top Via: " + via.error().message);
-  if (via->branch().empty()) return bad_request("top Via has no branch");
   Result<CSeq> cseq = parse_cseq(message.header(HeaderId::CSeq));
   if (!cseq) return bad_request("CSeq: " + cseq.error().message);
-
-  std::string key;
-  append_lower(key, via->branch());
-  key.push_back(kSep);
-  key.append(cseq->method_name);
-  return key;
+  return key_of_top_via(top_via_value(message), cseq->method_name);
 }
 
 Result<std::string> client_key_of_prefix(std::string_view bytes) {
@@ -107,15 +112,7 @@ Result<std::string> client_key_of_prefix(std::string_view bytes) {
     const std::string_view value = detail::trim_lws(line.substr(colon + 1));
     const std::size_t item = list_item_end(value);
     if (item == std::string_view::npos) return bad_request("top Via: unbalanced");
-    std::string scratch;
-    Result<Via> via = parse_via(detail::trim_lws(value.substr(0, item)), scratch);
-    if (!via) return bad_request("top Via: " + via.error().message);
-    if (via->branch().empty()) return bad_request("top Via has no branch");
-    std::string key;
-    append_lower(key, via->branch());
-    key.push_back(kSep);
-    key.append(method);
-    return key;
+    return key_of_top_via(detail::trim_lws(value.substr(0, item)), method);
   }
 }
 
